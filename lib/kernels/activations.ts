@@ -1,0 +1,2 @@
+// activations kernels: typed wrappers over the native ops (see native/binding/*_ops.cpp).
+export {};

@@ -1,0 +1,2 @@
+// optim kernels: typed wrappers over the native ops (see native/binding/*_ops.cpp).
+export {};

@@ -1,0 +1,249 @@
+// Module entry: backend info, thread and ISA control, the registered ops as
+// synchronous functions, and programs of ops that run off the main thread.
+#include <napi.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+#include "binding/args.h"
+#include "core/isa.h"
+#include "core/threads.h"
+
+#ifndef GRADWELL_VERSION
+#define GRADWELL_VERSION "0.1.0"
+#endif
+
+namespace gwb {
+namespace {
+
+std::once_flag g_register_once;
+
+void register_all() {
+  register_gemm_ops();
+  register_activation_ops();
+  register_dropout_ops();
+  register_norm_ops();
+  register_loss_ops();
+  register_optim_ops();
+}
+
+Prepare find_op(const std::string& name) {
+  for (const auto& [n, p] : registered_ops()) {
+    if (n == name) return p;
+  }
+  return nullptr;
+}
+
+// A validated list of tasks plus references to every JavaScript value they use.
+struct Batch {
+  std::vector<Task> tasks;
+  std::vector<Napi::Reference<Napi::Value>> keep_alive;
+};
+
+// Validates program = [[opName, ...args], ...] into `batch`; throws a JS error
+// naming the step on the first bad op, before anything runs.
+void build_batch(Napi::Env env, const Napi::Value& program, Batch* batch) {
+  if (!program.IsArray()) {
+    throw Napi::TypeError::New(env, "program must be an Array of [opName, ...args] steps, received " + describe(program));
+  }
+  Napi::Array steps = program.As<Napi::Array>();
+  batch->tasks.reserve(steps.Length());
+  for (uint32_t s = 0; s < steps.Length(); ++s) {
+    Napi::Value step = steps.Get(s);
+    if (!step.IsArray() || step.As<Napi::Array>().Length() < 1 || !step.As<Napi::Array>().Get(0u).IsString()) {
+      throw Napi::TypeError::New(env, "program[" + std::to_string(s) + "] must be [opName, ...args], received " +
+                                          describe(step));
+    }
+    Napi::Array arr = step.As<Napi::Array>();
+    const std::string name = arr.Get(0u).As<Napi::String>().Utf8Value();
+    Prepare prepare = find_op(name);
+    if (!prepare) throw Napi::TypeError::New(env, "program[" + std::to_string(s) + "]: unknown op '" + name + "'");
+    std::vector<Napi::Value> values;
+    values.reserve(arr.Length() - 1);
+    for (uint32_t k = 1; k < arr.Length(); ++k) values.push_back(arr.Get(k));
+    Args args(env, name, std::move(values), &batch->keep_alive);
+    batch->tasks.push_back(prepare(args));
+  }
+}
+
+void run_tasks(const std::vector<Task>& tasks) {
+  for (const auto& t : tasks) t();
+}
+
+class BatchWorker : public Napi::AsyncWorker {
+ public:
+  BatchWorker(Napi::Env env, std::shared_ptr<Batch> batch, std::shared_ptr<std::atomic<bool>> busy)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), batch_(std::move(batch)),
+        busy_(std::move(busy)) {}
+
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      run_tasks(batch_->tasks);
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnOK() override {
+    release();
+    deferred_.Resolve(Env().Undefined());
+  }
+  void OnError(const Napi::Error& e) override {
+    release();
+    deferred_.Reject(e.Value());
+  }
+
+ private:
+  void release() {
+    if (busy_) busy_->store(false);
+  }
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<Batch> batch_;  // holds the buffer references until the work ends
+  std::shared_ptr<std::atomic<bool>> busy_;
+};
+
+// A program validated once and run many times (one training step per run).
+class CompiledProgram : public Napi::ObjectWrap<CompiledProgram> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "CompiledProgram",
+                       {InstanceMethod<&CompiledProgram::Run>("run"), InstanceMethod<&CompiledProgram::RunSync>("runSync"),
+                        InstanceAccessor<&CompiledProgram::Busy>("busy"),
+                        InstanceAccessor<&CompiledProgram::Length>("length")});
+  }
+
+  CompiledProgram(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CompiledProgram>(info) {
+    batch_ = std::make_shared<Batch>();
+    busy_ = std::make_shared<std::atomic<bool>>(false);
+    build_batch(info.Env(), info[0], batch_.get());
+  }
+
+ private:
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    claim(info.Env());
+    auto* worker = new BatchWorker(info.Env(), batch_, busy_);
+    Napi::Promise p = worker->promise();
+    worker->Queue();
+    return p;
+  }
+  Napi::Value RunSync(const Napi::CallbackInfo& info) {
+    claim(info.Env());
+    try {
+      run_tasks(batch_->tasks);
+    } catch (const std::exception& e) {
+      busy_->store(false);
+      throw Napi::Error::New(info.Env(), e.what());
+    }
+    busy_->store(false);
+    return info.Env().Undefined();
+  }
+  void claim(Napi::Env env) {
+    bool expected = false;
+    if (!busy_->compare_exchange_strong(expected, true)) {
+      throw Napi::Error::New(env, "CompiledProgram.run: the program is already running; await the previous run first");
+    }
+  }
+  Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), busy_->load()); }
+  Napi::Value Length(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(batch_->tasks.size()));
+  }
+
+  std::shared_ptr<Batch> batch_;
+  std::shared_ptr<std::atomic<bool>> busy_;
+};
+
+Napi::Value RunAsync(const Napi::CallbackInfo& info) {
+  auto batch = std::make_shared<Batch>();
+  build_batch(info.Env(), info[0], batch.get());
+  auto* worker = new BatchWorker(info.Env(), batch, nullptr);
+  Napi::Promise p = worker->promise();
+  worker->Queue();
+  return p;
+}
+
+Napi::Value Backend(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("isa", gw::isa_name(gw::active_isa()));
+  o.Set("detectedIsa", gw::isa_name(gw::detected_isa()));
+  Napi::Array supported = Napi::Array::New(env);
+  for (int i = 0; i <= static_cast<int>(gw::detected_isa()); ++i) {
+    supported.Set(static_cast<uint32_t>(i), gw::isa_name(static_cast<gw::Isa>(i)));
+  }
+  o.Set("supportedIsas", supported);
+  o.Set("threads", gw::num_threads());
+  o.Set("defaultThreads", gw::default_num_threads());
+  o.Set("openmp", gw::have_openmp());
+#if defined(GW_ARCH_X86)
+  o.Set("arch", "x64");
+#elif defined(GW_ARCH_ARM64)
+  o.Set("arch", "arm64");
+#else
+  o.Set("arch", "other");
+#endif
+  o.Set("version", GRADWELL_VERSION);
+  return o;
+}
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  Args args(info.Env(), "setNumThreads", {info[0]}, nullptr);
+  gw::set_num_threads(static_cast<int>(args.integer(0, "n", 1, 1024)));
+  return Napi::Number::New(info.Env(), gw::num_threads());
+}
+
+Napi::Value SetMaxIsa(const Napi::CallbackInfo& info) {
+  Args args(info.Env(), "setMaxIsa", {info[0]}, nullptr);
+  const std::string name = args.string(0, "isa");
+  gw::Isa cap;
+  if (!gw::parse_isa(name, &cap)) {
+    args.range_error("unknown ISA '" + name + "' for this architecture; expected one of scalar, baseline, " +
+#if defined(GW_ARCH_ARM64)
+                     std::string("neon")
+#else
+                     std::string("sse2, avx2, avx512")
+#endif
+    );
+  }
+  return Napi::String::New(info.Env(), gw::isa_name(gw::set_max_isa(cap)));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  std::call_once(g_register_once, register_all);
+  exports.Set("backend", Napi::Function::New(env, Backend, "backend"));
+  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
+  exports.Set("setMaxIsa", Napi::Function::New(env, SetMaxIsa, "setMaxIsa"));
+  exports.Set("runAsync", Napi::Function::New(env, RunAsync, "runAsync"));
+  exports.Set("CompiledProgram", CompiledProgram::Init(env));
+
+  Napi::Object ops = Napi::Object::New(env);
+  for (const auto& entry : registered_ops()) {
+    const std::string* name = &entry.first;
+    Prepare prepare = entry.second;
+    ops.Set(entry.first, Napi::Function::New(
+                             env,
+                             [name, prepare](const Napi::CallbackInfo& info) -> Napi::Value {
+                               std::vector<Napi::Value> values;
+                               values.reserve(info.Length());
+                               for (size_t i = 0; i < info.Length(); ++i) values.push_back(info[i]);
+                               Args args(info.Env(), *name, std::move(values), nullptr);
+                               Task task = prepare(args);
+                               try {
+                                 task();
+                               } catch (const std::exception& e) {
+                                 throw Napi::Error::New(info.Env(), e.what());
+                               }
+                               return info.Env().Undefined();
+                             },
+                             entry.first));
+  }
+  exports.Set("ops", ops);
+  return exports;
+}
+
+}  // namespace
+}  // namespace gwb
+
+static Napi::Object InitGradwell(Napi::Env env, Napi::Object exports) { return gwb::Init(env, exports); }
+NODE_API_MODULE(gradwell, InitGradwell)

@@ -1,0 +1,194 @@
+#include "binding/args.h"
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+namespace gwb {
+
+namespace {
+
+template <class ElemT>
+ElemT* typed_data(const Args& args, const Napi::Value& v, const char* name, napi_typedarray_type want,
+                  const char* want_name, std::size_t* size) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != want) {
+    args.type_error(std::string("argument '") + name + "' must be a " + want_name + ", received " + describe(v));
+  }
+  Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  Napi::ArrayBuffer buf = ta.ArrayBuffer();
+  if (buf.IsDetached()) {
+    args.type_error(std::string("argument '") + name + "' is a " + want_name + " whose buffer is detached");
+  }
+  *size = ta.ElementLength();
+  auto* base = static_cast<std::uint8_t*>(buf.Data());
+  if (*size == 0) return nullptr;
+  return reinterpret_cast<ElemT*>(base + ta.ByteOffset());
+}
+
+}  // namespace
+
+std::string describe(const Napi::Value& v) {
+  std::ostringstream out;
+  if (v.IsUndefined()) return "undefined";
+  if (v.IsNull()) return "null";
+  if (v.IsTypedArray()) {
+    static const char* names[] = {"Int8Array",    "Uint8Array",   "Uint8ClampedArray", "Int16Array",
+                                  "Uint16Array",  "Int32Array",   "Uint32Array",       "Float32Array",
+                                  "Float64Array", "BigInt64Array", "BigUint64Array"};
+    Napi::TypedArray ta = v.As<Napi::TypedArray>();
+    const int t = static_cast<int>(ta.TypedArrayType());
+    out << (t >= 0 && t < 11 ? names[t] : "TypedArray") << "(" << ta.ElementLength() << ")";
+    return out.str();
+  }
+  if (v.IsArray()) {
+    out << "Array(" << v.As<Napi::Array>().Length() << ")";
+    return out.str();
+  }
+  if (v.IsNumber()) {
+    out << "number " << v.As<Napi::Number>().DoubleValue();
+    return out.str();
+  }
+  if (v.IsString()) return "string '" + v.As<Napi::String>().Utf8Value() + "'";
+  if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? "true" : "false";
+  if (v.IsArrayBuffer()) return "ArrayBuffer";
+  if (v.IsFunction()) return "function";
+  if (v.IsObject()) return "object";
+  return "value";
+}
+
+std::string shape_str(std::initializer_list<std::int64_t> dims) {
+  std::ostringstream out;
+  out << "[";
+  bool first = true;
+  for (auto d : dims) {
+    if (!first) out << ", ";
+    out << d;
+    first = false;
+  }
+  out << "]";
+  return out.str();
+}
+
+Args::Args(Napi::Env env, std::string op, std::vector<Napi::Value> values,
+           std::vector<Napi::Reference<Napi::Value>>* keep_alive)
+    : env_(env), op_(std::move(op)), values_(std::move(values)), keep_alive_(keep_alive) {}
+
+bool Args::is_undefined(std::size_t i) const { return i >= values_.size() || values_[i].IsUndefined(); }
+
+Napi::Value Args::at(std::size_t i, const char* name) const {
+  if (i >= values_.size()) {
+    type_error(std::string("missing argument '") + name + "' (position " + std::to_string(i) + ")");
+  }
+  return values_[i];
+}
+
+void Args::keep(const Napi::Value& v) {
+  if (keep_alive_) keep_alive_->push_back(Napi::Persistent(v));
+}
+
+void Args::type_error(const std::string& message) const {
+  throw Napi::TypeError::New(env_, op_ + ": " + message);
+}
+void Args::range_error(const std::string& message) const {
+  throw Napi::RangeError::New(env_, op_ + ": " + message);
+}
+
+void Args::require_size(const F32& t, const char* name, std::size_t needed, const std::string& shape) const {
+  if (t.size < needed) {
+    range_error(std::string("argument '") + name + "' has " + std::to_string(t.size) + " elements but shape " + shape +
+                " needs " + std::to_string(needed));
+  }
+}
+void Args::require_exact(const F32& t, const char* name, std::size_t needed, const std::string& shape) const {
+  if (t.size != needed) {
+    range_error(std::string("argument '") + name + "' has " + std::to_string(t.size) + " elements but shape " + shape +
+                " needs exactly " + std::to_string(needed));
+  }
+}
+
+F32 Args::f32(std::size_t i, const char* name) {
+  Napi::Value v = at(i, name);
+  F32 out{};
+  out.data = typed_data<float>(*this, v, name, napi_float32_array, "Float32Array", &out.size);
+  keep(v);
+  return out;
+}
+
+I32 Args::i32(std::size_t i, const char* name) {
+  Napi::Value v = at(i, name);
+  I32 out{};
+  out.data = typed_data<std::int32_t>(*this, v, name, napi_int32_array, "Int32Array", &out.size);
+  keep(v);
+  return out;
+}
+
+U8 Args::u8(std::size_t i, const char* name) {
+  Napi::Value v = at(i, name);
+  U8 out{};
+  out.data = typed_data<std::uint8_t>(*this, v, name, napi_uint8_array, "Uint8Array", &out.size);
+  keep(v);
+  return out;
+}
+
+double Args::number(std::size_t i, const char* name) {
+  Napi::Value v = at(i, name);
+  if (!v.IsNumber()) type_error(std::string("argument '") + name + "' must be a number, received " + describe(v));
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d)) range_error(std::string("argument '") + name + "' must be finite, received " + describe(v));
+  return d;
+}
+
+double Args::number_or(std::size_t i, const char* name, double fallback) {
+  return is_undefined(i) ? fallback : number(i, name);
+}
+
+std::int64_t Args::integer(std::size_t i, const char* name, std::int64_t min, std::int64_t max) {
+  const double d = number(i, name);
+  if (d != std::floor(d)) range_error(std::string("argument '") + name + "' must be an integer, received " + describe(at(i, name)));
+  if (d < static_cast<double>(min) || d > static_cast<double>(max)) {
+    range_error(std::string("argument '") + name + "' must be in [" + std::to_string(min) + ", " + std::to_string(max) +
+                "], received " + describe(at(i, name)));
+  }
+  return static_cast<std::int64_t>(d);
+}
+
+bool Args::boolean(std::size_t i, const char* name) {
+  Napi::Value v = at(i, name);
+  if (!v.IsBoolean()) type_error(std::string("argument '") + name + "' must be a boolean, received " + describe(v));
+  return v.As<Napi::Boolean>().Value();
+}
+
+std::string Args::string(std::size_t i, const char* name) {
+  Napi::Value v = at(i, name);
+  if (!v.IsString()) type_error(std::string("argument '") + name + "' must be a string, received " + describe(v));
+  return v.As<Napi::String>().Utf8Value();
+}
+
+std::vector<F32> Args::f32_list(std::size_t i, const char* name) {
+  Napi::Value v = at(i, name);
+  if (!v.IsArray()) type_error(std::string("argument '") + name + "' must be an Array of Float32Array, received " + describe(v));
+  Napi::Array arr = v.As<Napi::Array>();
+  std::vector<F32> out;
+  out.reserve(arr.Length());
+  for (uint32_t k = 0; k < arr.Length(); ++k) {
+    Napi::Value e = arr.Get(k);
+    const std::string elem_name = std::string(name) + "[" + std::to_string(k) + "]";
+    F32 t{};
+    t.data = typed_data<float>(*this, e, elem_name.c_str(), napi_float32_array, "Float32Array", &t.size);
+    keep(e);
+    out.push_back(t);
+  }
+  return out;
+}
+
+namespace {
+std::vector<std::pair<std::string, Prepare>>& registry() {
+  static std::vector<std::pair<std::string, Prepare>> ops;
+  return ops;
+}
+}  // namespace
+
+void register_op(const char* name, Prepare prepare) { registry().emplace_back(name, prepare); }
+const std::vector<std::pair<std::string, Prepare>>& registered_ops() { return registry(); }
+
+}  // namespace gwb

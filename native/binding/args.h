@@ -1,0 +1,89 @@
+// The binding boundary. Every op is registered as a Prepare function that
+// reads and validates its JavaScript arguments into plain C++ values and
+// returns a Task that touches no JavaScript. A sync call runs the task at
+// once; runAsync validates a whole program of ops first, then runs the tasks
+// in order on a libuv worker while holding references to every buffer used.
+#pragma once
+#include <napi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace gwb {
+
+using Task = std::function<void()>;
+
+struct F32 {
+  float* data;
+  std::size_t size;
+};
+struct I32 {
+  std::int32_t* data;
+  std::size_t size;
+};
+struct U8 {
+  std::uint8_t* data;
+  std::size_t size;
+};
+
+// Reads the arguments of one op. Every accessor throws a JavaScript
+// TypeError/RangeError that names the op and the argument.
+class Args {
+ public:
+  Args(Napi::Env env, std::string op, std::vector<Napi::Value> values,
+       std::vector<Napi::Reference<Napi::Value>>* keep_alive);
+
+  Napi::Env env() const { return env_; }
+  const std::string& op() const { return op_; }
+  std::size_t count() const { return values_.size(); }
+  bool is_undefined(std::size_t i) const;
+
+  F32 f32(std::size_t i, const char* name);                 // Float32Array
+  I32 i32(std::size_t i, const char* name);                 // Int32Array
+  U8 u8(std::size_t i, const char* name);                   // Uint8Array
+  double number(std::size_t i, const char* name);           // finite number
+  double number_or(std::size_t i, const char* name, double fallback);  // undefined -> fallback
+  std::int64_t integer(std::size_t i, const char* name, std::int64_t min, std::int64_t max);
+  bool boolean(std::size_t i, const char* name);
+  std::string string(std::size_t i, const char* name);
+  std::vector<F32> f32_list(std::size_t i, const char* name);  // Array of Float32Array
+
+  // Errors naming this op: "<op>: <message>".
+  [[noreturn]] void type_error(const std::string& message) const;
+  [[noreturn]] void range_error(const std::string& message) const;
+  // Checks that `name` holds at least `needed` elements for the described shape.
+  void require_size(const F32& t, const char* name, std::size_t needed, const std::string& shape) const;
+  void require_exact(const F32& t, const char* name, std::size_t needed, const std::string& shape) const;
+
+ private:
+  Napi::Value at(std::size_t i, const char* name) const;
+  void keep(const Napi::Value& v);
+
+  Napi::Env env_;
+  std::string op_;
+  std::vector<Napi::Value> values_;
+  std::vector<Napi::Reference<Napi::Value>>* keep_alive_;
+};
+
+std::string describe(const Napi::Value& v);  // "Float64Array(12)", "number 3", "undefined"
+std::string shape_str(std::initializer_list<std::int64_t> dims);  // "[3, 4]"
+
+using Prepare = Task (*)(Args&);
+
+// Registers an op under `name`; addon.cpp exports each as ops.<name>(...) and
+// makes it available to runAsync([[name, ...args], ...]).
+void register_op(const char* name, Prepare prepare);
+const std::vector<std::pair<std::string, Prepare>>& registered_ops();
+
+// One registration function per op family, called once from addon.cpp.
+void register_gemm_ops();
+void register_activation_ops();
+void register_dropout_ops();
+void register_norm_ops();
+void register_loss_ops();
+void register_optim_ops();
+
+}  // namespace gwb

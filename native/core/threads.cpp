@@ -1,0 +1,47 @@
+#include "core/threads.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+
+#if defined(GW_HAVE_OPENMP)
+#include <omp.h>
+#endif
+
+namespace gw {
+namespace {
+
+int machine_cores() {
+#if defined(GW_HAVE_OPENMP)
+  const int n = omp_get_num_procs();
+#else
+  const int n = static_cast<int>(std::thread::hardware_concurrency());
+#endif
+  return n > 0 ? n : 1;
+}
+
+std::atomic<int> g_threads{default_num_threads()};
+
+}  // namespace
+
+int default_num_threads() {
+  if (const char* env = std::getenv("GRADWELL_NUM_THREADS")) {
+    char* end = nullptr;
+    const long v = std::strtol(env, &end, 10);
+    if (end != env && *end == '\0' && v >= 1 && v <= 1024) return static_cast<int>(v);
+  }
+  return machine_cores();
+}
+
+int num_threads() { return g_threads.load(std::memory_order_relaxed); }
+void set_num_threads(int n) { g_threads.store(n < 1 ? 1 : n, std::memory_order_relaxed); }
+
+bool have_openmp() {
+#if defined(GW_HAVE_OPENMP)
+  return true;
+#else
+  return false;
+#endif
+}
+
+}  // namespace gw

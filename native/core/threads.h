@@ -1,0 +1,23 @@
+// Thread count for every parallel region. OpenMP's own setting is per calling
+// thread, and kernels run on libuv workers, so each region passes this count
+// explicitly with num_threads(). Work is split into fixed-size chunks that do
+// not depend on the count, so results are identical for any number of threads.
+#pragma once
+#include <cstddef>
+
+namespace gw {
+
+int num_threads();                 // >= 1
+void set_num_threads(int n);       // n >= 1 (checked by the binding)
+int default_num_threads();         // GRADWELL_NUM_THREADS, else the machine's cores
+bool have_openmp();
+
+// Runs fn(begin, end) over [0, n) in chunks of `chunk` items (the last may be
+// shorter). Chunk boundaries depend only on n and chunk, never on the thread
+// count. Runs inline when there is one chunk or one thread.
+template <class Fn>
+void parallel_chunks(std::size_t n, std::size_t chunk, Fn&& fn);
+
+}  // namespace gw
+
+#include "core/threads_inl.h"
