@@ -26,6 +26,7 @@ void register_all() {
   register_norm_ops();
   register_loss_ops();
   register_optim_ops();
+  register_data_ops();
 }
 
 Prepare find_op(const std::string& name) {

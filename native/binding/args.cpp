@@ -75,6 +75,11 @@ Args::Args(Napi::Env env, std::string op, std::vector<Napi::Value> values,
 
 bool Args::is_undefined(std::size_t i) const { return i >= values_.size() || values_[i].IsUndefined(); }
 
+bool Args::is_u8(std::size_t i) const {
+  return i < values_.size() && values_[i].IsTypedArray() &&
+         values_[i].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;
+}
+
 Napi::Value Args::at(std::size_t i, const char* name) const {
   if (i >= values_.size()) {
     type_error(std::string("missing argument '") + name + "' (position " + std::to_string(i) + ")");
@@ -128,6 +133,19 @@ U8 Args::u8(std::size_t i, const char* name) {
   out.data = typed_data<std::uint8_t>(*this, v, name, napi_uint8_array, "Uint8Array", &out.size);
   keep(v);
   return out;
+}
+
+F64 Args::f64(std::size_t i, const char* name) {
+  Napi::Value v = at(i, name);
+  F64 out{};
+  out.data = typed_data<double>(*this, v, name, napi_float64_array, "Float64Array", &out.size);
+  keep(v);
+  return out;
+}
+
+F32 Args::f32_or_null(std::size_t i, const char* name) {
+  if (i >= values_.size() || values_[i].IsUndefined() || values_[i].IsNull()) return F32{nullptr, 0};
+  return f32(i, name);
 }
 
 double Args::number(std::size_t i, const char* name) {

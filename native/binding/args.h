@@ -24,6 +24,10 @@ struct I32 {
   std::int32_t* data;
   std::size_t size;
 };
+struct F64 {
+  double* data;
+  std::size_t size;
+};
 struct U8 {
   std::uint8_t* data;
   std::size_t size;
@@ -40,10 +44,14 @@ class Args {
   const std::string& op() const { return op_; }
   std::size_t count() const { return values_.size(); }
   bool is_undefined(std::size_t i) const;
+  bool is_u8(std::size_t i) const;  // a Uint8Array (to choose between overloads)
 
   F32 f32(std::size_t i, const char* name);                 // Float32Array
   I32 i32(std::size_t i, const char* name);                 // Int32Array
   U8 u8(std::size_t i, const char* name);                   // Uint8Array
+  F64 f64(std::size_t i, const char* name);                 // Float64Array (hyper-parameters JS may update between runs)
+  // Optional buffer: undefined or null gives {nullptr, 0}.
+  F32 f32_or_null(std::size_t i, const char* name);
   double number(std::size_t i, const char* name);           // finite number
   double number_or(std::size_t i, const char* name, double fallback);  // undefined -> fallback
   std::int64_t integer(std::size_t i, const char* name, std::int64_t min, std::int64_t max);
@@ -85,5 +93,6 @@ void register_dropout_ops();
 void register_norm_ops();
 void register_loss_ops();
 void register_optim_ops();
+void register_data_ops();
 
 }  // namespace gwb

@@ -1,0 +1,108 @@
+// Data-movement ops and program control at the binding boundary.
+#include <stdexcept>
+
+#include "binding/args.h"
+#include "kernels/data.h"
+
+namespace gwb {
+namespace {
+
+std::size_t count_arg(Args& a, std::size_t i, const char* name) {
+  return static_cast<std::size_t>(a.integer(i, name, 0, (std::int64_t{1} << 40)));
+}
+
+// gather_rows(src: Float32Array | Uint8Array, index: Int32Array, rows, cols, dst: Float32Array, scale = 1)
+Task gather_rows(Args& a) {
+  const std::size_t rows = count_arg(a, 2, "rows");
+  const std::size_t cols = count_arg(a, 3, "cols");
+  F32 dst = a.f32(4, "dst");
+  I32 index = a.i32(1, "index");
+  if (index.size < rows) {
+    a.range_error("argument 'index' has " + std::to_string(index.size) + " elements but rows = " + std::to_string(rows));
+  }
+  a.require_size(dst, "dst", rows * cols, shape_str({static_cast<std::int64_t>(rows), static_cast<std::int64_t>(cols)}));
+  auto check_index = [&](std::size_t src_rows) {
+    for (std::size_t r = 0; r < rows; ++r) {
+      if (index.data[r] < 0 || static_cast<std::size_t>(index.data[r]) >= src_rows) {
+        a.range_error("index[" + std::to_string(r) + "] = " + std::to_string(index.data[r]) +
+                      " is out of range for a source of " + std::to_string(src_rows) + " rows");
+      }
+    }
+  };
+  const double scale = a.number_or(5, "scale", 1.0);
+  if (a.is_u8(0)) {
+    U8 src = a.u8(0, "src");
+    if (cols == 0) return [] {};
+    check_index(src.size / cols);
+    const float s = static_cast<float>(scale);
+    return [=] { gw::gather_rows_u8(src.data, index.data, rows, cols, s, dst.data); };
+  }
+  F32 src = a.f32(0, "src");
+  if (cols == 0) return [] {};
+  check_index(src.size / cols);
+  if (scale != 1.0) a.range_error("argument 'scale' is only supported for a Uint8Array source");
+  return [=] { gw::gather_rows_f32(src.data, index.data, rows, cols, dst.data); };
+}
+
+// gather_i32(src: Int32Array, index: Int32Array, n, dst: Int32Array)
+Task gather_i32(Args& a) {
+  I32 src = a.i32(0, "src");
+  I32 index = a.i32(1, "index");
+  const std::size_t n = count_arg(a, 2, "n");
+  I32 dst = a.i32(3, "dst");
+  if (index.size < n || dst.size < n) {
+    a.range_error("arguments 'index' (" + std::to_string(index.size) + ") and 'dst' (" + std::to_string(dst.size) +
+                  ") need at least n = " + std::to_string(n) + " elements");
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (index.data[i] < 0 || static_cast<std::size_t>(index.data[i]) >= src.size) {
+      a.range_error("index[" + std::to_string(i) + "] = " + std::to_string(index.data[i]) + " is out of range for 'src' of " +
+                    std::to_string(src.size) + " elements");
+    }
+  }
+  return [=] { gw::gather_i32(src.data, index.data, n, dst.data); };
+}
+
+// fill(x: Float32Array, value, n = x.length)
+Task fill(Args& a) {
+  F32 x = a.f32(0, "x");
+  const float value = static_cast<float>(a.number(1, "value"));
+  const std::size_t n = a.is_undefined(2) ? x.size : count_arg(a, 2, "n");
+  a.require_size(x, "x", n, shape_str({static_cast<std::int64_t>(n)}));
+  return [=] { gw::fill_f32(x.data, n, value); };
+}
+
+// copy(src: Float32Array, dst: Float32Array, n = src.length)
+Task copy(Args& a) {
+  F32 src = a.f32(0, "src");
+  F32 dst = a.f32(1, "dst");
+  const std::size_t n = a.is_undefined(2) ? src.size : count_arg(a, 2, "n");
+  a.require_size(src, "src", n, shape_str({static_cast<std::int64_t>(n)}));
+  a.require_size(dst, "dst", n, shape_str({static_cast<std::int64_t>(n)}));
+  return [=] { gw::copy_f32(src.data, dst.data, n); };
+}
+
+// halt_if_nonzero(flags: Float32Array, message: string): stops the program (the
+// rest of its steps do not run, and it rejects) when any flag is non-zero. The
+// message gets ": flag <i>" appended so the caller can name the culprit.
+Task halt_if_nonzero(Args& a) {
+  F32 flags = a.f32(0, "flags");
+  const std::string message = a.string(1, "message");
+  return [=] {
+    for (std::size_t i = 0; i < flags.size; ++i) {
+      if (flags.data[i] != 0.0f) throw std::runtime_error(message + ": flag " + std::to_string(i));
+    }
+  };
+}
+
+}  // namespace
+
+void register_data_ops() {
+  register_op("gather_rows", gather_rows);
+  register_op("gather_i32", gather_i32);
+  register_op("fill", fill);
+  register_op("copy", copy);
+  register_op("halt_if_nonzero", halt_if_nonzero);
+}
+
+}  // namespace gwb
