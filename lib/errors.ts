@@ -1,0 +1,35 @@
+// Argument checking shared by the public API: messages name the argument,
+// what was expected and what was received (sharp's invalidParameterError style).
+import { describeValue } from './tensor';
+
+export function invalid(where: string, name: string, expected: string, received: unknown): RangeError {
+  return new RangeError(`${where}: expected ${expected} for ${name} but received ${describeValue(received)}`);
+}
+
+export function checkNumber(where: string, name: string, v: unknown, opts: { min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean; integer?: boolean } = {}): number {
+  if (typeof v !== 'number' || Number.isNaN(v)) {
+    throw new TypeError(`${where}: expected a number for ${name} but received ${describeValue(v)}`);
+  }
+  const { min, max, minExclusive, maxExclusive, integer } = opts;
+  const range = `${min === undefined ? '(-inf' : (minExclusive ? '(' : '[') + min}, ${max === undefined ? 'inf)' : max + (maxExclusive ? ')' : ']')}`;
+  if (!Number.isFinite(v) && !(max === undefined && v === Infinity)) throw invalid(where, name, `a finite number in ${range}`, v);
+  if (integer && !Number.isInteger(v)) throw invalid(where, name, `an integer in ${range}`, v);
+  if (min !== undefined && (minExclusive ? v <= min : v < min)) throw invalid(where, name, `a number in ${range}`, v);
+  if (max !== undefined && (maxExclusive ? v >= max : v > max)) throw invalid(where, name, `a number in ${range}`, v);
+  return v;
+}
+
+export class AbortError extends Error {
+  constructor(message = 'The operation was aborted') {
+    super(message);
+    this.name = 'AbortError';
+  }
+}
+
+/** Thrown when training meets a NaN or Inf; names the parameter or layer and the step. */
+export class NonFiniteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NonFiniteError';
+  }
+}

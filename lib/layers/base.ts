@@ -1,0 +1,113 @@
+// The layer contract. A layer owns its weights and scratch buffers and emits
+// native program steps for its forward and backward pass; the model wires the
+// buffers between layers and runs the program off the main thread.
+import type { ProgramStep } from '../binding';
+import type { Regularizer } from '../regularizers';
+import type { Random } from '../random';
+import { shapeSize } from '../tensor';
+
+export interface Param {
+  /** `<layer>.<weight>`, e.g. `dense_1.kernel`. */
+  name: string;
+  shape: number[];
+  value: Float32Array;
+  grad: Float32Array;
+  regularizer: Regularizer | null;
+}
+
+export interface ForwardArgs {
+  x: Float32Array;
+  y: Float32Array;
+  rows: number;
+  training: boolean;
+  /** Training program of the last layer with a logits loss: leave the output activation out. */
+  skipOutputActivation: boolean;
+}
+
+export interface BackwardArgs {
+  x: Float32Array;
+  y: Float32Array;
+  dy: Float32Array;
+  /** null for the first layer: no input gradient is needed. */
+  dx: Float32Array | null;
+  rows: number;
+  skipOutputActivation: boolean;
+}
+
+export interface LayerConfig {
+  className: string;
+  config: Record<string, unknown>;
+}
+
+export abstract class Layer {
+  name: string;
+  abstract readonly className: string;
+  /** Per-sample input and output shapes, known after build(). */
+  inputShape: number[] | null = null;
+  outputShape: number[] | null = null;
+  /** The output is the input buffer itself (a view such as Flatten). */
+  readonly aliasesInput: boolean = false;
+  /** Shape given by the user for the first layer. */
+  readonly declaredInputShape: number[] | null;
+
+  constructor(opts: { name?: string; inputShape?: number[] } = {}) {
+    this.name = opts.name ?? '';
+    this.declaredInputShape = opts.inputShape ? [...opts.inputShape] : null;
+  }
+
+  get built(): boolean {
+    return this.outputShape !== null;
+  }
+
+  /** Creates weights for a per-sample input shape; `rng` is this layer's own stream. */
+  build(inputShape: number[], rng: Random): void {
+    this.inputShape = [...inputShape];
+    this.outputShape = this.computeOutputShape(inputShape);
+    this.createWeights(inputShape, rng);
+  }
+
+  abstract computeOutputShape(inputShape: number[]): number[];
+  protected createWeights(_inputShape: number[], _rng: Random): void {}
+
+  /** Trainable parameters with their gradients. */
+  params(): Param[] {
+    return [];
+  }
+
+  /** Non-trainable state saved with the model (batch-norm running statistics). */
+  stateBuffers(): Map<string, Float32Array> {
+    return new Map();
+  }
+
+  /** Allocates scratch for batches of up to `maxRows` samples. */
+  allocate(_maxRows: number): void {}
+
+  abstract forward(a: ForwardArgs): ProgramStep[];
+  abstract backward(a: BackwardArgs): ProgramStep[];
+
+  /** The activation applied last, when a logits loss may fuse it ('softmax' | 'sigmoid'). */
+  outputActivation(): string | null {
+    return null;
+  }
+
+  /** Units whose post-activation value is 0 for a whole batch count as dead (ReLU family). */
+  hasReluOutput(): boolean {
+    return false;
+  }
+
+  abstract getConfig(): Record<string, unknown>;
+
+  countParams(): number {
+    return this.params().reduce((n, p) => n + p.value.length, 0) + [...this.stateBuffers().values()].reduce((n, b) => n + b.length, 0);
+  }
+
+  protected makeParam(name: string, shape: number[], value: Float32Array, regularizer: Regularizer | null): Param {
+    if (value.length !== shapeSize(shape)) throw new Error(`${this.name}.${name}: ${value.length} values for shape [${shape}]`);
+    return { name: `${this.name}.${name}`, shape, value, grad: new Float32Array(value.length), regularizer };
+  }
+
+  protected requireBuilt(): { inputShape: number[]; outputShape: number[] } {
+    if (!this.inputShape || !this.outputShape) throw new Error(`layer ${this.name} is used before it is built`);
+    return { inputShape: this.inputShape, outputShape: this.outputShape };
+  }
+}

@@ -1,0 +1,55 @@
+import type { ProgramStep } from '../binding';
+import { checkNumber } from '../errors';
+import type { Random } from '../random';
+import { shapeSize } from '../tensor';
+import { Layer, type BackwardArgs, type ForwardArgs } from './base';
+
+/**
+ * Inverted dropout (Srivastava et al. 2014): in training each unit is zeroed
+ * with probability `rate` and survivors are scaled by 1/(1-rate), so inference
+ * is the identity. The mask is a pure function of (seed, layer stream, step,
+ * element), identical for any thread count; backward regenerates it.
+ */
+export class Dropout extends Layer {
+  readonly className = 'Dropout';
+  readonly rate: number;
+  /** [seed, stream, step]: the model sets the step before each training step. */
+  readonly rngState = new Float64Array(3);
+
+  constructor(rate: number, opts: { name?: string; inputShape?: number[] } = {}) {
+    super(opts);
+    this.rate = checkNumber('Dropout', 'rate', rate, { min: 0, max: 1, maxExclusive: true });
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    return [...inputShape];
+  }
+
+  protected override createWeights(_inputShape: number[], rng: Random): void {
+    // 2^31 keeps the seed exact in a double and in the native uint64 key.
+    this.rngState[0] = rng.int(0x7fffffff);
+  }
+
+  /** Called by the model with its layer index and the training step. */
+  setStep(stream: number, step: number): void {
+    this.rngState[1] = stream;
+    this.rngState[2] = step;
+  }
+
+  forward(a: ForwardArgs): ProgramStep[] {
+    const n = a.rows * shapeSize(this.requireBuilt().inputShape);
+    if (!a.training || this.rate === 0) return [['copy', a.x, a.y, n]];
+    return [['dropout_forward', a.x, a.y, n, this.rate, this.rngState]];
+  }
+
+  backward(a: BackwardArgs): ProgramStep[] {
+    if (!a.dx) return [];
+    const n = a.rows * shapeSize(this.requireBuilt().inputShape);
+    if (this.rate === 0) return [['copy', a.dy, a.dx, n]];
+    return [['dropout_backward', a.dy, a.dx, n, this.rate, this.rngState]];
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, rate: this.rate };
+  }
+}

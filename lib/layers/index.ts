@@ -1,0 +1,10 @@
+export { Layer } from './base';
+export type { Param, LayerConfig, ForwardArgs, BackwardArgs } from './base';
+export { Dense } from './dense';
+export type { DenseOptions } from './dense';
+export { Activation, resolveActivation } from './activation';
+export type { ActivationName, ActivationOptions } from './activation';
+export { Dropout } from './dropout';
+export { Flatten } from './flatten';
+export { BatchNorm, LayerNorm, GroupNorm, InstanceNorm } from './norms';
+export type { BatchNormOptions, GroupNormOptions } from './norms';

@@ -1,0 +1,332 @@
+// Optimizers with torch.optim names, defaults and semantics. The update itself
+// is one fused native pass per parameter buffer (op `optim_step`); this class
+// owns hyper-parameters, per-parameter state and the step counter.
+import type { ProgramStep } from './binding';
+import { checkNumber } from './errors';
+
+/** A trainable buffer with its gradient, as the optimizer sees it. */
+export interface OptimizerParam {
+  name: string;
+  value: Float32Array;
+  grad: Float32Array;
+  /** Coupled L2 added to the gradient (`g += l2 * p`), from the layer's regularizer. */
+  l2: number;
+  /** L1 added to the gradient (`g += l1 * sign(p)`), from the layer's regularizer. */
+  l1: number;
+}
+
+type Kind = 'sgd' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw' | 'adamax' | 'adadelta';
+
+interface Slot {
+  param: OptimizerParam;
+  states: (Float32Array | null)[];
+  hp: Float64Array; // [lr, t, weight_decay, l1, a, b, eps, c]
+}
+
+export interface OptimizerConfig {
+  className: string;
+  config: Record<string, number | boolean>;
+}
+
+export abstract class Optimizer {
+  /** Learning rate in effect; schedules and callbacks change it between steps. */
+  lr: number;
+  /** Steps taken (torch's per-parameter `step`, shared here since all params step together). */
+  iterations = 0;
+  protected abstract readonly kind: Kind;
+  protected abstract readonly stateCount: number;
+  private slots: Slot[] = [];
+  readonly status = new Float32Array(1);
+
+  protected constructor(lr: number, readonly weightDecay: number) {
+    this.lr = checkNumber(this.constructor.name, 'lr', lr, { min: 0 });
+    checkNumber(this.constructor.name, 'weightDecay', weightDecay, { min: 0 });
+  }
+
+  /** Hyper-parameters a, b, eps, c of the native hp layout. */
+  protected abstract hyper(): [number, number, number, number];
+
+  abstract getConfig(): OptimizerConfig;
+
+  /** Binds the optimizer to a model's parameters, creating (zeroed) state. */
+  attach(params: OptimizerParam[]): void {
+    const [a, b, eps, c] = this.hyper();
+    this.slots = params.map((p) => {
+      const states: (Float32Array | null)[] = [];
+      for (let i = 0; i < 3; i++) states.push(i < this.stateCount ? new Float32Array(p.value.length) : null);
+      this.initState(states, p);
+      const hp = new Float64Array([this.lr, 1, 0, p.l1, a, b, eps, c]);
+      hp[2] = this.kind === 'adamw' ? this.weightDecay : this.weightDecay + p.l2;
+      return { param: p, states, hp };
+    });
+    if (this.kind === 'adamw' && params.some((p) => p.l2 > 0)) {
+      throw new RangeError(
+        'AdamW: a layer has an L2 kernel regularizer; with AdamW use weightDecay (decoupled) instead, or use Adam for coupled L2',
+      );
+    }
+  }
+
+  protected initState(_states: (Float32Array | null)[], _p: OptimizerParam): void {}
+
+  /** Program steps of one update (one fused pass per parameter). */
+  steps(): ProgramStep[] {
+    return this.slots.map((s) => ['optim_step', this.kind, s.param.value, s.param.grad, s.states[0], s.states[1], s.states[2], s.hp, this.status] as const);
+  }
+
+  /** Called before a step runs: advances the counter and publishes lr and t to the native program. */
+  beginStep(): void {
+    this.iterations += 1;
+    checkNumber(this.constructor.name, 'lr', this.lr, { min: 0 });
+    for (const s of this.slots) {
+      s.hp[0] = this.lr;
+      s.hp[1] = this.iterations;
+    }
+  }
+
+  /** Undo beginStep's counter when a step did not run (it was halted). */
+  cancelStep(): void {
+    this.iterations -= 1;
+  }
+
+  /** State buffers by parameter name, for saving. */
+  stateTensors(): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    for (const s of this.slots) {
+      s.states.forEach((st, i) => {
+        if (st) out.set(`${s.param.name}.state${i}`, st);
+      });
+    }
+    return out;
+  }
+
+  loadStateTensors(tensors: Map<string, Float32Array>): void {
+    for (const s of this.slots) {
+      s.states.forEach((st, i) => {
+        if (!st) return;
+        const key = `${s.param.name}.state${i}`;
+        const v = tensors.get(key);
+        if (!v) throw new Error(`optimizer state '${key}' is missing from the saved file`);
+        if (v.length !== st.length) throw new Error(`optimizer state '${key}' has ${v.length} values, expected ${st.length}`);
+        st.set(v);
+      });
+    }
+  }
+}
+
+export interface SGDOptions {
+  lr?: number;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+}
+
+export class SGD extends Optimizer {
+  protected readonly kind = 'sgd';
+  protected readonly stateCount: number;
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly nesterov: boolean;
+  constructor(opts: SGDOptions = {}) {
+    super(opts.lr ?? 0.01, opts.weightDecay ?? 0);
+    this.momentum = checkNumber('SGD', 'momentum', opts.momentum ?? 0, { min: 0 });
+    this.dampening = checkNumber('SGD', 'dampening', opts.dampening ?? 0, { min: 0, max: 1 });
+    this.nesterov = opts.nesterov ?? false;
+    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
+      throw new RangeError('SGD: Nesterov momentum requires a momentum > 0 and zero dampening');
+    }
+    this.stateCount = this.momentum > 0 ? 1 : 0;
+  }
+  protected hyper(): [number, number, number, number] {
+    return [this.momentum, this.dampening, 0, this.nesterov ? 1 : 0];
+  }
+  getConfig(): OptimizerConfig {
+    return { className: 'SGD', config: { lr: this.lr, momentum: this.momentum, dampening: this.dampening, nesterov: this.nesterov, weightDecay: this.weightDecay } };
+  }
+}
+
+export interface AdagradOptions {
+  lr?: number;
+  lrDecay?: number;
+  initialAccumulatorValue?: number;
+  eps?: number;
+  weightDecay?: number;
+}
+
+export class Adagrad extends Optimizer {
+  protected readonly kind = 'adagrad';
+  protected readonly stateCount = 1;
+  readonly lrDecay: number;
+  readonly initialAccumulatorValue: number;
+  readonly eps: number;
+  constructor(opts: AdagradOptions = {}) {
+    super(opts.lr ?? 0.01, opts.weightDecay ?? 0);
+    this.lrDecay = checkNumber('Adagrad', 'lrDecay', opts.lrDecay ?? 0, { min: 0 });
+    this.initialAccumulatorValue = checkNumber('Adagrad', 'initialAccumulatorValue', opts.initialAccumulatorValue ?? 0, { min: 0 });
+    this.eps = checkNumber('Adagrad', 'eps', opts.eps ?? 1e-10, { min: 0 });
+  }
+  protected override initState(states: (Float32Array | null)[]): void {
+    states[0]!.fill(this.initialAccumulatorValue);
+  }
+  protected hyper(): [number, number, number, number] {
+    return [this.lrDecay, this.initialAccumulatorValue, this.eps, 0];
+  }
+  getConfig(): OptimizerConfig {
+    return { className: 'Adagrad', config: { lr: this.lr, lrDecay: this.lrDecay, initialAccumulatorValue: this.initialAccumulatorValue, eps: this.eps, weightDecay: this.weightDecay } };
+  }
+}
+
+export interface RMSpropOptions {
+  lr?: number;
+  alpha?: number;
+  eps?: number;
+  momentum?: number;
+  centered?: boolean;
+  weightDecay?: number;
+}
+
+export class RMSprop extends Optimizer {
+  protected readonly kind = 'rmsprop';
+  protected readonly stateCount = 3;
+  readonly alpha: number;
+  readonly eps: number;
+  readonly momentum: number;
+  readonly centered: boolean;
+  constructor(opts: RMSpropOptions = {}) {
+    super(opts.lr ?? 0.01, opts.weightDecay ?? 0);
+    this.alpha = checkNumber('RMSprop', 'alpha', opts.alpha ?? 0.99, { min: 0 });
+    this.eps = checkNumber('RMSprop', 'eps', opts.eps ?? 1e-8, { min: 0 });
+    this.momentum = checkNumber('RMSprop', 'momentum', opts.momentum ?? 0, { min: 0 });
+    this.centered = opts.centered ?? false;
+  }
+  protected hyper(): [number, number, number, number] {
+    return [this.alpha, this.momentum, this.eps, this.centered ? 1 : 0];
+  }
+  getConfig(): OptimizerConfig {
+    return { className: 'RMSprop', config: { lr: this.lr, alpha: this.alpha, eps: this.eps, momentum: this.momentum, centered: this.centered, weightDecay: this.weightDecay } };
+  }
+}
+
+export interface AdamOptions {
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+}
+
+function checkBeta(where: string, name: string, v: number): number {
+  return checkNumber(where, name, v, { min: 0, max: 1, maxExclusive: true });
+}
+
+export class Adam extends Optimizer {
+  protected readonly kind: Kind = 'adam';
+  protected readonly stateCount: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly amsgrad: boolean;
+  constructor(opts: AdamOptions = {}, defaultWeightDecay = 0) {
+    super(opts.lr ?? 0.001, opts.weightDecay ?? defaultWeightDecay);
+    const where = this.constructor.name;
+    this.beta1 = checkBeta(where, 'beta1', opts.beta1 ?? 0.9);
+    this.beta2 = checkBeta(where, 'beta2', opts.beta2 ?? 0.999);
+    this.eps = checkNumber(where, 'eps', opts.eps ?? 1e-8, { min: 0 });
+    this.amsgrad = opts.amsgrad ?? false;
+    this.stateCount = this.amsgrad ? 3 : 2;
+  }
+  protected hyper(): [number, number, number, number] {
+    return [this.beta1, this.beta2, this.eps, this.amsgrad ? 1 : 0];
+  }
+  getConfig(): OptimizerConfig {
+    return { className: this.constructor.name, config: { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, amsgrad: this.amsgrad } };
+  }
+}
+
+/** Adam with decoupled weight decay (Loshchilov & Hutter); torch's default weightDecay is 0.01. */
+export class AdamW extends Adam {
+  protected override readonly kind: Kind = 'adamw';
+  constructor(opts: AdamOptions = {}) {
+    super(opts, 0.01);
+  }
+}
+
+export interface AdamaxOptions {
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+}
+
+export class Adamax extends Optimizer {
+  protected readonly kind = 'adamax';
+  protected readonly stateCount = 2;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  constructor(opts: AdamaxOptions = {}) {
+    super(opts.lr ?? 0.002, opts.weightDecay ?? 0);
+    this.beta1 = checkBeta('Adamax', 'beta1', opts.beta1 ?? 0.9);
+    this.beta2 = checkBeta('Adamax', 'beta2', opts.beta2 ?? 0.999);
+    this.eps = checkNumber('Adamax', 'eps', opts.eps ?? 1e-8, { min: 0 });
+  }
+  protected hyper(): [number, number, number, number] {
+    return [this.beta1, this.beta2, this.eps, 0];
+  }
+  getConfig(): OptimizerConfig {
+    return { className: 'Adamax', config: { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay } };
+  }
+}
+
+export interface AdadeltaOptions {
+  lr?: number;
+  rho?: number;
+  eps?: number;
+  weightDecay?: number;
+}
+
+export class Adadelta extends Optimizer {
+  protected readonly kind = 'adadelta';
+  protected readonly stateCount = 2;
+  readonly rho: number;
+  readonly eps: number;
+  constructor(opts: AdadeltaOptions = {}) {
+    super(opts.lr ?? 1.0, opts.weightDecay ?? 0);
+    this.rho = checkNumber('Adadelta', 'rho', opts.rho ?? 0.9, { min: 0, max: 1 });
+    this.eps = checkNumber('Adadelta', 'eps', opts.eps ?? 1e-6, { min: 0 });
+  }
+  protected hyper(): [number, number, number, number] {
+    return [this.rho, 0, this.eps, 0];
+  }
+  getConfig(): OptimizerConfig {
+    return { className: 'Adadelta', config: { lr: this.lr, rho: this.rho, eps: this.eps, weightDecay: this.weightDecay } };
+  }
+}
+
+const registry: Record<string, (cfg: Record<string, unknown>) => Optimizer> = {
+  sgd: (c) => new SGD(c as SGDOptions),
+  adagrad: (c) => new Adagrad(c as AdagradOptions),
+  rmsprop: (c) => new RMSprop(c as RMSpropOptions),
+  adam: (c) => new Adam(c as AdamOptions),
+  adamw: (c) => new AdamW(c as AdamOptions),
+  adamax: (c) => new Adamax(c as AdamaxOptions),
+  adadelta: (c) => new Adadelta(c as AdadeltaOptions),
+};
+
+export type OptimizerName = 'sgd' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw' | 'adamax' | 'adadelta';
+
+/** Resolves 'adam', 'SGD', ... (torch defaults) or an Optimizer instance. */
+export function getOptimizer(spec: Optimizer | OptimizerName | string, config: Record<string, unknown> = {}): Optimizer {
+  if (spec instanceof Optimizer) return spec;
+  const make = typeof spec === 'string' ? registry[spec.toLowerCase()] : undefined;
+  if (!make) {
+    throw new RangeError(`unknown optimizer ${JSON.stringify(spec)}; expected one of ${Object.keys(registry).join(', ')} or an Optimizer`);
+  }
+  return make(config);
+}
+
+export function optimizerFromConfig(c: OptimizerConfig): Optimizer {
+  return getOptimizer(c.className, c.config);
+}
