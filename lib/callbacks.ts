@@ -1,6 +1,7 @@
 // Callbacks: hooks at train, epoch and batch boundaries that can read logs,
 // change the learning rate, save the model or stop training.
 import type { Sequential } from './model';
+import { ReduceLROnPlateau as PlateauSchedule, type EpochSchedule, type ReduceLROnPlateauOptions as PlateauOptions } from './schedules';
 
 /** Per-epoch (or per-batch) values: loss, metrics, valLoss, valAccuracy, lr, seconds, ... */
 export type Logs = Record<string, number>;
@@ -150,14 +151,24 @@ export class EarlyStopping extends Callback {
   }
 }
 
-/** Sets the learning rate at the start of each epoch from `schedule(epoch, lr)`. */
+/**
+ * Sets the learning rate at the start of each epoch, from an epoch schedule
+ * (StepLR, CosineAnnealingLR, ... of `schedules`, relative to the lr the
+ * optimizer had when training began) or from a function (epoch, lr) => lr.
+ */
 export class LearningRateScheduler extends Callback {
-  constructor(private readonly schedule: (epoch: number, lr: number) => number) {
+  private baseLr = 0;
+  constructor(private readonly schedule: EpochSchedule | ((epoch: number, lr: number) => number)) {
     super();
-    if (typeof schedule !== 'function') throw new TypeError('LearningRateScheduler: expected a function (epoch, lr) => lr');
+    if (typeof schedule !== 'function' && !(schedule && typeof schedule === 'object' && typeof schedule.lrAt === 'function')) {
+      throw new TypeError('LearningRateScheduler: expected an epoch schedule or a function (epoch, lr) => lr');
+    }
+  }
+  override onTrainBegin(): void {
+    this.baseLr = this.model.optimizer.lr;
   }
   override onEpochBegin(epoch: number): void {
-    const lr = this.schedule(epoch, this.model.optimizer.lr);
+    const lr = typeof this.schedule === 'function' ? this.schedule(epoch, this.model.optimizer.lr) : this.schedule.lrAt(epoch, this.baseLr);
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
       throw new RangeError(`LearningRateScheduler: the schedule returned ${lr} for epoch ${epoch}; expected a finite number >= 0`);
     }
@@ -165,73 +176,38 @@ export class LearningRateScheduler extends Callback {
   }
 }
 
-export interface ReduceLROnPlateauOptions {
-  monitor?: string;
-  /** New lr = lr * factor. Default 0.1. */
-  factor?: number;
-  patience?: number;
-  mode?: 'min' | 'max' | 'auto';
-  /** Relative improvement threshold (torch 'rel' mode). Default 1e-4. */
-  threshold?: number;
-  cooldown?: number;
-  minLr?: number;
-}
-
-/** Lowers the learning rate when a monitored log stops improving (torch.optim.lr_scheduler.ReduceLROnPlateau). */
+/**
+ * Lowers the learning rate when a monitored log stops improving; the rule is
+ * torch.optim.lr_scheduler.ReduceLROnPlateau (schedules.ReduceLROnPlateau).
+ */
 export class ReduceLROnPlateau extends Callback {
   readonly monitor: string;
-  readonly factor: number;
-  readonly patience: number;
-  readonly mode: 'min' | 'max';
-  readonly threshold: number;
-  readonly cooldown: number;
-  readonly minLr: number;
-  private best = Infinity;
-  private badEpochs = 0;
-  private cooldownLeft = 0;
-
-  constructor(opts: ReduceLROnPlateauOptions = {}) {
+  private plateau: PlateauSchedule | null = null;
+  constructor(private readonly options: ReduceLROnPlateauOptions = {}) {
     super();
-    this.monitor = opts.monitor ?? 'valLoss';
-    this.factor = opts.factor ?? 0.1;
-    if (!(this.factor > 0 && this.factor < 1)) throw new RangeError(`ReduceLROnPlateau: expected factor in (0, 1) but received ${this.factor}`);
-    this.patience = opts.patience ?? 10;
-    this.mode = resolveMode(opts.mode ?? 'auto', this.monitor);
-    this.threshold = opts.threshold ?? 1e-4;
-    this.cooldown = opts.cooldown ?? 0;
-    this.minLr = opts.minLr ?? 0;
-    this.best = this.mode === 'min' ? Infinity : -Infinity;
+    const { monitor, ...rest } = options;
+    this.monitor = monitor ?? 'valLoss';
+    new PlateauSchedule(1, { mode: resolveMode(rest.mode ?? 'auto', this.monitor), ...withoutMode(rest) }); // validates options now
   }
-
-  private isBetter(v: number): boolean {
-    return this.mode === 'min' ? v < this.best * (1 - this.threshold) : v > this.best * (1 + this.threshold);
+  override onTrainBegin(): void {
+    const { monitor: _m, ...rest } = this.options;
+    this.plateau = new PlateauSchedule(this.model.optimizer.lr, { mode: resolveMode(rest.mode ?? 'auto', this.monitor), ...withoutMode(rest) });
   }
-
-  /** One plateau step with a metric value; returns the learning rate after it. */
-  step(value: number, lr: number): number {
-    if (this.isBetter(value)) {
-      this.best = value;
-      this.badEpochs = 0;
-    } else {
-      this.badEpochs += 1;
-    }
-    if (this.cooldownLeft > 0) {
-      this.cooldownLeft -= 1;
-      this.badEpochs = 0;
-    }
-    if (this.badEpochs > this.patience) {
-      lr = Math.max(lr * this.factor, this.minLr);
-      this.cooldownLeft = this.cooldown;
-      this.badEpochs = 0;
-    }
-    return lr;
-  }
-
   override onEpochEnd(_epoch: number, logs: Logs): void {
     const v = monitored(logs, this.monitor, 'ReduceLROnPlateau');
-    if (v === undefined) return;
-    this.model.optimizer.lr = this.step(v, this.model.optimizer.lr);
+    if (v === undefined || !this.plateau) return;
+    this.model.optimizer.lr = this.plateau.step(v);
   }
+}
+
+function withoutMode<T extends { mode?: unknown }>(o: T): Omit<T, 'mode'> {
+  const { mode: _mode, ...rest } = o;
+  return rest;
+}
+
+export interface ReduceLROnPlateauOptions extends Omit<PlateauOptions, 'mode'> {
+  monitor?: string;
+  mode?: 'min' | 'max' | 'auto';
 }
 
 export interface ModelCheckpointOptions {

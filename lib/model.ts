@@ -13,6 +13,7 @@ import { Random } from './random';
 import { Regularizer } from './regularizers';
 import { Tensor, describeValue, formatShape, shapeSize } from './tensor';
 import { ProgressBarCallback } from './progress';
+import { saveModel } from './io/model-io';
 
 /** Samples: a float tensor [n, ...shape], or compact bytes converted per batch (data * scale). */
 export type Inputs = Tensor | { data: Float32Array | Uint8Array; shape: readonly number[]; scale?: number };
@@ -294,7 +295,7 @@ export class Sequential {
     const input = new Float32Array(maxRows * inSize);
     const acts: Float32Array[] = [];
     const grads: (Float32Array | null)[] = [];
-    let prev = input;
+    let prev: Float32Array = input;
     let prevGrad: Float32Array | null = null;
     this.layers.forEach((l, i) => {
       l.allocate(maxRows);
@@ -709,6 +710,32 @@ export class Sequential {
       if (values.length !== t.length) throw new RangeError(`setWeights: '${name}' has ${t.length} values, received ${values.length}`);
     }
     for (const [name, values] of entries) targets.get(name)!.set(values);
+  }
+
+  get isCompiled(): boolean {
+    return this.compiled !== null;
+  }
+
+  /** The compile settings as saved with the model. */
+  compileConfig() {
+    const c = this.requireCompiled();
+    return {
+      optimizer: c.optimizer.getConfig(),
+      loss: c.loss.getConfig(),
+      metrics: c.options.metrics ?? [],
+      clipNorm: c.clipNorm,
+      clipValue: c.clipValue,
+      checkFinite: c.checkFinite,
+    };
+  }
+
+  /**
+   * Saves architecture, weights, optimizer state and training progress to a
+   * directory, atomically: a crash mid-save leaves the previous save intact.
+   */
+  async save(dir: string): Promise<void> {
+    if (this.busyWith && this.busyWith !== 'fit') throw new Error(`save: the model is busy with ${this.busyWith}`);
+    await saveModel(this, dir);
   }
 
   countParams(): number {

@@ -1,6 +1,8 @@
 import type { ProgramStep } from '../binding';
 import { checkNumber } from '../errors';
-import { getInitializer, type InitializerSpec } from '../initializers';
+import { getInitializer, type Initializer, type InitializerConfig } from '../initializers';
+
+export type InitializerSpec = string | InitializerConfig | Initializer;
 import type { Random } from '../random';
 import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regularizers';
 import { activationBackward, activationForward, defaultAlpha, isReluFamily, resolveActivation, type ActivationName } from './activation';

@@ -24,11 +24,11 @@ abstract class AffineNorm extends Layer {
   gamma: Param | null = null;
   beta: Param | null = null;
   /** Without affine the kernels still take gamma = 1, beta = 0; their grads go to scratch. */
-  protected gammaValue = new Float32Array(0);
-  protected betaValue = new Float32Array(0);
-  protected gammaGrad = new Float32Array(0);
-  protected betaGrad = new Float32Array(0);
-  protected dxScratch = new Float32Array(0);
+  protected gammaValue: Float32Array = new Float32Array(0);
+  protected betaValue: Float32Array = new Float32Array(0);
+  protected gammaGrad: Float32Array = new Float32Array(0);
+  protected betaGrad: Float32Array = new Float32Array(0);
+  protected dxScratch: Float32Array = new Float32Array(0);
 
   constructor(opts: NormOptions) {
     super(opts);
