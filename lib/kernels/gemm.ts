@@ -1,2 +1,81 @@
-// gemm kernels: typed wrappers over the native ops (see native/binding/*_ops.cpp).
-export {};
+// gemm kernels: typed wrappers over the native ops (see native/binding/gemm_ops.cpp).
+import { native } from '../binding';
+
+function requireF32(op: string, name: string, v: unknown): asserts v is Float32Array {
+  if (!(v instanceof Float32Array)) {
+    const got = v === null ? 'null' : typeof v === 'object' ? (v as object).constructor?.name ?? 'object' : typeof v;
+    throw new TypeError(`${op}: argument '${name}' must be a Float32Array, received ${got}`);
+  }
+}
+
+/**
+ * C[M,N] = alpha * op(A) * op(B) + beta * C (row-major). A is [M,K] with leading
+ * dimension lda >= K, or [K,M] with lda >= M when transA; B is [K,N] (ldb >= N),
+ * or [N,K] (ldb >= K) when transB; ldc >= N. beta = 0 ignores C's contents.
+ * Leading dimensions default to the tight ones.
+ */
+export function gemm(
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  a: Float32Array,
+  lda: number | undefined,
+  b: Float32Array,
+  ldb: number | undefined,
+  beta: number,
+  c: Float32Array,
+  ldc?: number,
+): void {
+  requireF32('gemm', 'a', a);
+  requireF32('gemm', 'b', b);
+  requireF32('gemm', 'c', c);
+  const tightA = transA ? M : K;
+  const tightB = transB ? K : N;
+  native.ops.gemm(
+    transA, transB, M, N, K, alpha,
+    a, lda ?? Math.max(1, tightA),
+    b, ldb ?? Math.max(1, tightB),
+    beta, c, ldc ?? Math.max(1, N),
+  );
+}
+
+export type LinearActivation = 'none' | 'relu';
+
+/**
+ * y[rows,out] = act(x[rows,in] * w[in,out] + bias), the bias add and relu fused
+ * into the GEMM's tile store. `w` is [in,out] (the transpose of PyTorch's layout).
+ */
+export function linearForward(
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  y: Float32Array,
+  rows: number,
+  inFeatures: number,
+  outFeatures: number,
+  activation: LinearActivation = 'none',
+): void {
+  requireF32('linear_forward', 'x', x);
+  requireF32('linear_forward', 'w', w);
+  requireF32('linear_forward', 'y', y);
+  if (bias !== null && bias !== undefined) {
+    requireF32('linear_forward', 'bias', bias);
+    // Checked here because native code cannot tell an empty array from null.
+    if (bias.length < outFeatures) {
+      throw new RangeError(
+        `linear_forward: argument 'bias' has ${bias.length} elements but shape [${outFeatures}] needs ${outFeatures}`,
+      );
+    }
+  }
+  native.ops.linear_forward(x, w, bias ?? null, y, rows, inFeatures, outFeatures, activation);
+}
+
+/** db[c] = sum over rows of dy[r, c] (overwrites db). */
+export function biasGrad(dy: Float32Array, db: Float32Array, rows: number, cols: number): void {
+  requireF32('bias_grad', 'dy', dy);
+  requireF32('bias_grad', 'db', db);
+  native.ops.bias_grad(dy, db, rows, cols);
+}

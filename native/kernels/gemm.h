@@ -1,13 +1,54 @@
 // gemm: kernel table (one per ISA) and the driver API used by the binding.
+//
+// BLIS-style structure: the driver (gemm.cpp) walks cache blocks NC x KC x MC,
+// packs B into KC x NR micro-panels and A into MR x KC micro-panels, and calls
+// the ISA's register-blocked micro-kernel on each MR x NR tile of C. Threads
+// split the tiles of C (M/N), never K, so every element of C is computed by the
+// same sequence of operations whatever the thread count.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
 namespace gw {
 
-// Single-threaded kernels of one ISA; the drivers in gemm.cpp own the thread loop.
+// A matrix operand as the driver sees it: element (r, c) of op(X) lives at
+// data[r * row_stride + c * col_stride] (a transpose just swaps the strides).
+struct GemmOperand {
+  const float* data;
+  std::size_t row_stride;
+  std::size_t col_stride;
+};
+
+// What happens to a finished tile of C:
+//   C = alpha * acc + beta * C (beta == 0: C is not read), then + bias[col], then relu.
+// The driver passes beta = 1 and no bias/relu for every K block but the first/last.
+struct GemmTileStore {
+  float alpha;
+  float beta;
+  const float* bias;  // indexed by the tile's first column; nullptr: none
+  bool relu;
+};
+
+// Single-threaded kernels of one ISA; the driver in gemm.cpp owns the thread loop.
 struct GemmKernels {
   const char* isa;
+  // Register tile and cache blocks. mr/nr == 0 means "no micro-kernel": the
+  // driver uses the plain reference loop (the scalar table).
+  int mr, nr;
+  int mc, kc, nc;
+  // Packs rows [0, m) x cols [0, k) of `a` (m <= mr) into an mr x k micro-panel,
+  // k-major (dst[p * mr + i]), zero-padding rows m..mr-1.
+  void (*pack_a)(const GemmOperand& a, std::size_t m, std::size_t k, float* dst);
+  // Packs rows [0, k) x cols [0, n) of `b` (n <= nr) into a k x nr micro-panel
+  // (dst[p * nr + j]), zero-padding columns n..nr-1.
+  void (*pack_b)(const GemmOperand& b, std::size_t k, std::size_t n, float* dst);
+  // Full mr x nr tile: acc = sum_p a[p*mr + i] * b[p*nr + j], then stored into
+  // c (row stride ldc) as described by GemmTileStore, for rows < m and cols < n.
+  void (*micro)(std::size_t k, const float* a, const float* b, float* c, std::size_t ldc, std::size_t m,
+                std::size_t n, const GemmTileStore& store);
+  // Small problems: no packing at all. C[m x n] = store(op(A) * op(B)).
+  void (*small)(std::size_t m, std::size_t n, std::size_t k, const GemmOperand& a, const GemmOperand& b, float* c,
+                std::size_t ldc, const GemmTileStore& store);
 };
 
 const GemmKernels& gemm_kernels_scalar();
@@ -16,5 +57,18 @@ const GemmKernels* gemm_kernels_avx2();
 const GemmKernels* gemm_kernels_avx512();
 const GemmKernels* gemm_kernels_neon();
 const GemmKernels& gemm_kernels();         // the active ISA's table
+
+// C[M,N] = alpha * op(A) * op(B) + beta * C. A is [M,K] (lda >= K), or [K,M]
+// (lda >= M) when trans_a; B is [K,N] (ldb >= N) or [N,K] (ldb >= K) when
+// trans_b. beta == 0 ignores C's contents. Arguments are validated by the binding.
+void sgemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, float alpha, const float* a,
+           std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc);
+
+// y[rows,out] = act(x[rows,in] * w[in,out] + bias); relu fused into the tile store.
+void linear_forward(const float* x, const float* w, const float* bias, float* y, std::size_t rows,
+                    std::size_t in_features, std::size_t out_features, bool relu);
+
+// db[c] = sum_r dy[r, c] (overwrites).
+void bias_grad(const float* dy, float* db, std::size_t rows, std::size_t cols);
 
 }  // namespace gw

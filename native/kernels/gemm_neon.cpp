@@ -1,4 +1,5 @@
-// gemm: neon kernels.
+// gemm: NEON kernels. Not specialised yet: arm64 uses the scalar reference
+// path (the driver and table work unchanged once a micro-kernel is added here).
 #include "kernels/gemm.h"
 
 namespace gw {
