@@ -1,9 +1,110 @@
 // activations ops at the binding boundary: validate arguments, return a task.
+#include <string>
+
 #include "binding/args.h"
 #include "kernels/activations.h"
 
 namespace gwb {
+namespace {
 
-void register_activation_ops() {}
+constexpr std::int64_t kMaxElems = std::int64_t{1} << 40;
+
+std::size_t count_arg(Args& a, std::size_t i, const char* name) {
+  return static_cast<std::size_t>(a.integer(i, name, 0, kMaxElems));
+}
+
+gw::ActKind kind_arg(Args& a, std::size_t i) {
+  const std::string name = a.string(i, "kind");
+  gw::ActKind kind;
+  if (!gw::parse_act_kind(name.c_str(), &kind)) {
+    a.range_error("argument 'kind' must be one of " + std::string(gw::act_kind_names()) + ", received '" + name + "'");
+  }
+  return kind;
+}
+
+// alpha: leaky_relu's negative slope (default 0.01) or elu's alpha (default 1); ignored by other kinds.
+float alpha_arg(Args& a, std::size_t i, gw::ActKind kind) {
+  const double fallback = kind == gw::ActKind::kLeakyRelu ? 0.01 : 1.0;
+  return static_cast<float>(a.number_or(i, "alpha", fallback));
+}
+
+std::string vec_shape(std::size_t n) { return shape_str({static_cast<std::int64_t>(n)}); }
+
+// activation_forward(kind, x, y, n, alpha?)
+Task activation_forward(Args& a) {
+  const gw::ActKind kind = kind_arg(a, 0);
+  F32 x = a.f32(1, "x");
+  F32 y = a.f32(2, "y");
+  const std::size_t n = count_arg(a, 3, "n");
+  const float alpha = alpha_arg(a, 4, kind);
+  a.require_size(x, "x", n, vec_shape(n));
+  a.require_size(y, "y", n, vec_shape(n));
+  return [=] { gw::activation_forward(kind, x.data, y.data, n, alpha); };
+}
+
+// activation_backward(kind, x, y, dy, dx, n, alpha?)
+Task activation_backward(Args& a) {
+  const gw::ActKind kind = kind_arg(a, 0);
+  F32 x = a.f32(1, "x");
+  F32 y = a.f32(2, "y");
+  F32 dy = a.f32(3, "dy");
+  F32 dx = a.f32(4, "dx");
+  const std::size_t n = count_arg(a, 5, "n");
+  const float alpha = alpha_arg(a, 6, kind);
+  a.require_size(x, "x", n, vec_shape(n));
+  a.require_size(y, "y", n, vec_shape(n));
+  a.require_size(dy, "dy", n, vec_shape(n));
+  a.require_size(dx, "dx", n, vec_shape(n));
+  return [=] { gw::activation_backward(kind, x.data, y.data, dy.data, dx.data, n, alpha); };
+}
+
+// Reads rows and cols at positions i, i+1 and checks rows*cols fits.
+void rows_cols(Args& a, std::size_t i, std::size_t* rows, std::size_t* cols, std::string* shape) {
+  *rows = count_arg(a, i, "rows");
+  *cols = count_arg(a, i + 1, "cols");
+  if (*cols != 0 && *rows > static_cast<std::size_t>(kMaxElems) / *cols) {
+    a.range_error("rows * cols = " + std::to_string(*rows) + " * " + std::to_string(*cols) + " is too large");
+  }
+  *shape = shape_str({static_cast<std::int64_t>(*rows), static_cast<std::int64_t>(*cols)});
+}
+
+// (x, y, rows, cols)
+template <void (*Kernel)(const float*, float*, std::size_t, std::size_t)>
+Task rows_forward(Args& a) {
+  F32 x = a.f32(0, "x");
+  F32 y = a.f32(1, "y");
+  std::size_t rows, cols;
+  std::string shape;
+  rows_cols(a, 2, &rows, &cols, &shape);
+  a.require_size(x, "x", rows * cols, shape);
+  a.require_size(y, "y", rows * cols, shape);
+  return [=] { Kernel(x.data, y.data, rows, cols); };
+}
+
+// (y, dy, dx, rows, cols)
+template <void (*Kernel)(const float*, const float*, float*, std::size_t, std::size_t)>
+Task rows_backward(Args& a) {
+  F32 y = a.f32(0, "y");
+  F32 dy = a.f32(1, "dy");
+  F32 dx = a.f32(2, "dx");
+  std::size_t rows, cols;
+  std::string shape;
+  rows_cols(a, 3, &rows, &cols, &shape);
+  a.require_size(y, "y", rows * cols, shape);
+  a.require_size(dy, "dy", rows * cols, shape);
+  a.require_size(dx, "dx", rows * cols, shape);
+  return [=] { Kernel(y.data, dy.data, dx.data, rows, cols); };
+}
+
+}  // namespace
+
+void register_activation_ops() {
+  register_op("activation_forward", activation_forward);
+  register_op("activation_backward", activation_backward);
+  register_op("softmax_forward", rows_forward<gw::softmax_forward>);
+  register_op("softmax_backward", rows_backward<gw::softmax_backward>);
+  register_op("log_softmax_forward", rows_forward<gw::log_softmax_forward>);
+  register_op("log_softmax_backward", rows_backward<gw::log_softmax_backward>);
+}
 
 }  // namespace gwb

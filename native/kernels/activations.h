@@ -1,13 +1,56 @@
 // activations: kernel table (one per ISA) and the driver API used by the binding.
+//
+// Elementwise kernels take a contiguous range; row kernels (softmax family)
+// take whole rows. The drivers in activations.cpp split work into fixed chunks
+// and run them on threads; a kernel never opens a parallel region itself.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
 namespace gw {
 
+// The order is the index into the kernel tables.
+enum class ActKind : int {
+  kSigmoid = 0,
+  kTanh,
+  kRelu,
+  kLeakyRelu,
+  kElu,
+  kSelu,
+  kGelu,      // exact: 0.5*x*(1+erf(x/sqrt(2)))
+  kGeluTanh,  // 0.5*x*(1+tanh(sqrt(2/pi)*(x+0.044715*x^3)))
+  kSilu,
+  kSoftplus,  // log(1+exp(x)), x when x > 20 (PyTorch's threshold)
+};
+constexpr int kActKindCount = 10;
+
+// Parses "sigmoid", "tanh", ... ; false for an unknown name.
+bool parse_act_kind(const char* name, ActKind* out);
+const char* act_kind_names();  // "sigmoid tanh relu ..." for error messages
+
+// SELU constants (PyTorch).
+constexpr float kSeluAlpha = 1.6732632423543772f;
+constexpr float kSeluScale = 1.0507009873554805f;
+// Softplus returns x above this (PyTorch's default threshold, beta = 1).
+constexpr float kSoftplusThreshold = 20.0f;
+
+// y[i] = f(x[i]) for i in [0, n); alpha: leaky_relu slope / elu alpha (others ignore it).
+using ActForwardFn = void (*)(const float* x, float* y, std::size_t n, float alpha);
+// dx[i] = dy[i] * f'(x[i]); x is the forward input, y the forward output.
+using ActBackwardFn = void (*)(const float* x, const float* y, const float* dy, float* dx, std::size_t n, float alpha);
+// Row kernels over `rows` rows of `cols` floats.
+using RowsForwardFn = void (*)(const float* x, float* y, std::size_t rows, std::size_t cols);
+using RowsBackwardFn = void (*)(const float* y, const float* dy, float* dx, std::size_t rows, std::size_t cols);
+
 // Single-threaded kernels of one ISA; the drivers in activations.cpp own the thread loop.
 struct ActivationKernels {
   const char* isa;
+  ActForwardFn forward[kActKindCount];
+  ActBackwardFn backward[kActKindCount];
+  RowsForwardFn softmax_forward;
+  RowsBackwardFn softmax_backward;
+  RowsForwardFn log_softmax_forward;
+  RowsBackwardFn log_softmax_backward;
 };
 
 const ActivationKernels& activation_kernels_scalar();
@@ -16,5 +59,14 @@ const ActivationKernels* activation_kernels_avx2();
 const ActivationKernels* activation_kernels_avx512();
 const ActivationKernels* activation_kernels_neon();
 const ActivationKernels& activation_kernels();         // the active ISA's table
+
+// Drivers (threaded, deterministic for any thread count).
+void activation_forward(ActKind kind, const float* x, float* y, std::size_t n, float alpha);
+void activation_backward(ActKind kind, const float* x, const float* y, const float* dy, float* dx, std::size_t n,
+                         float alpha);
+void softmax_forward(const float* x, float* y, std::size_t rows, std::size_t cols);
+void softmax_backward(const float* y, const float* dy, float* dx, std::size_t rows, std::size_t cols);
+void log_softmax_forward(const float* x, float* y, std::size_t rows, std::size_t cols);
+void log_softmax_backward(const float* y, const float* dy, float* dx, std::size_t rows, std::size_t cols);
 
 }  // namespace gw

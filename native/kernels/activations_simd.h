@@ -1,0 +1,412 @@
+// activations: the SIMD kernels, written once over a thin per-ISA vector layer.
+//
+// Include this ONLY from an ISA translation unit (activations_sse2/avx2/avx512/neon.cpp),
+// after defining `struct Vec` in an anonymous namespace with:
+//   F (float vector), M (lane mask), kWidth, load, store, set1, add, sub, mul, div,
+//   fmadd(a, b, c) = a*b + c, min, max, abs, gt, ge, lt, eq, select(m, a, b) = m ? a : b,
+//   round (to nearest integer, |x| < 2^22), pow2n(n) = 2^n for integral n in [-126, 127],
+//   frexp(x, &e) (mantissa in [0.5, 1), exponent as float), reduce_add, reduce_max.
+// Everything here has internal linkage (anonymous namespace), so each ISA TU
+// gets its own copy compiled with its own flags (no ODR clash).
+//
+// Vector math (all float32; errors measured in test/activations.test.ts against
+// double-precision references over dense sweeps):
+//   exp(x):   Cephes expf: n = round(x/ln2), r = x - n*ln2 (two-part ln2),
+//             degree-5 polynomial, scale by 2^n. Measured max relative error
+//             ~1.5e-7 for x in [-87.33, 88]; x < -87.33 gives 0 (the true value
+//             is subnormal: absolute error < 1.2e-38); x is clamped at 88 above
+//             (callers only pass x <= 20).
+//   expm1(x): same reduction, 2^n*(exp(r)-1) + (2^n - 1): no cancellation near 0;
+//             -1 (to within 1 ulp) for x <= -17.
+//   tanh(x):  odd polynomial (Cephes tanhf) for |x| < 0.625, else
+//             sign(x)*(1-e)/(1+e), e = exp(-2|x|); saturates to +-1 exactly.
+//   erfc(z):  z >= 0, Numerical Recipes' Chebyshev fit t*exp(-z^2 + P(t)),
+//             t = 1/(1+z/2): fractional error < 1.2e-7 in exact arithmetic; in
+//             float the rounding of z^2 adds ~z^2*6e-8 relative (up to ~5e-6 at
+//             z = 9, where erfc ~ 4e-37).
+//   log1p(u): u in [0, 1]: Cephes logf of w = 1+u times u/(w-1) (Goldberg's
+//             correction), so tiny u keeps full relative accuracy.
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+
+#include "kernels/activations.h"
+
+namespace gw {
+namespace {
+
+using F = Vec::F;
+using M = Vec::M;
+
+inline F vc(float v) { return Vec::set1(v); }
+
+constexpr float kExpLo = -87.33654475f;  // below: exp underflows to a subnormal; we return 0
+constexpr float kExpHi = 88.0f;          // keeps n <= 127
+
+// Range reduction shared by exp and expm1: x = n*ln2 + r, |r| <= ln2/2.
+// Gives pm1 = exp(r) - 1 = r + r^2*P(r) and s = 2^n.
+inline void exp_reduce(F x, F* pm1, F* s) {
+  x = Vec::min(Vec::max(x, vc(kExpLo)), vc(kExpHi));
+  const F n = Vec::round(Vec::mul(x, vc(1.44269504088896341f)));
+  // ln2 = 0.693359375 - 2.12194440e-4; n*0.693359375 is exact (9 + 8 bits).
+  F r = Vec::sub(x, Vec::mul(n, vc(0.693359375f)));
+  r = Vec::sub(r, Vec::mul(n, vc(-2.12194440e-4f)));
+  F p = vc(1.9875691500E-4f);
+  p = Vec::fmadd(p, r, vc(1.3981999507E-3f));
+  p = Vec::fmadd(p, r, vc(8.3334519073E-3f));
+  p = Vec::fmadd(p, r, vc(4.1665795894E-2f));
+  p = Vec::fmadd(p, r, vc(1.6666665459E-1f));
+  p = Vec::fmadd(p, r, vc(5.0000001201E-1f));
+  *pm1 = Vec::fmadd(Vec::mul(r, r), p, r);
+  *s = Vec::pow2n(n);
+}
+
+inline F v_exp(F x) {
+  F pm1, s;
+  exp_reduce(x, &pm1, &s);
+  const F e = Vec::fmadd(s, pm1, s);
+  // Below kExpLo (and for -inf) the result is 0, not the clamped 1.2e-38.
+  return Vec::select(Vec::lt(x, vc(kExpLo)), vc(0.0f), e);
+}
+
+inline F v_expm1(F x) {
+  F pm1, s;
+  exp_reduce(x, &pm1, &s);
+  // 2^n*(exp(r)-1) + (2^n - 1); 2^n - 1 is exact for the n that matter.
+  return Vec::fmadd(s, pm1, Vec::sub(s, vc(1.0f)));
+}
+
+// Cephes logf for w >= 1 (normal, finite).
+inline F v_log(F w) {
+  F e;
+  F m = Vec::frexp(w, &e);  // w = m * 2^e, m in [0.5, 1)
+  const M small = Vec::lt(m, vc(0.707106781186547524f));
+  // m < sqrt(1/2): use 2m - 1 and e - 1, so the argument lies in [sqrt(1/2)-1, sqrt(2)-1].
+  e = Vec::select(small, Vec::sub(e, vc(1.0f)), e);
+  m = Vec::select(small, Vec::sub(Vec::add(m, m), vc(1.0f)), Vec::sub(m, vc(1.0f)));
+  const F z = Vec::mul(m, m);
+  F y = vc(7.0376836292E-2f);
+  y = Vec::fmadd(y, m, vc(-1.1514610310E-1f));
+  y = Vec::fmadd(y, m, vc(1.1676998740E-1f));
+  y = Vec::fmadd(y, m, vc(-1.2420140846E-1f));
+  y = Vec::fmadd(y, m, vc(1.4249322787E-1f));
+  y = Vec::fmadd(y, m, vc(-1.6668057665E-1f));
+  y = Vec::fmadd(y, m, vc(2.0000714765E-1f));
+  y = Vec::fmadd(y, m, vc(-2.4999993993E-1f));
+  y = Vec::fmadd(y, m, vc(3.3333331174E-1f));
+  y = Vec::mul(Vec::mul(y, m), z);
+  y = Vec::fmadd(e, vc(-2.12194440e-4f), y);
+  y = Vec::fmadd(z, vc(-0.5f), y);
+  F r = Vec::add(m, y);
+  r = Vec::fmadd(e, vc(0.693359375f), r);
+  return r;
+}
+
+// log(1 + u) for u in [0, 1].
+inline F v_log1p(F u) {
+  const F w = Vec::add(vc(1.0f), u);
+  const F d = Vec::sub(w, vc(1.0f));
+  // log(w) * u / (w - 1) corrects the rounding of 1 + u; d == 0 means u < 2^-24: log1p(u) = u.
+  const F corrected = Vec::mul(v_log(w), Vec::div(u, Vec::select(Vec::eq(d, vc(0.0f)), vc(1.0f), d)));
+  return Vec::select(Vec::eq(d, vc(0.0f)), u, corrected);
+}
+
+// sigmoid with e = exp(-|x|) and r = 1/(1+e): sigmoid = x >= 0 ? r : e*r,
+// sigmoid' = e*r*r. No overflow for any x.
+struct SigmoidParts {
+  F e, r;
+};
+inline SigmoidParts sigmoid_parts(F x) {
+  SigmoidParts p;
+  p.e = v_exp(Vec::sub(vc(0.0f), Vec::abs(x)));
+  p.r = Vec::div(vc(1.0f), Vec::add(vc(1.0f), p.e));
+  return p;
+}
+inline F sigmoid_value(F x, const SigmoidParts& p) { return Vec::select(Vec::ge(x, vc(0.0f)), p.r, Vec::mul(p.e, p.r)); }
+inline F sigmoid_slope(const SigmoidParts& p) { return Vec::mul(p.e, Vec::mul(p.r, p.r)); }
+
+inline F v_tanh(F x) {
+  const F a = Vec::abs(x);
+  // |x| < 0.625: x + x^3*P(x^2).
+  const F z = Vec::mul(x, x);
+  F p = vc(-5.70498872745E-3f);
+  p = Vec::fmadd(p, z, vc(2.06390887954E-2f));
+  p = Vec::fmadd(p, z, vc(-5.37397155531E-2f));
+  p = Vec::fmadd(p, z, vc(1.33314422036E-1f));
+  p = Vec::fmadd(p, z, vc(-3.33332819422E-1f));
+  const F small = Vec::fmadd(Vec::mul(p, z), x, x);
+  // |x| >= 0.625: (1-e)/(1+e), e = exp(-2|x|), with the sign of x.
+  const F e = v_exp(Vec::mul(a, vc(-2.0f)));
+  const F big_abs = Vec::div(Vec::sub(vc(1.0f), e), Vec::add(vc(1.0f), e));
+  const F big = Vec::select(Vec::lt(x, vc(0.0f)), Vec::sub(vc(0.0f), big_abs), big_abs);
+  return Vec::select(Vec::lt(a, vc(0.625f)), small, big);
+}
+
+// erfc(z) for z >= 0 (Numerical Recipes erfcc).
+inline F v_erfc_nonneg(F z) {
+  const F t = Vec::div(vc(1.0f), Vec::fmadd(z, vc(0.5f), vc(1.0f)));
+  F p = vc(0.17087277f);
+  p = Vec::fmadd(p, t, vc(-0.82215223f));
+  p = Vec::fmadd(p, t, vc(1.48851587f));
+  p = Vec::fmadd(p, t, vc(-1.13520398f));
+  p = Vec::fmadd(p, t, vc(0.27886807f));
+  p = Vec::fmadd(p, t, vc(-0.18628806f));
+  p = Vec::fmadd(p, t, vc(0.09678418f));
+  p = Vec::fmadd(p, t, vc(0.37409196f));
+  p = Vec::fmadd(p, t, vc(1.00002368f));
+  p = Vec::fmadd(p, t, vc(-1.26551223f));
+  return Vec::mul(t, v_exp(Vec::sub(p, Vec::mul(z, z))));
+}
+
+// Phi(x) = 0.5*erfc(-x/sqrt(2)): 1 - 0.5*erfc(|x|/sqrt(2)) for x >= 0, else 0.5*erfc(|x|/sqrt(2)).
+inline F v_normal_cdf(F x) {
+  const F half_tail = Vec::mul(vc(0.5f), v_erfc_nonneg(Vec::mul(Vec::abs(x), vc(0.70710678118654752f))));
+  return Vec::select(Vec::ge(x, vc(0.0f)), Vec::sub(vc(1.0f), half_tail), half_tail);
+}
+
+constexpr float kSqrt2OverPi = 0.79788456080286536f;
+constexpr float kGeluCubic = 0.044715f;
+
+// Forward f(x) for one vector.
+template <ActKind K>
+inline F forward_vec(F x, F alpha) {
+  const F zero = vc(0.0f);
+  if constexpr (K == ActKind::kSigmoid) {
+    return sigmoid_value(x, sigmoid_parts(x));
+  } else if constexpr (K == ActKind::kTanh) {
+    return v_tanh(x);
+  } else if constexpr (K == ActKind::kRelu) {
+    return Vec::select(Vec::gt(x, zero), x, zero);
+  } else if constexpr (K == ActKind::kLeakyRelu) {
+    return Vec::select(Vec::gt(x, zero), x, Vec::mul(alpha, x));
+  } else if constexpr (K == ActKind::kElu) {
+    return Vec::select(Vec::gt(x, zero), x, Vec::mul(alpha, v_expm1(x)));
+  } else if constexpr (K == ActKind::kSelu) {
+    return Vec::mul(vc(kSeluScale), Vec::select(Vec::gt(x, zero), x, Vec::mul(vc(kSeluAlpha), v_expm1(x))));
+  } else if constexpr (K == ActKind::kGelu) {
+    return Vec::mul(x, v_normal_cdf(x));
+  } else if constexpr (K == ActKind::kGeluTanh) {
+    // x*sigmoid(2u) = 0.5*x*(1+tanh(u)); |x| clamped at 20 inside u, where sigmoid(2u) is exactly 0 or 1.
+    const F c = Vec::min(Vec::max(x, vc(-20.0f)), vc(20.0f));
+    const F u2 = Vec::mul(vc(2.0f * kSqrt2OverPi), Vec::fmadd(Vec::mul(vc(kGeluCubic), Vec::mul(c, c)), c, c));
+    return Vec::mul(x, sigmoid_value(u2, sigmoid_parts(u2)));
+  } else if constexpr (K == ActKind::kSilu) {
+    return Vec::mul(x, sigmoid_value(x, sigmoid_parts(x)));
+  } else {  // softplus
+    const F soft = Vec::add(Vec::max(x, zero), v_log1p(v_exp(Vec::sub(zero, Vec::abs(x)))));
+    return Vec::select(Vec::gt(x, vc(kSoftplusThreshold)), x, soft);
+  }
+}
+
+// dx = dy * f'(x) for one vector (x: forward input, y: forward output).
+template <ActKind K>
+inline F backward_vec(F x, F y, F dy, F alpha) {
+  const F zero = vc(0.0f);
+  const F one = vc(1.0f);
+  if constexpr (K == ActKind::kSigmoid) {
+    return Vec::mul(dy, Vec::mul(y, Vec::sub(one, y)));
+  } else if constexpr (K == ActKind::kTanh) {
+    return Vec::mul(dy, Vec::sub(one, Vec::mul(y, y)));
+  } else if constexpr (K == ActKind::kRelu) {
+    return Vec::select(Vec::gt(x, zero), dy, zero);
+  } else if constexpr (K == ActKind::kLeakyRelu) {
+    return Vec::select(Vec::gt(x, zero), dy, Vec::mul(dy, alpha));
+  } else if constexpr (K == ActKind::kElu) {
+    return Vec::select(Vec::gt(x, zero), dy, Vec::mul(dy, Vec::mul(alpha, v_exp(Vec::min(x, zero)))));
+  } else if constexpr (K == ActKind::kSelu) {
+    return Vec::select(Vec::gt(x, zero), Vec::mul(dy, vc(kSeluScale)),
+                       Vec::mul(dy, Vec::mul(vc(kSeluScale * kSeluAlpha), v_exp(Vec::min(x, zero)))));
+  } else if constexpr (K == ActKind::kGelu) {
+    // Phi(x) + x*phi(x); exp(-x^2/2) -> 0 for large |x| (x*0, never inf*0).
+    const F pdf = Vec::mul(vc(0.39894228040143268f), v_exp(Vec::mul(vc(-0.5f), Vec::mul(x, x))));
+    return Vec::mul(dy, Vec::fmadd(x, pdf, v_normal_cdf(x)));
+  } else if constexpr (K == ActKind::kGeluTanh) {
+    const F c = Vec::min(Vec::max(x, vc(-20.0f)), vc(20.0f));
+    const F c2 = Vec::mul(c, c);
+    const F u2 = Vec::mul(vc(2.0f * kSqrt2OverPi), Vec::fmadd(Vec::mul(vc(kGeluCubic), c2), c, c));
+    const F du2 = Vec::mul(vc(2.0f * kSqrt2OverPi), Vec::fmadd(vc(3.0f * kGeluCubic), c2, one));
+    const SigmoidParts p = sigmoid_parts(u2);
+    return Vec::mul(dy, Vec::fmadd(Vec::mul(c, du2), sigmoid_slope(p), sigmoid_value(u2, p)));
+  } else if constexpr (K == ActKind::kSilu) {
+    const SigmoidParts p = sigmoid_parts(x);
+    return Vec::mul(dy, Vec::fmadd(x, sigmoid_slope(p), sigmoid_value(x, p)));
+  } else {  // softplus: sigmoid(x), 1 above the threshold
+    const F s = sigmoid_value(x, sigmoid_parts(x));
+    return Vec::select(Vec::gt(x, vc(kSoftplusThreshold)), dy, Vec::mul(dy, s));
+  }
+}
+
+// The last n % kWidth elements go through a padded stack copy, so every
+// element is computed by the same vector code.
+template <ActKind K>
+void forward_kernel(const float* x, float* y, std::size_t n, float alpha_s) {
+  const F alpha = vc(alpha_s);
+  std::size_t i = 0;
+  for (; i + 2 * Vec::kWidth <= n; i += 2 * Vec::kWidth) {
+    const F a = forward_vec<K>(Vec::load(x + i), alpha);
+    const F b = forward_vec<K>(Vec::load(x + i + Vec::kWidth), alpha);
+    Vec::store(y + i, a);
+    Vec::store(y + i + Vec::kWidth, b);
+  }
+  for (; i + Vec::kWidth <= n; i += Vec::kWidth) Vec::store(y + i, forward_vec<K>(Vec::load(x + i), alpha));
+  if (i < n) {
+    float bx[Vec::kWidth] = {}, by[Vec::kWidth];
+    std::memcpy(bx, x + i, (n - i) * sizeof(float));
+    Vec::store(by, forward_vec<K>(Vec::load(bx), alpha));
+    std::memcpy(y + i, by, (n - i) * sizeof(float));
+  }
+}
+
+template <ActKind K>
+void backward_kernel(const float* x, const float* y, const float* dy, float* dx, std::size_t n, float alpha_s) {
+  const F alpha = vc(alpha_s);
+  std::size_t i = 0;
+  for (; i + Vec::kWidth <= n; i += Vec::kWidth) {
+    Vec::store(dx + i, backward_vec<K>(Vec::load(x + i), Vec::load(y + i), Vec::load(dy + i), alpha));
+  }
+  if (i < n) {
+    float bx[Vec::kWidth] = {}, byv[Vec::kWidth] = {}, bdy[Vec::kWidth] = {}, bdx[Vec::kWidth];
+    const std::size_t bytes = (n - i) * sizeof(float);
+    std::memcpy(bx, x + i, bytes);
+    std::memcpy(byv, y + i, bytes);
+    std::memcpy(bdy, dy + i, bytes);
+    Vec::store(bdx, backward_vec<K>(Vec::load(bx), Vec::load(byv), Vec::load(bdy), alpha));
+    std::memcpy(dx + i, bdx, bytes);
+  }
+}
+
+// Row helpers. Tails are padded: -inf for max/exp (exp(-inf) = 0), 0 for sums.
+inline float row_max(const float* x, std::size_t cols) {
+  F m = vc(-INFINITY);
+  std::size_t c = 0;
+  for (; c + Vec::kWidth <= cols; c += Vec::kWidth) m = Vec::max(m, Vec::load(x + c));
+  float best = Vec::reduce_max(m);
+  for (; c < cols; ++c) best = x[c] > best ? x[c] : best;
+  return best;
+}
+
+// sum of exp(x - m); also stores the exponentials into `out` when it is non-null.
+inline float row_exp_sum(const float* x, float m_s, float* out, std::size_t cols) {
+  const F m = vc(m_s);
+  F acc = vc(0.0f);
+  std::size_t c = 0;
+  for (; c + Vec::kWidth <= cols; c += Vec::kWidth) {
+    const F e = v_exp(Vec::sub(Vec::load(x + c), m));
+    if (out) Vec::store(out + c, e);
+    acc = Vec::add(acc, e);
+  }
+  if (c < cols) {
+    float bx[Vec::kWidth], be[Vec::kWidth];
+    for (std::size_t k = 0; k < Vec::kWidth; ++k) bx[k] = c + k < cols ? x[c + k] : -INFINITY;
+    const F e = v_exp(Vec::sub(Vec::load(bx), m));
+    Vec::store(be, e);
+    if (out) std::memcpy(out + c, be, (cols - c) * sizeof(float));
+    acc = Vec::add(acc, e);
+  }
+  return Vec::reduce_add(acc);
+}
+
+inline float row_dot(const float* a, const float* b, std::size_t cols) {
+  F acc = vc(0.0f);
+  std::size_t c = 0;
+  for (; c + Vec::kWidth <= cols; c += Vec::kWidth) acc = Vec::fmadd(Vec::load(a + c), Vec::load(b + c), acc);
+  float tail = 0.0f;
+  for (; c < cols; ++c) tail += a[c] * b[c];
+  return Vec::reduce_add(acc) + tail;
+}
+
+inline float row_sum(const float* a, std::size_t cols) {
+  F acc = vc(0.0f);
+  std::size_t c = 0;
+  for (; c + Vec::kWidth <= cols; c += Vec::kWidth) acc = Vec::add(acc, Vec::load(a + c));
+  float tail = 0.0f;
+  for (; c < cols; ++c) tail += a[c];
+  return Vec::reduce_add(acc) + tail;
+}
+
+// Applies op(c) -> F to every column; op gets a column offset and whether it is the padded tail.
+template <class Op>
+inline void row_map(float* out, std::size_t cols, Op op) {
+  std::size_t c = 0;
+  for (; c + Vec::kWidth <= cols; c += Vec::kWidth) Vec::store(out + c, op(c, nullptr));
+  if (c < cols) {
+    float tmp[Vec::kWidth];
+    Vec::store(tmp, op(c, &cols));
+    std::memcpy(out + c, tmp, (cols - c) * sizeof(float));
+  }
+}
+
+// Loads cols [c, c+kWidth) of a row, zero-padding past `cols` when tail is non-null.
+inline F load_cols(const float* a, std::size_t c, const std::size_t* tail_cols) {
+  if (!tail_cols) return Vec::load(a + c);
+  float tmp[Vec::kWidth] = {};
+  std::memcpy(tmp, a + c, (*tail_cols - c) * sizeof(float));
+  return Vec::load(tmp);
+}
+
+void softmax_forward_rows(const float* x, float* y, std::size_t rows, std::size_t cols) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * cols;
+    float* yr = y + r * cols;
+    const float m = row_max(xr, cols);
+    const F inv = vc(1.0f / row_exp_sum(xr, m, yr, cols));
+    row_map(yr, cols, [&](std::size_t c, const std::size_t* t) { return Vec::mul(load_cols(yr, c, t), inv); });
+  }
+}
+
+void softmax_backward_rows(const float* y, const float* dy, float* dx, std::size_t rows, std::size_t cols) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* yr = y + r * cols;
+    const float* dyr = dy + r * cols;
+    const F dot = vc(row_dot(dyr, yr, cols));
+    row_map(dx + r * cols, cols, [&](std::size_t c, const std::size_t* t) {
+      return Vec::mul(load_cols(yr, c, t), Vec::sub(load_cols(dyr, c, t), dot));
+    });
+  }
+}
+
+void log_softmax_forward_rows(const float* x, float* y, std::size_t rows, std::size_t cols) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * cols;
+    const float m_s = row_max(xr, cols);
+    const F m = vc(m_s);
+    const F log_sum = vc(std::log(row_exp_sum(xr, m_s, nullptr, cols)));
+    row_map(y + r * cols, cols, [&](std::size_t c, const std::size_t* t) {
+      return Vec::sub(Vec::sub(load_cols(xr, c, t), m), log_sum);
+    });
+  }
+}
+
+void log_softmax_backward_rows(const float* y, const float* dy, float* dx, std::size_t rows, std::size_t cols) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* yr = y + r * cols;
+    const float* dyr = dy + r * cols;
+    const F sum = vc(row_sum(dyr, cols));
+    row_map(dx + r * cols, cols, [&](std::size_t c, const std::size_t* t) {
+      // dy - softmax(x)*sum(dy), softmax(x) = exp(y) (y <= 0).
+      return Vec::sub(load_cols(dyr, c, t), Vec::mul(v_exp(load_cols(yr, c, t)), sum));
+    });
+  }
+}
+
+ActivationKernels make_activation_table(const char* isa) {
+  return ActivationKernels{
+      isa,
+      {forward_kernel<ActKind::kSigmoid>, forward_kernel<ActKind::kTanh>, forward_kernel<ActKind::kRelu>,
+       forward_kernel<ActKind::kLeakyRelu>, forward_kernel<ActKind::kElu>, forward_kernel<ActKind::kSelu>,
+       forward_kernel<ActKind::kGelu>, forward_kernel<ActKind::kGeluTanh>, forward_kernel<ActKind::kSilu>,
+       forward_kernel<ActKind::kSoftplus>},
+      {backward_kernel<ActKind::kSigmoid>, backward_kernel<ActKind::kTanh>, backward_kernel<ActKind::kRelu>,
+       backward_kernel<ActKind::kLeakyRelu>, backward_kernel<ActKind::kElu>, backward_kernel<ActKind::kSelu>,
+       backward_kernel<ActKind::kGelu>, backward_kernel<ActKind::kGeluTanh>, backward_kernel<ActKind::kSilu>,
+       backward_kernel<ActKind::kSoftplus>},
+      softmax_forward_rows,
+      softmax_backward_rows,
+      log_softmax_forward_rows,
+      log_softmax_backward_rows,
+  };
+}
+
+}  // namespace
+}  // namespace gw
