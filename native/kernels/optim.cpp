@@ -1,11 +1,239 @@
-// Drivers for optim: split work across threads, call the active ISA's kernels.
+// Drivers for optim: hyper-parameter checks, per-step coefficients, the thread
+// loop over fixed chunks, and the dispatch to the active ISA's kernels.
 #include "kernels/optim.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
 
 #include "core/isa.h"
 #include "core/threads.h"
 
 namespace gw {
 
+namespace {
+
+// 32 Ki floats (128 KiB) per chunk: large enough to amortise the thread loop,
+// small enough to balance a 4 Mi-element buffer across threads.
+constexpr std::size_t kChunk = std::size_t{1} << 15;
+
+// Shortest round-tripping decimal, written like JavaScript ("-1", "1e-8", "0.5").
+std::string format_number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  char buf[40];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  std::string s(buf);
+  // "1e-08" -> "1e-8", "1e+20" -> "1e+20" (JavaScript drops leading exponent zeros).
+  const std::size_t e = s.find('e');
+  if (e != std::string::npos) {
+    std::size_t digits = e + 2;
+    while (digits + 1 < s.size() && s[digits] == '0') s.erase(digits, 1);
+  }
+  return s;
+}
+
+bool is_unit_flag(double v) { return v == 0.0 || v == 1.0; }
+
+}  // namespace
+
 const OptimKernels& optim_kernels() { return GW_PICK(optim_kernels); }
+
+bool parse_optim_kind(const std::string& name, OptimKind* out) {
+  static const struct {
+    const char* name;
+    OptimKind kind;
+  } kinds[] = {{"sgd", OptimKind::kSgd},       {"adagrad", OptimKind::kAdagrad}, {"rmsprop", OptimKind::kRmsprop},
+               {"adam", OptimKind::kAdam},     {"adamw", OptimKind::kAdamw},     {"adamax", OptimKind::kAdamax},
+               {"adadelta", OptimKind::kAdadelta}};
+  for (const auto& k : kinds) {
+    if (name == k.name) {
+      *out = k.kind;
+      return true;
+    }
+  }
+  return false;
+}
+
+OptimHyper read_optim_hyper(const double* hp) {
+  return OptimHyper{hp[0], hp[1], hp[2], hp[3], hp[4], hp[5], hp[6], hp[7]};
+}
+
+OptimStateNeeds optim_state_needs(OptimKind kind, const OptimHyper& h) {
+  switch (kind) {
+    case OptimKind::kSgd:
+      return {h.a != 0.0, false, false};
+    case OptimKind::kAdagrad:
+      return {true, false, false};
+    case OptimKind::kRmsprop:
+      return {true, h.b > 0.0, h.c != 0.0};
+    case OptimKind::kAdam:
+    case OptimKind::kAdamw:
+      return {true, true, h.c != 0.0};
+    case OptimKind::kAdamax:
+    case OptimKind::kAdadelta:
+      return {true, true, false};
+  }
+  return {false, false, false};
+}
+
+std::string validate_optim_hyper(OptimKind kind, const OptimHyper& h) {
+  // `!(x >= 0)` also rejects NaN; infinities are rejected separately.
+  auto bad = [](double v) { return !(v >= 0.0) || std::isinf(v); };
+  if (bad(h.lr)) return "Invalid learning rate: " + format_number(h.lr);
+  if (!(h.t >= 1.0) || std::isinf(h.t) || h.t != std::floor(h.t)) {
+    return "Invalid step t: " + format_number(h.t) + " (expected an integer >= 1)";
+  }
+  if (bad(h.weight_decay)) return "Invalid weight_decay value: " + format_number(h.weight_decay);
+  if (bad(h.l1)) return "Invalid l1 value: " + format_number(h.l1);
+  if (kind != OptimKind::kSgd && bad(h.eps)) return "Invalid epsilon value: " + format_number(h.eps);
+  switch (kind) {
+    case OptimKind::kSgd:
+      if (bad(h.a)) return "Invalid momentum value: " + format_number(h.a);
+      if (std::isnan(h.b) || std::isinf(h.b)) return "Invalid dampening value: " + format_number(h.b);
+      if (!is_unit_flag(h.c)) return "Invalid nesterov flag: " + format_number(h.c) + " (expected 0 or 1)";
+      if (h.c == 1.0 && (h.a <= 0.0 || h.b != 0.0)) return "Nesterov momentum requires a momentum and zero dampening";
+      break;
+    case OptimKind::kAdagrad:
+      if (bad(h.a)) return "Invalid lr_decay value: " + format_number(h.a);
+      if (bad(h.b)) return "Invalid initial_accumulator_value value: " + format_number(h.b);
+      break;
+    case OptimKind::kRmsprop:
+      if (bad(h.a)) return "Invalid alpha value: " + format_number(h.a);
+      if (bad(h.b)) return "Invalid momentum value: " + format_number(h.b);
+      if (!is_unit_flag(h.c)) return "Invalid centered flag: " + format_number(h.c) + " (expected 0 or 1)";
+      break;
+    case OptimKind::kAdam:
+    case OptimKind::kAdamw:
+    case OptimKind::kAdamax:
+      if (!(h.a >= 0.0 && h.a < 1.0)) return "Invalid beta parameter at index 0: " + format_number(h.a);
+      if (!(h.b >= 0.0 && h.b < 1.0)) return "Invalid beta parameter at index 1: " + format_number(h.b);
+      if (kind != OptimKind::kAdamax && !is_unit_flag(h.c)) {
+        return "Invalid amsgrad flag: " + format_number(h.c) + " (expected 0 or 1)";
+      }
+      break;
+    case OptimKind::kAdadelta:
+      if (!(h.a >= 0.0 && h.a <= 1.0)) return "Invalid rho value: " + format_number(h.a);
+      break;
+  }
+  return "";
+}
+
+OptimStepArgs prepare_optim_step(OptimKind kind, const OptimHyper& h) {
+  OptimStepArgs s{};
+  s.lr = static_cast<float>(h.lr);
+  s.weight_decay = static_cast<float>(h.weight_decay);
+  s.l1 = static_cast<float>(h.l1);
+  s.param_scale = 1.0f;
+  s.eps = static_cast<float>(h.eps);
+  s.first_step = h.t == 1.0;
+  s.flag = h.c != 0.0;
+  s.a = static_cast<float>(h.a);
+  s.one_minus_a = static_cast<float>(1.0 - h.a);
+  s.b = static_cast<float>(h.b);
+  s.one_minus_b = static_cast<float>(1.0 - h.b);
+  switch (kind) {
+    case OptimKind::kSgd:
+      s.one_minus_a = static_cast<float>(1.0 - h.b);  // 1 - dampening
+      s.has_momentum = h.a != 0.0;
+      break;
+    case OptimKind::kAdagrad:
+      s.lr = static_cast<float>(h.lr / (1.0 + (h.t - 1.0) * h.a));
+      break;
+    case OptimKind::kRmsprop:
+      s.has_momentum = h.b > 0.0;
+      break;
+    case OptimKind::kAdamw:
+      s.param_scale = static_cast<float>(1.0 - h.lr * h.weight_decay);
+      s.weight_decay = 0.0f;
+      [[fallthrough]];
+    case OptimKind::kAdam:
+      s.lr = static_cast<float>(h.lr / (1.0 - std::pow(h.a, h.t)));
+      s.bias_correction2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(h.b, h.t)));
+      break;
+    case OptimKind::kAdamax:
+      s.lr = static_cast<float>(h.lr / (1.0 - std::pow(h.a, h.t)));
+      break;
+    case OptimKind::kAdadelta:
+      break;
+  }
+  return s;
+}
+
+bool optim_step(OptimKind kind, const OptimHyper& h, float* param, const float* grad, float* s1, float* s2, float* s3,
+                std::size_t n) {
+  const OptimKernels& k = optim_kernels();
+  OptimStepKernel kernel = nullptr;
+  switch (kind) {
+    case OptimKind::kSgd: kernel = k.sgd; break;
+    case OptimKind::kAdagrad: kernel = k.adagrad; break;
+    case OptimKind::kRmsprop: kernel = k.rmsprop; break;
+    case OptimKind::kAdam:
+    case OptimKind::kAdamw: kernel = k.adam; break;
+    case OptimKind::kAdamax: kernel = k.adamax; break;
+    case OptimKind::kAdadelta: kernel = k.adadelta; break;
+  }
+  OptimStepArgs args = prepare_optim_step(kind, h);
+  args.param = param;
+  args.grad = grad;
+  args.s1 = s1;
+  args.s2 = s2;
+  args.s3 = s3;
+  // One flag per chunk (OR is order-free, but writing distinct slots avoids a shared atomic).
+  std::vector<unsigned char> bad((n + kChunk - 1) / kChunk, 0);
+  parallel_chunks(n, kChunk, [&](std::size_t b, std::size_t e) { bad[b / kChunk] = kernel(args, b, e) ? 1 : 0; });
+  for (unsigned char f : bad) {
+    if (f) return true;
+  }
+  return false;
+}
+
+double sum_squares(const float* x, std::size_t n) {
+  const OptimKernels& k = optim_kernels();
+  std::vector<double> partial((n + kChunk - 1) / kChunk, 0.0);
+  parallel_chunks(n, kChunk, [&](std::size_t b, std::size_t e) { partial[b / kChunk] = k.sum_squares(x + b, e - b); });
+  double total = 0.0;
+  for (double p : partial) total += p;  // chunk order: identical for any thread count
+  return total;
+}
+
+double clip_grad_norm(const F32Span* grads, std::size_t count, double max_norm) {
+  double total = 0.0;
+  for (std::size_t i = 0; i < count; ++i) total += sum_squares(grads[i].data, grads[i].size);
+  const double norm = std::sqrt(total);
+  // torch: clip_coef = max_norm / (total_norm + 1e-6), clamped at 1 (NaN propagates).
+  const double coef = max_norm / (norm + 1e-6);
+  if (coef < 1.0 || std::isnan(coef)) {
+    const OptimKernels& k = optim_kernels();
+    const float c = static_cast<float>(coef);
+    for (std::size_t i = 0; i < count; ++i) {
+      float* g = grads[i].data;
+      parallel_chunks(grads[i].size, kChunk, [&](std::size_t b, std::size_t e) { k.scale(g + b, e - b, c); });
+    }
+  }
+  return norm;
+}
+
+void clip_grad_value(const F32Span* grads, std::size_t count, float clip_value) {
+  const OptimKernels& k = optim_kernels();
+  for (std::size_t i = 0; i < count; ++i) {
+    float* g = grads[i].data;
+    parallel_chunks(grads[i].size, kChunk, [&](std::size_t b, std::size_t e) { k.clamp(g + b, e - b, -clip_value, clip_value); });
+  }
+}
+
+bool has_nonfinite(const float* x, std::size_t n) {
+  const OptimKernels& k = optim_kernels();
+  std::vector<unsigned char> bad((n + kChunk - 1) / kChunk, 0);
+  parallel_chunks(n, kChunk, [&](std::size_t b, std::size_t e) { bad[b / kChunk] = k.has_nonfinite(x + b, e - b) ? 1 : 0; });
+  for (unsigned char f : bad) {
+    if (f) return true;
+  }
+  return false;
+}
 
 }  // namespace gw
