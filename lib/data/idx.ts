@@ -63,9 +63,10 @@ function expectedMagicText(ndims: number | undefined): string {
 
 /**
  * Incremental IDX decoder: feed the (decompressed) bytes in chunks, then call `finish()`.
- * `maxDataBytes` bounds the data size a header may declare (what the input can possibly hold).
+ * `maxInputBytes` bounds the decoded input (the file size when raw, the deflate limit when compressed),
+ * and with it the data size a header may declare.
  */
-class IdxDecoder {
+export class IdxDecoder {
   private header = new Uint8Array(4 + 4 * 255);
   private headerFilled = 0;
   private headerSize = 4; // grows to 4 + 4 * ndims once the magic is known
@@ -77,7 +78,7 @@ class IdxDecoder {
   constructor(
     private readonly source: string,
     private readonly options: IdxReadOptions,
-    private readonly maxDataBytes: number,
+    private readonly maxInputBytes: number,
   ) {}
 
   push(chunk: Uint8Array): void {
@@ -154,9 +155,10 @@ class IdxDecoder {
       dims.push(dim);
       size *= dim; // exact while ≤ 2^53; anything larger fails the bounds below
     }
-    if (size > this.maxDataBytes) {
+    const maxDataBytes = Math.max(0, this.maxInputBytes - this.headerSize);
+    if (size > maxDataBytes) {
       throw new RangeError(
-        `${source}: truncated or corrupt IDX file: the header declares ${dims.join(' × ')} = ${size} bytes of data, more than the file can hold (at most ${this.maxDataBytes})`,
+        `${source}: truncated or corrupt IDX file: the header declares ${dims.join(' × ')} = ${size} bytes of data, more than the file can hold (at most ${maxDataBytes})`,
       );
     }
     if (size > bufferConstants.MAX_LENGTH) {
@@ -184,7 +186,7 @@ export function decodeIdx(bytes: Uint8Array, options: IdxReadOptions & { source?
       throw new RangeError(`${source}: corrupt gzip data: ${(err as Error).message}`);
     }
   }
-  const decoder = new IdxDecoder(source, options, Math.max(0, raw.length - 4));
+  const decoder = new IdxDecoder(source, options, raw.length);
   decoder.push(raw);
   return decoder.finish();
 }
@@ -201,8 +203,8 @@ export async function readIdxFile(file: string, options: IdxReadOptions = {}): P
     await handle.close();
   }
   const gzip = fileSize >= 2 && isGzip(magic);
-  const maxDataBytes = gzip ? fileSize * MAX_DEFLATE_RATIO + 65536 : Math.max(0, fileSize - 4);
-  const decoder = new IdxDecoder(file, options, maxDataBytes);
+  const maxInputBytes = gzip ? fileSize * MAX_DEFLATE_RATIO + 65536 : fileSize;
+  const decoder = new IdxDecoder(file, options, maxInputBytes);
   const input = fs.createReadStream(file, { highWaterMark: 1 << 20 });
   const stream = gzip ? input.pipe(zlib.createGunzip()) : input;
   try {

@@ -4,6 +4,7 @@ export type { Dataset, DatasetInit } from './dataset';
 export { SeededRandom, permutation } from './random';
 export {
   decodeIdx,
+  IdxDecoder,
   encodeIdx,
   readIdxFile,
   writeIdxFile,
