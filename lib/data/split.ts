@@ -47,8 +47,9 @@ function validateRatios(ratios: unknown): number[] {
 /**
  * Splits `dataset` into train, validation and test parts whose sizes follow `ratios` exactly
  * (largest remainder); every sample lands in exactly one part. Each part is shuffled by `seed`.
- * With `stratify`, every class is divided in (nearly) the same proportions: each class's count in
- * a part is within one of its exact share, while the part sizes stay exact.
+ * With `stratify`, every class is divided in the same proportions: each class's count in a part is
+ * within one of its exact share whenever that is possible with the exact part sizes (it is in all
+ * but contrived cases; otherwise the allocation closest to it is taken), and part sizes stay exact.
  */
 export function trainValTestSplit<D extends Dataset>(dataset: D, options: SplitOptions): Splits<D> {
   const ratios = validateRatios(options?.ratios);
@@ -74,24 +75,53 @@ export function trainValTestSplit<D extends Dataset>(dataset: D, options: SplitO
   };
 }
 
-// Allocates each class's samples to the parts: per class by largest remainder, then single samples
-// are moved between parts, choosing the class where the move costs least, until the part sizes match.
+// Allocates each class's samples to the parts. Start: each class divided by largest remainder, so
+// every cell is the floor or the ceiling of its exact share. Then, while a part is too large, move
+// samples along an augmenting path of parts (Ford–Fulkerson over the classes): part p passes one
+// sample to part q through a class that is rounded up in p and down in q, keeping every cell within
+// one of its share. Only when no such path exists (the exact part sizes admit no allocation within
+// one per cell) is the cheapest single move taken instead.
 function stratifiedParts(labels: Int32Array, counts: Int32Array, sizes: number[], ratios: number[], rng: SeededRandom): Int32Array[] {
   const numParts = sizes.length;
   const ratioSum = ratios.reduce((a, b) => a + b, 0);
   const share = (c: number, p: number): number => (counts[c] * ratios[p]) / ratioSum;
   const alloc = Array.from(counts, (count) => apportion(count, ratios));
-  const partTotal = (p: number): number => alloc.reduce((sum, row) => sum + row[p], 0);
-  for (;;) {
-    const excess = sizes.map((size, p) => partTotal(p) - size);
-    const from = excess.findIndex((e) => e > 0);
-    if (from < 0) break;
+  const excess = sizes.map((size, p) => alloc.reduce((sum, row) => sum + row[p], 0) - size);
+  const move = (c: number, from: number, to: number): void => {
+    alloc[c][from]--;
+    alloc[c][to]++;
+    excess[from]--;
+    excess[to]++;
+  };
+  for (let from = excess.findIndex((e) => e > 0); from >= 0; from = excess.findIndex((e) => e > 0)) {
+    // Breadth-first search over parts; via[q] = [previous part, class] of the edge into q.
+    const via: ([number, number] | null)[] = new Array(numParts).fill(null);
+    const visited = new Array(numParts).fill(false);
+    visited[from] = true;
+    const queue = [from];
+    let reached = -1;
+    while (queue.length > 0 && reached < 0) {
+      const p = queue.shift()!;
+      for (let q = 0; q < numParts && reached < 0; q++) {
+        if (visited[q]) continue;
+        const c = alloc.findIndex((row, k) => row[p] > share(k, p) && row[q] < share(k, q));
+        if (c < 0) continue;
+        visited[q] = true;
+        via[q] = [p, c];
+        if (excess[q] < 0) reached = q;
+        else queue.push(q);
+      }
+    }
+    if (reached >= 0) {
+      for (let q = reached; q !== from; q = via[q]![0]) move(via[q]![1], via[q]![0], q);
+      continue;
+    }
+    // No allocation within one per cell reaches a smaller part: take the least harmful single move.
     const to = excess.findIndex((e) => e < 0); // exists: the excesses sum to zero
     let best = -1;
     let bestCost = Infinity;
     for (let c = 0; c < alloc.length; c++) {
       if (alloc[c][from] === 0) continue;
-      // Change in total deviation from the exact shares if one sample of class c moves.
       const cost =
         Math.abs(alloc[c][from] - 1 - share(c, from)) - Math.abs(alloc[c][from] - share(c, from)) +
         Math.abs(alloc[c][to] + 1 - share(c, to)) - Math.abs(alloc[c][to] - share(c, to));
@@ -100,8 +130,7 @@ function stratifiedParts(labels: Int32Array, counts: Int32Array, sizes: number[]
         best = c;
       }
     }
-    alloc[best][from]--;
-    alloc[best][to]++;
+    move(best, from, to);
   }
   // Shuffle each class's members, deal them out by the allocation, then shuffle each part.
   const members: number[][] = Array.from(counts, () => []);
