@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -125,6 +126,19 @@ describe('download', () => {
     setTimeout(() => controller.abort(), 100);
     await expect(pending).rejects.toThrow(/^download: .*slow.*(interrupted|request failed)/);
     expect(listDir(cacheDir)).toEqual([]);
+  });
+
+  it('removes temporary files left by a killed download, not those of live processes', async () => {
+    const cacheDir = freshDir();
+    const name = MNIST_STYLE_GZ_FILES[0];
+    fs.mkdirSync(cacheDir);
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!; // exited: no such process now
+    const stale = `.${name}.${deadPid}.0123456789ab.partial`;
+    const live = `.${name}.${process.pid}.ba9876543210.partial`;
+    fs.writeFileSync(path.join(cacheDir, stale), 'half');
+    fs.writeFileSync(path.join(cacheDir, live), 'in progress');
+    await download({ baseUrl: `${base}/ok/`, files: [name], cacheDir, checksums });
+    expect(listDir(cacheDir)).toEqual([live, name].sort());
   });
 
   it('checks its arguments before any request', async () => {

@@ -2,8 +2,9 @@
 //
 // Each file is written to a hidden temporary file in the cache directory, flushed to disk (fsync),
 // verified, and only then renamed to its final name; on any failure (HTTP error, dropped connection,
-// checksum mismatch, abort) the temporary file is removed. A file in the cache is therefore always
-// complete and verified, and a present, verified file is never fetched again.
+// checksum mismatch, abort) the temporary file is removed, and temporary files left by a process that
+// was killed are removed by the next call. A file in the cache is therefore always complete and
+// verified, and a present, verified file is never fetched again.
 
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -89,6 +90,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   const { base, files, checksums } = validateOptions(options);
   const dir = path.resolve(options.cacheDir);
   await fs.promises.mkdir(dir, { recursive: true });
+  await removeStalePartials(dir, files);
   const result: DownloadResult = { dir, paths: {}, downloaded: [], cached: [] };
   for (const name of files) {
     const target = path.join(dir, name);
@@ -104,8 +106,36 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   return result;
 }
 
+// Temporary files are named `.<file>.<pid>.<random>.partial`.
+const PARTIAL = /^\.(.+)\.(\d+)\.[0-9a-f]{12}\.partial$/;
+
+function partialName(name: string): string {
+  return `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.partial`;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+// Removes the temporary files of downloads whose process died (killed before it could clean up);
+// those of live processes, possibly downloading right now, are left alone.
+async function removeStalePartials(dir: string, files: readonly string[]): Promise<void> {
+  const wanted = new Set(files);
+  for (const entry of await fs.promises.readdir(dir)) {
+    const match = PARTIAL.exec(entry);
+    if (match && wanted.has(match[1]) && !processAlive(Number(match[2]))) {
+      await fs.promises.rm(path.join(dir, entry), { force: true });
+    }
+  }
+}
+
 async function fetchVerified(url: URL, target: string, expectedSha256: string, signal: AbortSignal | undefined): Promise<void> {
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.partial`);
+  const temp = path.join(path.dirname(target), partialName(path.basename(target)));
   const handle = await fs.promises.open(temp, 'wx');
   let closed = false;
   try {

@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
 import * as path from 'node:path';
+import { pipeline, type Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { createDataset, type Dataset } from './dataset';
 
@@ -206,15 +207,16 @@ export async function readIdxFile(file: string, options: IdxReadOptions = {}): P
   const maxInputBytes = gzip ? fileSize * MAX_DEFLATE_RATIO + 65536 : fileSize;
   const decoder = new IdxDecoder(file, options, maxInputBytes);
   const input = fs.createReadStream(file, { highWaterMark: 1 << 20 });
-  const stream = gzip ? input.pipe(zlib.createGunzip()) : input;
+  // pipeline forwards a read error to the gunzip stream and tears both down on failure.
+  const stream: Readable = gzip ? pipeline(input, zlib.createGunzip(), () => undefined) : input;
   try {
     for await (const chunk of stream) decoder.push(chunk as Buffer);
   } catch (err) {
-    input.destroy();
     if (err instanceof RangeError && String(err.message).startsWith(file)) throw err;
     throw new RangeError(`${file}: ${gzip ? 'corrupt gzip data' : 'read failed'}: ${(err as Error).message}`);
   } finally {
     stream.destroy();
+    input.destroy();
   }
   return decoder.finish();
 }
