@@ -208,7 +208,7 @@ export async function readIdxFile(file: string, options: IdxReadOptions = {}): P
   const decoder = new IdxDecoder(file, options, maxInputBytes);
   const input = fs.createReadStream(file, { highWaterMark: 1 << 20 });
   // pipeline forwards a read error to the gunzip stream and tears both down on failure.
-  const stream: Readable = gzip ? pipeline(input, zlib.createGunzip(), () => undefined) : input;
+  const stream: Readable = gzip ? pipeline(input, zlib.createGunzip({ chunkSize: 1 << 20 }), () => undefined) : input;
   try {
     for await (const chunk of stream) decoder.push(chunk as Buffer);
   } catch (err) {

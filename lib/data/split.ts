@@ -140,7 +140,7 @@ function stratifiedParts(labels: Int32Array, counts: Int32Array, sizes: number[]
     rng.shuffle(list);
     let offset = 0;
     for (let p = 0; p < numParts; p++) {
-      parts[p].push(...list.slice(offset, offset + alloc[c][p]));
+      for (let k = 0; k < alloc[c][p]; k++) parts[p].push(list[offset + k]); // no spread: classes may be huge
       offset += alloc[c][p];
     }
   });
