@@ -37,6 +37,7 @@ export interface DatasetInit {
   y: Int32Array | Float32Array;
   shape: readonly number[];
   numClasses?: number;
+  /** Default 1/255 when x is a Uint8Array, 1 when it is a Float32Array. */
   scale?: number;
   classNames?: readonly string[];
   /** Elements per target when `y` is a Float32Array (default: y.length / n). */

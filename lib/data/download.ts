@@ -141,7 +141,8 @@ async function fetchVerified(url: URL, target: string, expectedSha256: string, s
   try {
     let response: Response;
     try {
-      response = await fetch(url, { signal, redirect: 'follow' });
+      // identity: the bytes on disk must be the published ones, not a transparently decoded body.
+      response = await fetch(url, { signal, redirect: 'follow', headers: { 'accept-encoding': 'identity' } });
     } catch (err) {
       throw new Error(`download: ${url.href}: request failed: ${errorText(err)}`);
     }
