@@ -168,7 +168,10 @@ inline void adadelta_block(const OptimStepArgs& a, std::size_t i, typename V::T&
 // Full vectors of V, then the tail one float at a time.
 template <class V, void (*Block)(const OptimStepArgs&, std::size_t, typename V::T&),
           void (*Tail)(const OptimStepArgs&, std::size_t, float&)>
-bool run_step(const OptimStepArgs& a, std::size_t begin, std::size_t end) {
+bool run_step(const OptimStepArgs& args, std::size_t begin, std::size_t end) {
+  // A local copy: stores through the float pointers then cannot alias the
+  // coefficients, so they are loaded and broadcast once, outside the loop.
+  const OptimStepArgs a = args;
   typename V::T bad = V::zero();
   std::size_t i = begin;
   for (; i + V::kWidth <= end; i += V::kWidth) Block(a, i, bad);
