@@ -238,7 +238,9 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors'): Saf
   const tensors = new Map<string, SafetensorsTensor>();
   for (const e of header.entries) {
     const info = DTYPES[e.dtype];
-    const copy = bytes.slice(dataStart + e.begin, dataStart + e.end); // fresh ArrayBuffer, offset 0: aligned
+    // A fresh ArrayBuffer at offset 0 (aligned). Not bytes.slice(): on a Buffer that is a view.
+    const copy = new Uint8Array(e.end - e.begin);
+    copy.set(bytes.subarray(dataStart + e.begin, dataStart + e.end));
     const data = new info.array(copy.buffer, 0, (e.end - e.begin) / info.size);
     checkBool(source, e, data);
     tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
