@@ -221,10 +221,12 @@ export async function readDirAtomic(dir: string): Promise<Map<string, Buffer>> {
     try {
       for (const [name, e] of Object.entries(m.files)) {
         const bytes = await fsp.readFile(path.join(dir, e.file));
-        if (bytes.byteLength !== e.size || createHash('sha256').update(bytes).digest('hex') !== e.sha256) {
-          throw new Error(
-            `readDirAtomic: ${path.join(dir, e.file)} ('${name}') is corrupt: ${bytes.byteLength} bytes, manifest says ${e.size} with sha256 ${e.sha256}`,
-          );
+        if (bytes.byteLength !== e.size) {
+          throw new Error(`readDirAtomic: ${path.join(dir, e.file)} ('${name}') is corrupt: ${bytes.byteLength} bytes, manifest says ${e.size}`);
+        }
+        const digest = createHash('sha256').update(bytes).digest('hex');
+        if (digest !== e.sha256) {
+          throw new Error(`readDirAtomic: ${path.join(dir, e.file)} ('${name}') is corrupt: sha256 ${digest}, manifest says ${e.sha256}`);
         }
         out.set(name, bytes);
       }
