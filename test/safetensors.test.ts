@@ -113,6 +113,18 @@ describe('safetensors: writing', () => {
     expect(back.tensors.get('labels')!.dtype).toBe('I32');
   });
 
+  it("keeps a tensor or metadata key named '__proto__'", () => {
+    const t = Object.create(null) as Record<string, { shape: number[]; data: Float32Array }>;
+    Object.defineProperty(t, '__proto__', { value: { shape: [1], data: new Float32Array([5]) }, enumerable: true });
+    t.w = { shape: [1], data: new Float32Array([6]) };
+    const meta = JSON.parse('{"__proto__": "m", "k": "v"}') as Record<string, string>;
+    const back = parseSafetensors(serializeSafetensors(t, meta));
+    expect([...back.tensors.keys()].sort()).toEqual(['__proto__', 'w']);
+    expect(Array.from(back.tensors.get('__proto__')!.data as Float32Array)).toEqual([5]);
+    expect(Object.keys(back.metadata).sort()).toEqual(['__proto__', 'k']);
+    expect(Object.getOwnPropertyDescriptor(back.metadata, '__proto__')!.value).toBe('m');
+  });
+
   it('pads the header with spaces to 8 bytes and aligns every tensor to its element size', () => {
     const bytes = serializeSafetensors(tensors);
     const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));

@@ -66,6 +66,22 @@ async function writeAndSync(file: string, data: FileData, flags: string): Promis
   }
 }
 
+// On Windows, renaming over a file that another process (a reader, an antivirus scanner)
+// has open fails transiently with EPERM/EACCES/EBUSY; retry briefly there, as graceful-fs does.
+async function renameWithRetry(from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await fsp.rename(from, to);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const transient = process.platform === 'win32' && (code === 'EPERM' || code === 'EACCES' || code === 'EBUSY');
+      if (!transient || attempt >= 10) throw e;
+      await new Promise((r) => setTimeout(r, 10 * (attempt + 1)));
+    }
+  }
+}
+
 /** Atomically replaces `target` with `data` (see the top of this file). */
 export async function writeFileAtomic(target: string, data: FileData): Promise<void> {
   if (typeof target !== 'string' || target === '') throw new TypeError('writeFileAtomic: path must be a non-empty string');
@@ -74,7 +90,7 @@ export async function writeFileAtomic(target: string, data: FileData): Promise<v
   const tmp = path.join(dir, `.${path.basename(target)}.tmp-${randomBytes(8).toString('hex')}`);
   try {
     await writeAndSync(tmp, data, 'wx');
-    await fsp.rename(tmp, target);
+    await renameWithRetry(tmp, target);
   } catch (e) {
     await fsp.rm(tmp, { force: true }).catch(() => undefined);
     throw e;

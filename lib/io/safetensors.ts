@@ -81,6 +81,11 @@ function checkHostEndianness(): void {
   if (os.endianness() !== 'LE') throw new Error('safetensors: big-endian hosts are not supported');
 }
 
+/** obj[key] = value, also for key '__proto__' (a plain assignment would set the prototype). */
+function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function isDtype(v: unknown): v is SafetensorsDtype {
   return typeof v === 'string' && Object.prototype.hasOwnProperty.call(DTYPES, v);
 }
@@ -160,7 +165,7 @@ function parseHeader(src: string, headerUtf8: Uint8Array, dataBytes: number): Pa
       }
       for (const [k, v] of Object.entries(info as Record<string, unknown>)) {
         if (typeof v !== 'string') throw new Error(`${src}: metadata '${k}' must be a string, found ${describe(v)}`);
-        metadata[k] = v;
+        setOwn(metadata, k, v);
       }
       continue;
     }
@@ -343,7 +348,7 @@ export function serializeSafetensors(
   let offset = 0;
   for (const t of checked) {
     const n = t.data.byteLength;
-    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + n] };
+    setOwn(header, t.name, { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + n] });
     offset += n;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
