@@ -178,7 +178,9 @@ export async function writeDirAtomic(
     }
     checkData(`writeDirAtomic: file '${name}'`, files[name]);
   }
-  await fsp.mkdir(dir, { recursive: true });
+  const firstCreated = await fsp.mkdir(dir, { recursive: true });
+  // A directory created here is durable only once its parent's entry is.
+  if (firstCreated !== undefined) await fsyncDir(path.dirname(path.resolve(firstCreated)));
 
   // Stale files of a crashed save. If the current manifest is unreadable, keep every
   // generation file: they may be all that is left of the last good save.
