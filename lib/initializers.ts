@@ -313,7 +313,8 @@ export function initializerNames(): string[] {
 export function getInitializer(spec: string | InitializerConfig | Initializer): Initializer {
   if (typeof spec === 'string') return lookup(spec).make();
   if (typeof spec === 'object' && spec !== null) {
-    if (spec instanceof BaseInitializer) return spec;
+    // An instance, ours or a user's own implementation of the interface.
+    if (typeof (spec as Initializer).init === 'function' && typeof (spec as Initializer).getConfig === 'function') return spec as Initializer;
     if ('className' in spec && typeof spec.className === 'string') return initializerFromConfig(spec as InitializerConfig);
   }
   throw new TypeError(

@@ -232,6 +232,13 @@ describe('initializers', () => {
     expect(custom.getConfig()).toEqual({ className: 'RandomNormal', config: { mean: 3, stddev: 0.5 } });
     const inst = new HeUniform();
     expect(getInitializer(inst)).toBe(inst);
+    const own: Initializer = {
+      className: 'Mine',
+      init: (shape) => new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(7),
+      fill: (out) => out.fill(7),
+      getConfig: () => ({ className: 'Mine', config: {} }),
+    };
+    expect(getInitializer(own)).toBe(own);
   });
 
   it('rejects bad options with a RangeError/TypeError naming the option', () => {

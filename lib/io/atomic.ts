@@ -66,6 +66,22 @@ async function writeAndSync(file: string, data: FileData, flags: string): Promis
   }
 }
 
+// On Windows, renaming over a file that another process (a reader, an antivirus scanner)
+// has open fails transiently with EPERM/EACCES/EBUSY; retry briefly there, as graceful-fs does.
+async function renameWithRetry(from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await fsp.rename(from, to);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const transient = process.platform === 'win32' && (code === 'EPERM' || code === 'EACCES' || code === 'EBUSY');
+      if (!transient || attempt >= 10) throw e;
+      await new Promise((r) => setTimeout(r, 10 * (attempt + 1)));
+    }
+  }
+}
+
 /** Atomically replaces `target` with `data` (see the top of this file). */
 export async function writeFileAtomic(target: string, data: FileData): Promise<void> {
   if (typeof target !== 'string' || target === '') throw new TypeError('writeFileAtomic: path must be a non-empty string');
@@ -74,7 +90,7 @@ export async function writeFileAtomic(target: string, data: FileData): Promise<v
   const tmp = path.join(dir, `.${path.basename(target)}.tmp-${randomBytes(8).toString('hex')}`);
   try {
     await writeAndSync(tmp, data, 'wx');
-    await fsp.rename(tmp, target);
+    await renameWithRetry(tmp, target);
   } catch (e) {
     await fsp.rm(tmp, { force: true }).catch(() => undefined);
     throw e;
@@ -162,7 +178,9 @@ export async function writeDirAtomic(
     }
     checkData(`writeDirAtomic: file '${name}'`, files[name]);
   }
-  await fsp.mkdir(dir, { recursive: true });
+  const firstCreated = await fsp.mkdir(dir, { recursive: true });
+  // A directory created here is durable only once its parent's entry is.
+  if (firstCreated !== undefined) await fsyncDir(path.dirname(path.resolve(firstCreated)));
 
   // Stale files of a crashed save. If the current manifest is unreadable, keep every
   // generation file: they may be all that is left of the last good save.
@@ -221,10 +239,12 @@ export async function readDirAtomic(dir: string): Promise<Map<string, Buffer>> {
     try {
       for (const [name, e] of Object.entries(m.files)) {
         const bytes = await fsp.readFile(path.join(dir, e.file));
-        if (bytes.byteLength !== e.size || createHash('sha256').update(bytes).digest('hex') !== e.sha256) {
-          throw new Error(
-            `readDirAtomic: ${path.join(dir, e.file)} ('${name}') is corrupt: ${bytes.byteLength} bytes, manifest says ${e.size} with sha256 ${e.sha256}`,
-          );
+        if (bytes.byteLength !== e.size) {
+          throw new Error(`readDirAtomic: ${path.join(dir, e.file)} ('${name}') is corrupt: ${bytes.byteLength} bytes, manifest says ${e.size}`);
+        }
+        const digest = createHash('sha256').update(bytes).digest('hex');
+        if (digest !== e.sha256) {
+          throw new Error(`readDirAtomic: ${path.join(dir, e.file)} ('${name}') is corrupt: sha256 ${digest}, manifest says ${e.sha256}`);
         }
         out.set(name, bytes);
       }

@@ -81,6 +81,11 @@ function checkHostEndianness(): void {
   if (os.endianness() !== 'LE') throw new Error('safetensors: big-endian hosts are not supported');
 }
 
+/** obj[key] = value, also for key '__proto__' (a plain assignment would set the prototype). */
+function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function isDtype(v: unknown): v is SafetensorsDtype {
   return typeof v === 'string' && Object.prototype.hasOwnProperty.call(DTYPES, v);
 }
@@ -160,7 +165,7 @@ function parseHeader(src: string, headerUtf8: Uint8Array, dataBytes: number): Pa
       }
       for (const [k, v] of Object.entries(info as Record<string, unknown>)) {
         if (typeof v !== 'string') throw new Error(`${src}: metadata '${k}' must be a string, found ${describe(v)}`);
-        metadata[k] = v;
+        setOwn(metadata, k, v);
       }
       continue;
     }
@@ -238,7 +243,9 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors'): Saf
   const tensors = new Map<string, SafetensorsTensor>();
   for (const e of header.entries) {
     const info = DTYPES[e.dtype];
-    const copy = bytes.slice(dataStart + e.begin, dataStart + e.end); // fresh ArrayBuffer, offset 0: aligned
+    // A fresh ArrayBuffer at offset 0 (aligned). Not bytes.slice(): on a Buffer that is a view.
+    const copy = new Uint8Array(e.end - e.begin);
+    copy.set(bytes.subarray(dataStart + e.begin, dataStart + e.end));
     const data = new info.array(copy.buffer, 0, (e.end - e.begin) / info.size);
     checkBool(source, e, data);
     tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
@@ -341,7 +348,7 @@ export function serializeSafetensors(
   let offset = 0;
   for (const t of checked) {
     const n = t.data.byteLength;
-    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + n] };
+    setOwn(header, t.name, { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + n] });
     offset += n;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
