@@ -46,6 +46,7 @@ export * as initializers from './initializers';
 export { getInitializer } from './initializers';
 export * as schedules from './schedules';
 export { Random } from './random';
+export type { RandomState, Seed } from './random';
 export {
   Callback,
   LambdaCallback,
@@ -57,3 +58,22 @@ export {
 export type { Logs, CallbackHooks, EarlyStoppingOptions, ReduceLROnPlateauOptions, ModelCheckpointOptions } from './callbacks';
 export { AbortError, NonFiniteError } from './errors';
 export * as io from './io/safetensors';
+
+export * as datasets from './data';
+export {
+  createDataset,
+  fashionMnist,
+  mnist,
+  kmnist,
+  mnistEmbedded,
+  spirals,
+  moons,
+  readCsv,
+  parseCsv,
+  download,
+  trainValTestSplit,
+  Standardizer,
+  readIdxFile,
+  writeIdxFile,
+} from './data';
+export type { Dataset, TrainTest, Splits, CsvDataset } from './data';

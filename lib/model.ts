@@ -13,12 +13,22 @@ import { Random } from './random';
 import { Regularizer } from './regularizers';
 import { Tensor, describeValue, formatShape, shapeSize } from './tensor';
 import { ProgressBarCallback } from './progress';
+import type { Dataset } from './data/dataset';
 import { saveModel } from './io/model-io';
 
 /** Samples: a float tensor [n, ...shape], or compact bytes converted per batch (data * scale). */
 export type Inputs = Tensor | { data: Float32Array | Uint8Array; shape: readonly number[]; scale?: number };
 /** Targets: integer labels for sparse losses, else a float tensor [n, outputs] (or [n] for one output). */
 export type Targets = Tensor | Int32Array | Float32Array | readonly number[];
+
+/** True for a Dataset (lib/data): samples, targets and scale in one object. */
+function isDataset(v: unknown): v is Dataset {
+  return !!v && typeof v === 'object' && 'x' in v && 'y' in v && 'featureSize' in v && 'n' in v;
+}
+
+function datasetInputs(d: Dataset): Inputs {
+  return { data: d.x, shape: [d.n, ...d.shape], scale: d.scale };
+}
 
 export interface CompileOptions {
   optimizer: Optimizer | OptimizerName;
@@ -36,7 +46,8 @@ export interface FitOptions {
   epochs?: number;
   batchSize?: number;
   shuffle?: boolean;
-  validationData?: [Inputs, Targets];
+  /** Held-out data evaluated after each epoch: [x, y] or a Dataset. */
+  validationData?: [Inputs, Targets] | Dataset;
   /** Fraction of the samples (the last ones, before shuffling) held out for validation. */
   validationSplit?: number;
   callbacks?: (Callback | CallbackHooks)[];
@@ -456,7 +467,20 @@ export class Sequential {
     });
   }
 
-  async fit(x: Inputs, y: Targets, opts: FitOptions = {}): Promise<History> {
+  /** Trains on a Dataset (lib/data), or on samples x and targets y. */
+  fit(data: Dataset, opts?: FitOptions): Promise<History>;
+  fit(x: Inputs, y: Targets, opts?: FitOptions): Promise<History>;
+  async fit(a: Inputs | Dataset, b?: Targets | FitOptions, c2?: FitOptions): Promise<History> {
+    if (isDataset(a)) {
+      const ds = a;
+      const o = (b as FitOptions | undefined) ?? {};
+      const vd = o.validationData;
+      return this.fitArrays(datasetInputs(ds), ds.y, o, vd);
+    }
+    return this.fitArrays(a, b as Targets, c2 ?? {}, c2?.validationData);
+  }
+
+  private async fitArrays(x: Inputs, y: Targets, opts: FitOptions, validation: FitOptions['validationData']): Promise<History> {
     const c = this.requireCompiled();
     const epochs = checkNumber('fit', 'epochs', opts.epochs ?? 1, { min: 0, integer: true });
     const batchSize = checkNumber('fit', 'batchSize', opts.batchSize ?? 32, { min: 1, integer: true });
@@ -472,9 +496,10 @@ export class Sequential {
     // Train / validation sample indices (validationSplit holds out the last samples, as Keras does).
     let trainIdx = Int32Array.from({ length: src.n }, (_, i) => i);
     let val: { src: DataSource; tgt: TargetSource; idx: Int32Array } | null = null;
-    if (opts.validationData) {
-      const vs = this.toSource(opts.validationData[0], 'fit: validationData[0]');
-      val = { src: vs, tgt: this.toTargets(opts.validationData[1], vs.n, 'fit: validationData[1]'), idx: Int32Array.from({ length: vs.n }, (_, i) => i) };
+    if (validation) {
+      const [vx, vy] = isDataset(validation) ? [datasetInputs(validation), validation.y] : validation;
+      const vs = this.toSource(vx, 'fit: validationData[0]');
+      val = { src: vs, tgt: this.toTargets(vy, vs.n, 'fit: validationData[1]'), idx: Int32Array.from({ length: vs.n }, (_, i) => i) };
     } else if (opts.validationSplit !== undefined) {
       const f = checkNumber('fit', 'validationSplit', opts.validationSplit, { min: 0, max: 1, maxExclusive: true });
       const nVal = Math.floor(src.n * f);
@@ -617,7 +642,21 @@ export class Sequential {
   }
 
   /** Mean loss (with regularization penalties) and metrics over a data set, in inference mode. */
-  async evaluate(x: Inputs, y: Targets, opts: { batchSize?: number } = {}): Promise<Record<string, number>> {
+  evaluate(data: Dataset, opts?: { batchSize?: number }): Promise<Record<string, number>>;
+  evaluate(x: Inputs, y: Targets, opts?: { batchSize?: number }): Promise<Record<string, number>>;
+  async evaluate(a: Inputs | Dataset, b?: Targets | { batchSize?: number }, c2?: { batchSize?: number }): Promise<Record<string, number>> {
+    let x: Inputs;
+    let y: Targets;
+    let opts: { batchSize?: number };
+    if (isDataset(a)) {
+      x = datasetInputs(a);
+      y = a.y;
+      opts = (b as { batchSize?: number } | undefined) ?? {};
+    } else {
+      x = a;
+      y = b as Targets;
+      opts = c2 ?? {};
+    }
     this.requireCompiled();
     const src = this.toSource(x, 'evaluate: x');
     this.ensureBuilt(src);
@@ -632,8 +671,8 @@ export class Sequential {
   }
 
   /** Outputs for every sample (after the last activation), in batches, in inference mode. */
-  async predict(x: Inputs, opts: { batchSize?: number } = {}): Promise<Tensor> {
-    const src = this.toSource(x, 'predict: x');
+  async predict(x: Inputs | Dataset, opts: { batchSize?: number } = {}): Promise<Tensor> {
+    const src = this.toSource(isDataset(x) ? datasetInputs(x) : x, 'predict: x');
     this.ensureBuilt(src);
     const batchSize = checkNumber('predict', 'batchSize', opts.batchSize ?? 256, { min: 1, integer: true });
     this.claim('predict');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { apportion, createDataset, moons, SeededRandom, spirals, Standardizer, trainValTestSplit, type Dataset } from '../lib/data';
+import { Random } from '../lib/random';
+import { apportion, createDataset, moons, spirals, Standardizer, trainValTestSplit, type Dataset } from '../lib/data';
 
 describe('synthetic two-class sets', () => {
   it('moons without noise lie on the two half circles, classes alternating', () => {
@@ -116,7 +117,7 @@ describe('trainValTestSplit', () => {
   });
 
   it('stratify keeps each class within one sample of its exact share, with exact part sizes', () => {
-    const rng = new SeededRandom(11);
+    const rng = new Random(11);
     const configurations = [
       [50, 30, 20],
       [1, 2, 3, 97],
@@ -177,9 +178,9 @@ describe('Standardizer', () => {
 
   const rows = 40;
   const cols = 3;
-  const rng = new SeededRandom(5);
+  const rng = new Random(5);
   const x = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) x.set([100 + 10 * rng.nextNormal(), -3 + 0.01 * rng.nextNormal(), 7], r * cols);
+  for (let r = 0; r < rows; r++) x.set([100 + 10 * rng.normal(), -3 + 0.01 * rng.normal(), 7], r * cols);
 
   it('learns per-feature mean and population std; a constant feature gets std 1', () => {
     const s = new Standardizer().fit(x, rows, cols);

@@ -1,7 +1,6 @@
 // gradwell datasets: loaders, synthetic sets, splitting and standardisation.
 export { createDataset, selectSamples, classCounts } from './dataset';
 export type { Dataset, DatasetInit } from './dataset';
-export { SeededRandom, permutation } from './random';
 export {
   decodeIdx,
   IdxDecoder,

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createDataset, selectSamples, type Dataset } from './dataset';
 import { loadIdxDirectory, type TrainTest } from './idx';
-import { SeededRandom } from './random';
+import { Random } from '../random';
 
 export const MNIST_CLASSES: readonly string[] = Object.freeze(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
 
@@ -115,6 +115,6 @@ export function mnistEmbedded(options: MnistEmbeddedOptions = {}): TrainTest {
     offset += count;
   });
   const all: Dataset = createDataset({ x, y, shape: [EMBEDDED_SIDE, EMBEDDED_SIDE], numClasses: 10, scale: 1 / 255, classNames: MNIST_CLASSES }, 'mnistEmbedded');
-  const rng = new SeededRandom(seed);
+  const rng = new Random(seed);
   return { train: selectSamples(all, rng.shuffle(trainIndex)), test: selectSamples(all, rng.shuffle(testIndex)) };
 }

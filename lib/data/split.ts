@@ -1,7 +1,7 @@
 // Seeded train/validation/test splits, optionally stratified by class.
 
 import { classCounts, selectSamples, type Dataset } from './dataset';
-import { SeededRandom, permutation } from './random';
+import { Random } from '../random';
 
 export interface SplitOptions {
   /** Relative sizes of train, validation and test, e.g. [0.6, 0.2, 0.2] or [6, 2, 2]; normalised. */
@@ -55,7 +55,7 @@ export function trainValTestSplit<D extends Dataset>(dataset: D, options: SplitO
   const ratios = validateRatios(options?.ratios);
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw new TypeError(`trainValTestSplit: seed must be a safe integer, received ${String(seed)}`);
-  const rng = new SeededRandom(seed);
+  const rng = new Random(seed);
   const sizes = apportion(dataset.n, ratios);
   let parts: Int32Array[];
   if (options.stratify) {
@@ -64,7 +64,7 @@ export function trainValTestSplit<D extends Dataset>(dataset: D, options: SplitO
     }
     parts = stratifiedParts(dataset.y, classCounts(dataset), sizes, ratios, rng);
   } else {
-    const order = permutation(dataset.n, rng);
+    const order = rng.permutation(dataset.n);
     parts = [order.slice(0, sizes[0]), order.slice(sizes[0], sizes[0] + sizes[1]), order.slice(sizes[0] + sizes[1])];
   }
   return {
@@ -81,7 +81,7 @@ export function trainValTestSplit<D extends Dataset>(dataset: D, options: SplitO
 // sample to part q through a class that is rounded up in p and down in q, keeping every cell within
 // one of its share. Only when no such path exists (the exact part sizes admit no allocation within
 // one per cell) is the cheapest single move taken instead.
-function stratifiedParts(labels: Int32Array, counts: Int32Array, sizes: number[], ratios: number[], rng: SeededRandom): Int32Array[] {
+function stratifiedParts(labels: Int32Array, counts: Int32Array, sizes: number[], ratios: number[], rng: Random): Int32Array[] {
   const numParts = sizes.length;
   const ratioSum = ratios.reduce((a, b) => a + b, 0);
   const share = (c: number, p: number): number => (counts[c] * ratios[p]) / ratioSum;

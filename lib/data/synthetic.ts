@@ -2,7 +2,7 @@
 // Samples alternate between the classes (even index: class 0, odd: class 1), so any prefix is balanced.
 
 import { createDataset, type Dataset } from './dataset';
-import { SeededRandom } from './random';
+import { Random } from '../random';
 
 export interface TwoClassOptions {
   /** Number of points (class 0 gets the extra one when odd). */
@@ -24,7 +24,7 @@ export interface PointDataset extends Dataset {
   readonly y: Int32Array;
 }
 
-function validate(what: string, options: TwoClassOptions, defaultNoise: number): { n: number; noise: number; rng: SeededRandom } {
+function validate(what: string, options: TwoClassOptions, defaultNoise: number): { n: number; noise: number; rng: Random } {
   if (options === null || typeof options !== 'object') throw new TypeError(`${what}: options must be an object with n`);
   const { n } = options;
   const noise = options.noise ?? defaultNoise;
@@ -34,19 +34,19 @@ function validate(what: string, options: TwoClassOptions, defaultNoise: number):
     throw new RangeError(`${what}: noise must be a finite number ≥ 0, received ${String(noise)}`);
   }
   if (!Number.isSafeInteger(seed)) throw new TypeError(`${what}: seed must be a safe integer, received ${String(seed)}`);
-  return { n, noise, rng: new SeededRandom(seed) };
+  return { n, noise, rng: new Random(seed) };
 }
 
 // Fills `n` alternating points; `position(c, j, m)` places the j-th of the m points of class c.
-function twoClass(n: number, noise: number, rng: SeededRandom, position: (c: number, j: number, m: number) => [number, number]): PointDataset {
+function twoClass(n: number, noise: number, rng: Random, position: (c: number, j: number, m: number) => [number, number]): PointDataset {
   const x = new Float32Array(n * 2);
   const y = new Int32Array(n);
   const counts = [Math.ceil(n / 2), Math.floor(n / 2)];
   for (let i = 0; i < n; i++) {
     const c = i % 2;
     const [px, py] = position(c, i >> 1, counts[c]);
-    x[2 * i] = px + noise * rng.nextNormal();
-    x[2 * i + 1] = py + noise * rng.nextNormal();
+    x[2 * i] = px + noise * rng.normal();
+    x[2 * i + 1] = py + noise * rng.normal();
     y[i] = c;
   }
   return createDataset({ x, y, shape: [2], numClasses: 2, scale: 1 }) as PointDataset;
