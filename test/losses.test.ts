@@ -267,3 +267,75 @@ describe('losses reject bad input', () => {
     expect(() => ops.loss('mse', p, t, null, out, 0, 3)).toThrow(RangeError);
   });
 });
+
+/** d(mean loss)/d(input) in float64, closed form. */
+function refGrad(kind: string, p: ArrayLike<number>, t: ArrayLike<number>, N: number, C: number, delta = 1): number[] {
+  const n = N * C;
+  if (kind === 'cce') {
+    const g = new Array(n);
+    for (let r = 0; r < N; r++) {
+      const ls = logSoftmaxRow(p, r * C, C);
+      for (let j = 0; j < C; j++) g[r * C + j] = (Math.exp(ls[j]) - t[r * C + j]) / N;
+    }
+    return g;
+  }
+  return Array.from({ length: n }, (_, i) => {
+    const e = p[i] - t[i];
+    switch (kind) {
+      case 'mse': return (2 * e) / n;
+      case 'mae': return Math.sign(e) / n;
+      case 'huber': return Math.min(Math.max(e, -delta), delta) / n;
+      case 'bce': return (p[i] - t[i]) / Math.max(p[i] * (1 - p[i]), 1e-12) / n;
+      case 'bce_logits': return (1 / (1 + Math.exp(-p[i])) - t[i]) / n;
+      default: throw new Error(kind);
+    }
+  });
+}
+
+describeEachIsa('losses match the float64 reference at sizes around the vector width', () => {
+  const widths = [1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 100, 1000, 1029];
+  it('elementwise kinds (values spanning the interesting ranges)', () => {
+    for (const n of widths) {
+      const inputs: Record<string, [Float32Array, Float32Array]> = {
+        mse: [randomF32(n, n, -3, 3), randomF32(n, n + 1, -3, 3)],
+        mae: [randomF32(n, n + 2, -3, 3), randomF32(n, n + 3, -3, 3)],
+        huber: [randomF32(n, n + 4, -3, 3), randomF32(n, n + 5, -3, 3)],
+        bce: [randomF32(n, n + 6, 1e-6, 1 - 1e-6), randomF32(n, n + 7, 0, 1)],
+        bce_logits: [randomF32(n, n + 8, -40, 40), randomF32(n, n + 9, 0, 1)],
+      };
+      for (const [kind, [p, t]] of Object.entries(inputs)) {
+        const d = new Float32Array(n);
+        const value = kernels.loss({ kind: kind as kernels.LossKind, input: p, target: t, dinput: d, N: 1, C: n });
+        const ref = refLoss(kind, p, t, 1, n);
+        expectClose([value], [ref], { rtol: 2e-6, atol: 1e-7 }, `${kind} n=${n} loss`);
+        expectClose(d, refGrad(kind, p, t, 1, n), { rtol: 1e-5, atol: 1e-9 }, `${kind} n=${n} dinput`);
+      }
+    }
+  });
+  it('bce at subnormal and zero probabilities (log clamped at -100)', () => {
+    const p = Float32Array.of(1e-40, 1e-44, 0, 1, 3e-39, 1e-30, 0.5, 1 - 2 ** -24, 1e-40, 0, 1, 0.25, 2e-45, 1e-38, 1e-20, 0.75, 0.1);
+    const t = Float32Array.from(p, (_, i) => (i % 3 === 0 ? 1 : i % 3 === 1 ? 0 : 0.5));
+    const d = new Float32Array(p.length);
+    const value = kernels.loss({ kind: 'bce', input: p, target: t, dinput: d, N: 1, C: p.length });
+    expectClose([value], [refLoss('bce', p, t, 1, p.length)], { rtol: 1e-5, atol: 1e-6 }, 'loss');
+    expectClose(d, refGrad('bce', p, t, 1, p.length), { rtol: 1e-5, atol: 1e-9 }, 'dinput');
+  });
+  it('cross-entropy rows of many widths (dense and sparse with smoothing)', () => {
+    for (const C of widths) {
+      const N = 3;
+      const z = randomF32(N * C, C, -30, 30);
+      const labels = Int32Array.from({ length: N }, (_, r) => (r * 5 + 1) % C);
+      const q = new Float32Array(N * C);
+      labels.forEach((y, r) => { q[r * C + y] = 1; });
+      const d1 = new Float32Array(N * C);
+      const v1 = kernels.loss({ kind: 'cce', input: z, target: q, dinput: d1, N, C });
+      expectClose([v1], [refLoss('cce', z, q, N, C)], { rtol: 2e-6, atol: 1e-6 }, `cce C=${C} loss`);
+      expectClose(d1, refGrad('cce', z, q, N, C), { rtol: 1e-5, atol: 1e-9 }, `cce C=${C} dinput`);
+      const d2 = new Float32Array(N * C);
+      const v2 = kernels.sparseCrossEntropy({ logits: z, labels, dlogits: d2, N, C, labelSmoothing: 0.2 });
+      expectClose([v2], [refSparse(z, labels, N, C, 0.2)], { rtol: 2e-6, atol: 1e-6 }, `sparse C=${C} loss`);
+      const qs = Array.from({ length: N * C }, (_, i) => (Math.floor(i / C) < N && i % C === labels[Math.floor(i / C)] ? 0.8 : 0) + 0.2 / C);
+      expectClose(d2, refGrad('cce', z, qs, N, C), { rtol: 1e-5, atol: 1e-9 }, `sparse C=${C} dlogits`);
+    }
+  });
+});

@@ -377,3 +377,74 @@ describe('norms reject bad input', () => {
     expect(() => kernels.layernormForward({ x, y, rows: 1.5, cols: 6 })).toThrow(/'rows' must be an integer/);
   });
 });
+
+/** Closed-form float64 backward of refForward. */
+function refBackward(lay: Layout, x: ArrayLike<number>, gamma: ArrayLike<number>, dy: ArrayLike<number>, eps: number) {
+  const { mean, variance, count } = refStats(lay, x);
+  const invstd = variance.map((v) => 1 / Math.sqrt(v + eps));
+  const xhat = (i: number) => (x[i] - mean[lay.group(i)]) * invstd[lay.group(i)];
+  const sg = new Array(lay.groups).fill(0), sgx = new Array(lay.groups).fill(0);
+  const dgamma = new Array(lay.affineSize).fill(0), dbeta = new Array(lay.affineSize).fill(0);
+  for (let i = 0; i < lay.size; i++) {
+    const g = lay.group(i), a = lay.affine(i);
+    sg[g] += dy[i] * gamma[a];
+    sgx[g] += dy[i] * gamma[a] * xhat(i);
+    dgamma[a] += dy[i] * xhat(i);
+    dbeta[a] += dy[i];
+  }
+  const dx = Array.from({ length: lay.size }, (_, i) => {
+    const g = lay.group(i), a = lay.affine(i);
+    return invstd[g] * (dy[i] * gamma[a] - sg[g] / count[g] - xhat(i) * sgx[g] / count[g]);
+  });
+  return { dx, dgamma, dbeta };
+}
+
+describeEachIsa('norms match the float64 reference at sizes around the vector width', () => {
+  const widths = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 100, 257, 1029];
+  const tol = { rtol: 1e-4, atol: 2e-5 };
+  const check = (name: string, lay: Layout, run: (x: Float32Array, g: Float32Array, b: Float32Array, dy: Float32Array,
+    y: Float32Array, dx: Float32Array, dg: Float32Array, db: Float32Array) => void, seed: number) => {
+    const x = randomF32(lay.size, seed, -1, 3), dy = randomF32(lay.size, seed + 1);
+    const gamma = randomF32(lay.affineSize, seed + 2, 0.5, 1.5), beta = randomF32(lay.affineSize, seed + 3);
+    const y = new Float32Array(lay.size), dx = new Float32Array(lay.size);
+    const dg = new Float32Array(lay.affineSize), db = new Float32Array(lay.affineSize);
+    run(x, gamma, beta, dy, y, dx, dg, db);
+    expectClose(y, refForward(lay, x, gamma, beta, 1e-5), tol, `${name} y`);
+    const ref = refBackward(lay, x, gamma, dy, 1e-5);
+    expectClose(dx, ref.dx, tol, `${name} dx`);
+    expectClose(dg, ref.dgamma, tol, `${name} dgamma`);
+    expectClose(db, ref.dbeta, tol, `${name} dbeta`);
+  };
+  it('layernorm rows of each width', () => {
+    for (const cols of widths) {
+      const rows = 3;
+      check(`layernorm cols=${cols}`, lnLayout(rows, cols), (x, gamma, beta, dy, y, dx, dgamma, dbeta) => {
+        const saveMean = new Float32Array(rows), saveInvStd = new Float32Array(rows);
+        kernels.layernormForward({ x, y, gamma, beta, saveMean, saveInvStd, rows, cols });
+        kernels.layernormBackward({ x, dy, dx, gamma, dgamma, dbeta, saveMean, saveInvStd, rows, cols });
+      }, cols);
+    }
+  });
+  it('batchnorm with C or L of each width', () => {
+    for (const w of widths) {
+      for (const [N, C, L] of [[3, w, 1], [2, 3, w], [40, w, 1]]) {
+        if (N * L < 2) continue;
+        check(`batchnorm (${N}, ${C}, ${L})`, bnLayout(N, C, L), (x, gamma, beta, dy, y, dx, dgamma, dbeta) => {
+          const saveMean = new Float32Array(C), saveInvStd = new Float32Array(C);
+          kernels.batchnormForwardTrain({ x, y, gamma, beta, saveMean, saveInvStd, N, C, L });
+          kernels.batchnormBackward({ x, dy, dx, gamma, dgamma, dbeta, saveMean, saveInvStd, N, C, L });
+        }, 100 + w);
+      }
+    }
+  });
+  it('groupnorm with L of each width', () => {
+    for (const L of widths) {
+      const N = 2, C = 4, G = 2;
+      check(`groupnorm L=${L}`, gnLayout(N, C, L, G), (x, gamma, beta, dy, y, dx, dgamma, dbeta) => {
+        const saveMean = new Float32Array(N * G), saveInvStd = new Float32Array(N * G);
+        kernels.groupnormForward({ x, y, gamma, beta, saveMean, saveInvStd, N, C, L, G });
+        kernels.groupnormBackward({ x, dy, dx, gamma, dgamma, dbeta, saveMean, saveInvStd, N, C, L, G });
+      }, 200 + L);
+    }
+  });
+});
