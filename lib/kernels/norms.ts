@@ -1,2 +1,145 @@
-// norms kernels: typed wrappers over the native ops (see native/binding/*_ops.cpp).
-export {};
+// norms kernels: typed wrappers over the native ops (see native/binding/norm_ops.cpp).
+// x is (N, C, L) row-major; (N, C) is L = 1. Optional buffers may be omitted:
+// gamma/beta mean 1/0, running stats are then not tracked, omitted gradients are not computed.
+// Gradient outputs are overwritten.
+import { native } from '../binding';
+
+type F32 = Float32Array;
+
+function requireF32(op: string, name: string, v: unknown, optional: boolean): void {
+  if (v === undefined || v === null) {
+    if (optional) return;
+    throw new TypeError(`${op}: argument '${name}' must be a Float32Array, received ${String(v)}`);
+  }
+  if (!(v instanceof Float32Array)) {
+    const got = typeof v === 'object' ? (v as object).constructor?.name ?? 'object' : typeof v;
+    throw new TypeError(`${op}: argument '${name}' must be a Float32Array, received ${got}`);
+  }
+}
+
+function checkEps(op: string, eps: number): void {
+  if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) {
+    throw new RangeError(`${op}: argument 'eps' must be a finite number > 0, received ${String(eps)}`);
+  }
+}
+
+export interface BatchNormTrainArgs {
+  x: F32; y: F32; gamma?: F32 | null; beta?: F32 | null;
+  runningMean?: F32 | null; runningVar?: F32 | null;
+  /** Outputs for the backward pass: per-channel batch mean and 1/sqrt(var_biased + eps). */
+  saveMean?: F32 | null; saveInvStd?: F32 | null;
+  N: number; C: number; L?: number;
+  /** PyTorch's convention: weight of the new value (default 0.1). */
+  momentum?: number; eps?: number;
+}
+
+/** Batch norm in training mode: batch statistics (biased variance), running stats updated with the unbiased one. */
+export function batchnormForwardTrain(a: BatchNormTrainArgs): void {
+  const op = 'batchnorm_forward_train';
+  requireF32(op, 'x', a.x, false);
+  requireF32(op, 'y', a.y, false);
+  for (const k of ['gamma', 'beta', 'runningMean', 'runningVar', 'saveMean', 'saveInvStd'] as const) requireF32(op, k, a[k], true);
+  const eps = a.eps ?? 1e-5;
+  checkEps(op, eps);
+  native.ops[op](a.x, a.y, a.gamma ?? null, a.beta ?? null, a.runningMean ?? null, a.runningVar ?? null,
+    a.saveMean ?? null, a.saveInvStd ?? null, a.N, a.C, a.L ?? 1, a.momentum ?? 0.1, eps);
+}
+
+export interface BatchNormEvalArgs {
+  x: F32; y: F32; gamma?: F32 | null; beta?: F32 | null; runningMean: F32; runningVar: F32;
+  N: number; C: number; L?: number; eps?: number;
+}
+
+/** Batch norm in eval mode: normalizes with the running statistics, which stay unchanged. */
+export function batchnormForwardEval(a: BatchNormEvalArgs): void {
+  const op = 'batchnorm_forward_eval';
+  requireF32(op, 'x', a.x, false);
+  requireF32(op, 'y', a.y, false);
+  requireF32(op, 'runningMean', a.runningMean, false);
+  requireF32(op, 'runningVar', a.runningVar, false);
+  const eps = a.eps ?? 1e-5;
+  checkEps(op, eps);
+  native.ops[op](a.x, a.y, a.gamma ?? null, a.beta ?? null, a.runningMean, a.runningVar, a.N, a.C, a.L ?? 1, eps);
+}
+
+export interface NormBackwardArgs {
+  x: F32; dy: F32; dx?: F32 | null; gamma?: F32 | null; dgamma?: F32 | null; dbeta?: F32 | null;
+  saveMean: F32; saveInvStd: F32;
+}
+
+/** Backward of batchnormForwardTrain, from its saveMean/saveInvStd. */
+export function batchnormBackward(a: NormBackwardArgs & { N: number; C: number; L?: number }): void {
+  const op = 'batchnorm_backward';
+  requireF32(op, 'x', a.x, false);
+  requireF32(op, 'dy', a.dy, false);
+  requireF32(op, 'saveMean', a.saveMean, false);
+  requireF32(op, 'saveInvStd', a.saveInvStd, false);
+  native.ops[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.saveMean, a.saveInvStd,
+    a.N, a.C, a.L ?? 1);
+}
+
+/** Backward of batchnormForwardEval (frozen statistics): dx = dy * gamma / sqrt(runningVar + eps). */
+export function batchnormBackwardEval(a: {
+  x: F32; dy: F32; dx?: F32 | null; gamma?: F32 | null; dgamma?: F32 | null; dbeta?: F32 | null;
+  runningMean: F32; runningVar: F32; N: number; C: number; L?: number; eps?: number;
+}): void {
+  const op = 'batchnorm_backward_eval';
+  requireF32(op, 'x', a.x, false);
+  requireF32(op, 'dy', a.dy, false);
+  const eps = a.eps ?? 1e-5;
+  checkEps(op, eps);
+  native.ops[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.runningMean,
+    a.runningVar, a.N, a.C, a.L ?? 1, eps);
+}
+
+export interface LayerNormArgs {
+  x: F32; y: F32; gamma?: F32 | null; beta?: F32 | null; saveMean?: F32 | null; saveInvStd?: F32 | null;
+  rows: number; cols: number; eps?: number;
+}
+
+/** Layer norm over the last dimension (cols), biased variance. */
+export function layernormForward(a: LayerNormArgs): void {
+  const op = 'layernorm_forward';
+  requireF32(op, 'x', a.x, false);
+  requireF32(op, 'y', a.y, false);
+  const eps = a.eps ?? 1e-5;
+  checkEps(op, eps);
+  native.ops[op](a.x, a.y, a.gamma ?? null, a.beta ?? null, a.saveMean ?? null, a.saveInvStd ?? null, a.rows, a.cols, eps);
+}
+
+export function layernormBackward(a: NormBackwardArgs & { rows: number; cols: number }): void {
+  const op = 'layernorm_backward';
+  requireF32(op, 'x', a.x, false);
+  requireF32(op, 'dy', a.dy, false);
+  native.ops[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.saveMean, a.saveInvStd,
+    a.rows, a.cols);
+}
+
+export interface GroupNormArgs {
+  x: F32; y: F32; gamma?: F32 | null; beta?: F32 | null;
+  /** [N, G] each. */
+  saveMean?: F32 | null; saveInvStd?: F32 | null;
+  N: number; C: number; L?: number; G: number; eps?: number;
+}
+
+/** Group norm: G contiguous channel groups, statistics per sample and group. Instance norm is G = C. */
+export function groupnormForward(a: GroupNormArgs): void {
+  const op = 'groupnorm_forward';
+  requireF32(op, 'x', a.x, false);
+  requireF32(op, 'y', a.y, false);
+  const eps = a.eps ?? 1e-5;
+  checkEps(op, eps);
+  if (Number.isInteger(a.C) && Number.isInteger(a.G) && a.G > 0 && a.C % a.G !== 0) {
+    throw new RangeError(`${op}: argument 'G' = ${a.G} must divide the channel count C = ${a.C}`);
+  }
+  native.ops[op](a.x, a.y, a.gamma ?? null, a.beta ?? null, a.saveMean ?? null, a.saveInvStd ?? null, a.N, a.C,
+    a.L ?? 1, a.G, eps);
+}
+
+export function groupnormBackward(a: NormBackwardArgs & { N: number; C: number; L?: number; G: number }): void {
+  const op = 'groupnorm_backward';
+  requireF32(op, 'x', a.x, false);
+  requireF32(op, 'dy', a.dy, false);
+  native.ops[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.saveMean, a.saveInvStd,
+    a.N, a.C, a.L ?? 1, a.G);
+}

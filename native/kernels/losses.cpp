@@ -1,5 +1,11 @@
 // Drivers for losses: split work across threads, call the active ISA's kernels.
+// Partial sums are kept per fixed chunk and added in chunk order, so the loss
+// does not depend on the thread count.
 #include "kernels/losses.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
 
 #include "core/isa.h"
 #include "core/threads.h"
@@ -7,5 +13,98 @@
 namespace gw {
 
 const LossKernels& loss_kernels() { return GW_PICK(loss_kernels); }
+
+namespace {
+
+constexpr std::size_t kElemChunk = 16384;
+
+std::size_t rows_per_chunk(std::size_t C) { return std::max<std::size_t>(1, kElemChunk / std::max<std::size_t>(1, C)); }
+
+template <class Fn>
+double chunked_sum(std::size_t n, std::size_t chunk, Fn&& fn) {
+  if (n == 0) return 0.0;
+  const std::size_t chunks = (n + chunk - 1) / chunk;
+  std::vector<double> partial(chunks, 0.0);
+  parallel_chunks(n, chunk, [&](std::size_t b, std::size_t e) { partial[b / chunk] = fn(b, e); });
+  double total = 0.0;
+  for (double p : partial) total += p;
+  return total;
+}
+
+}  // namespace
+
+float elementwise_loss(LossKind kind, const float* input, const float* target, float* dinput, std::size_t n,
+                       float param) {
+  const LossKernels& k = loss_kernels();
+  if (n == 0) return 0.0f;
+  const float scale = static_cast<float>(1.0 / static_cast<double>(n));
+  const double total = chunked_sum(n, kElemChunk, [&](std::size_t b, std::size_t e) -> double {
+    const float* p = input + b;
+    const float* t = target + b;
+    float* d = dinput ? dinput + b : nullptr;
+    const std::size_t m = e - b;
+    switch (kind) {
+      case LossKind::kMse: return k.mse(p, t, m, scale, d);
+      case LossKind::kMae: return k.mae(p, t, m, scale, d);
+      case LossKind::kHuber: return k.huber(p, t, m, param, scale, d);
+      case LossKind::kBce: return k.bce(p, t, m, scale, d);
+      case LossKind::kBceLogits: return k.bce_logits(p, t, m, scale, d);
+    }
+    return 0.0;
+  });
+  return static_cast<float>(total / static_cast<double>(n));
+}
+
+float dense_cross_entropy(const float* logits, const float* target, float* dlogits, std::size_t N, std::size_t C) {
+  const LossKernels& k = loss_kernels();
+  if (N == 0 || C == 0) return 0.0f;
+  const float scale = static_cast<float>(1.0 / static_cast<double>(N));
+  const std::size_t chunk = rows_per_chunk(C);
+  const double total = chunked_sum(N, chunk, [&](std::size_t b, std::size_t e) -> double {
+    double s = 0.0;
+    for (std::size_t r = b; r < e; ++r) {
+      const float* z = logits + r * C;
+      const float* q = target + r * C;
+      const float m = k.row_max(z, C);
+      const double se = k.sum_exp(z, C, m);
+      const double log_se = std::log(se);
+      // -sum q * (z - lse) = sum(q) * log(se) - sum q * (z - m)
+      s += k.sum_shifted(q, C, 0.0f) * log_se - k.dot_shifted(q, z, C, m);
+      if (dlogits) k.softmax_grad(z, q, C, m, static_cast<float>(1.0 / se), 0.0f, scale, dlogits + r * C);
+    }
+    return s;
+  });
+  return static_cast<float>(total / static_cast<double>(N));
+}
+
+float sparse_cross_entropy(const float* logits, const std::int32_t* labels, float* dlogits, std::size_t N, std::size_t C,
+                           double smoothing) {
+  const LossKernels& k = loss_kernels();
+  if (N == 0 || C == 0) return 0.0f;
+  const float scale = static_cast<float>(1.0 / static_cast<double>(N));
+  const double uniform = smoothing / static_cast<double>(C);
+  const std::size_t chunk = rows_per_chunk(C);
+  const double total = chunked_sum(N, chunk, [&](std::size_t b, std::size_t e) -> double {
+    double s = 0.0;
+    for (std::size_t r = b; r < e; ++r) {
+      const float* z = logits + r * C;
+      const std::size_t y = static_cast<std::size_t>(labels[r]);
+      const float m = k.row_max(z, C);
+      const double se = k.sum_exp(z, C, m);
+      const double log_se = std::log(se);
+      // -log_softmax(z)[c] = log_se - (z[c] - m)
+      double row = (1.0 - smoothing) * (log_se - (static_cast<double>(z[y]) - m));
+      if (smoothing != 0.0) row += uniform * (static_cast<double>(C) * log_se - k.sum_shifted(z, C, m));
+      s += row;
+      if (dlogits) {
+        float* d = dlogits + r * C;
+        k.softmax_grad(z, nullptr, C, m, static_cast<float>(1.0 / se), static_cast<float>(uniform), scale, d);
+        d[y] -= static_cast<float>((1.0 - smoothing) * scale);
+      }
+    }
+    return s;
+  });
+  return static_cast<float>(total / static_cast<double>(N));
+}
 
 }  // namespace gw

@@ -1,4 +1,6 @@
 // losses: kernel table (one per ISA) and the driver API used by the binding.
+// Mean reduction: over all elements for the elementwise losses, over the
+// batch N for the cross-entropies (see native/OPS.md).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -8,6 +10,21 @@ namespace gw {
 // Single-threaded kernels of one ISA; the drivers in losses.cpp own the thread loop.
 struct LossKernels {
   const char* isa;
+  // Elementwise losses over [0, n): return sum_i l(p[i], t[i]) (double); when d is
+  // not null, write d[i] = scale * dl/dp[i].
+  double (*mse)(const float* p, const float* t, std::size_t n, float scale, float* d);
+  double (*mae)(const float* p, const float* t, std::size_t n, float scale, float* d);  // sign(0) = 0
+  double (*huber)(const float* p, const float* t, std::size_t n, float delta, float scale, float* d);
+  double (*bce)(const float* p, const float* t, std::size_t n, float scale, float* d);  // logs clamped at -100
+  double (*bce_logits)(const float* z, const float* t, std::size_t n, float scale, float* d);
+  // Row primitives of the fused log-softmax cross-entropy.
+  float (*row_max)(const float* z, std::size_t n);
+  double (*sum_exp)(const float* z, std::size_t n, float m);                  // sum exp(z - m)
+  double (*sum_shifted)(const float* z, std::size_t n, float m);              // sum (z - m)
+  double (*dot_shifted)(const float* q, const float* z, std::size_t n, float m);  // sum q * (z - m)
+  // d[j] = (exp(z[j] - m) * inv_s - (q ? q[j] : 0) - q_uniform) * scale.
+  void (*softmax_grad)(const float* z, const float* q, std::size_t n, float m, float inv_s, float q_uniform, float scale,
+                       float* d);
 };
 
 const LossKernels& loss_kernels_scalar();
@@ -16,5 +33,17 @@ const LossKernels* loss_kernels_avx2();
 const LossKernels* loss_kernels_avx512();
 const LossKernels* loss_kernels_neon();
 const LossKernels& loss_kernels();         // the active ISA's table
+
+enum class LossKind { kMse, kMae, kHuber, kBce, kBceLogits };
+
+// Mean elementwise loss over n elements; dinput (nullable) = d(mean)/d(input).
+float elementwise_loss(LossKind kind, const float* input, const float* target, float* dinput, std::size_t n,
+                       float param);
+// Mean over rows of -sum_c q[r,c] * log_softmax(z)[r,c] with dense targets q (N, C).
+float dense_cross_entropy(const float* logits, const float* target, float* dlogits, std::size_t N, std::size_t C);
+// Sparse labels in [0, C) (checked by the caller) with label smoothing eps:
+// q = (1 - eps) * onehot + eps / C.
+float sparse_cross_entropy(const float* logits, const std::int32_t* labels, float* dlogits, std::size_t N, std::size_t C,
+                           double smoothing);
 
 }  // namespace gw

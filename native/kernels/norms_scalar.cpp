@@ -1,10 +1,131 @@
-// norms: plain scalar reference kernels.
+// norms: plain scalar reference kernels (one element at a time, double accumulators).
 #include "kernels/norms.h"
 
 namespace gw {
+namespace {
+
+double sum_scalar(const float* x, std::size_t n) {
+  double s = 0.0;
+  for (std::size_t i = 0; i < n; ++i) s += x[i];
+  return s;
+}
+
+void sum_dev_scalar(const float* x, std::size_t n, float m0, double* s1, double* s2) {
+  double a = 0.0, b = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float d = x[i] - m0;
+    a += d;
+    b += static_cast<double>(d) * d;
+  }
+  *s1 = a;
+  *s2 = b;
+}
+
+void normalize_scalar(const float* x, std::size_t n, float mh, float ml, float scale, float shift, float* y) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = ((x[i] - mh) - ml) * scale + shift;
+}
+
+void normalize_affine_scalar(const float* x, std::size_t n, float mh, float ml, float invstd, const float* gamma,
+                             const float* beta, float* y) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = (((x[i] - mh) - ml) * invstd) * gamma[i] + beta[i];
+}
+
+void normalize_cols_scalar(const float* x, std::size_t n, const float* mh, const float* ml, const float* scale,
+                           const float* shift, float* y) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = ((x[i] - mh[i]) - ml[i]) * scale[i] + shift[i];
+}
+
+void col_add_scalar(const float* x, std::size_t n, float* acc) {
+  for (std::size_t i = 0; i < n; ++i) acc[i] += x[i];
+}
+
+void col_add_dev_scalar(const float* x, std::size_t n, const float* m0, float* s1, float* s2) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const float d = x[i] - m0[i];
+    s1[i] += d;
+    s2[i] += d * d;
+  }
+}
+
+void dot_stats_scalar(const float* x, const float* dy, std::size_t n, float mh, double* sdy, double* sdyx, double* sx) {
+  double a = 0.0, b = 0.0, c = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float d = x[i] - mh;
+    a += dy[i];
+    b += static_cast<double>(dy[i]) * d;
+    c += d;
+  }
+  *sdy = a;
+  *sdyx = b;
+  *sx = c;
+}
+
+void dot_stats_gamma_scalar(const float* x, const float* dy, const float* gamma, std::size_t n, float mh, double* sg,
+                            double* sgx, double* sx) {
+  double a = 0.0, b = 0.0, c = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float d = x[i] - mh;
+    const float g = dy[i] * gamma[i];
+    a += g;
+    b += static_cast<double>(g) * d;
+    c += d;
+  }
+  *sg = a;
+  *sgx = b;
+  *sx = c;
+}
+
+void backward_apply_scalar(const float* x, const float* dy, std::size_t n, float mh, float ml, float a, float b, float c,
+                           float* dx) {
+  for (std::size_t i = 0; i < n; ++i) dx[i] = a * dy[i] + b * ((x[i] - mh) - ml) + c;
+}
+
+void backward_apply_gamma_scalar(const float* x, const float* dy, const float* gamma, std::size_t n, float mh, float ml,
+                                 float a, float b, float c, float* dx) {
+  for (std::size_t i = 0; i < n; ++i) dx[i] = a * gamma[i] * dy[i] + b * ((x[i] - mh) - ml) + c;
+}
+
+void backward_apply_cols_scalar(const float* x, const float* dy, std::size_t n, const float* mh, const float* ml,
+                                const float* a, const float* b, const float* c, float* dx) {
+  for (std::size_t i = 0; i < n; ++i) dx[i] = a[i] * dy[i] + b[i] * ((x[i] - mh[i]) - ml[i]) + c[i];
+}
+
+void col_add_dot_scalar(const float* x, const float* dy, std::size_t n, const float* mh, float* acc_dy, float* acc_dyx,
+                        float* acc_x) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const float d = x[i] - mh[i];
+    acc_dy[i] += dy[i];
+    acc_dyx[i] += dy[i] * d;
+    acc_x[i] += d;
+  }
+}
+
+void col_add_affine_grads_scalar(const float* x, const float* dy, std::size_t n, float mh, float ml, float invstd,
+                                 float* acc_dg, float* acc_db) {
+  for (std::size_t i = 0; i < n; ++i) {
+    acc_dg[i] += dy[i] * (((x[i] - mh) - ml) * invstd);
+    acc_db[i] += dy[i];
+  }
+}
+
+}  // namespace
 
 const NormKernels& norm_kernels_scalar() {
-  static const NormKernels table{"scalar"};
+  static const NormKernels table{"scalar",
+                                 sum_scalar,
+                                 sum_dev_scalar,
+                                 normalize_scalar,
+                                 normalize_affine_scalar,
+                                 normalize_cols_scalar,
+                                 col_add_scalar,
+                                 col_add_dev_scalar,
+                                 dot_stats_scalar,
+                                 dot_stats_gamma_scalar,
+                                 backward_apply_scalar,
+                                 backward_apply_gamma_scalar,
+                                 backward_apply_cols_scalar,
+                                 col_add_dot_scalar,
+                                 col_add_affine_grads_scalar};
   return table;
 }
 

@@ -1,0 +1,267 @@
+// Generic SIMD loss kernels over the struct V of norms_vec.h. Included inside
+// an anonymous namespace of each ISA translation unit (losses_<isa>.cpp) after
+// norms_vec.h; needs <algorithm> and <cstddef>. Sums keep float lanes for
+// kBlockVecs vectors, then flush to double; every loop has a scalar tail that
+// uses the scalar math library.
+
+constexpr std::size_t kBlockVecs = 64;
+
+template <class Step, class Flush>
+std::size_t blocked(std::size_t n, Step&& step, Flush&& flush) {
+  const std::size_t nv = n - n % V::W;
+  std::size_t i = 0;
+  while (i < nv) {
+    const std::size_t end = std::min(nv, i + kBlockVecs * V::W);
+    for (; i < end; i += V::W) step(i);
+    flush();
+  }
+  return i;
+}
+
+// exp(x), Cephes expf: x = k*ln2 + r, |r| <= ln2/2, degree-6 polynomial, times 2^k.
+// x is clamped to [-87.3, 88.3] so 2^k stays a normal float (exp(-87.3) ~ 1.2e-38 stands in for 0).
+V::F exp_v(V::F x) {
+  x = V::min(V::max(x, V::set1(-87.3f)), V::set1(88.3f));
+  const V::F k = V::round(V::mul(x, V::set1(1.44269504088896341f)));
+  x = V::fma(k, V::set1(-0.693359375f), x);
+  x = V::fma(k, V::set1(2.12194440e-4f), x);
+  V::F y = V::set1(1.9875691500e-4f);
+  y = V::fma(y, x, V::set1(1.3981999507e-3f));
+  y = V::fma(y, x, V::set1(8.3334519073e-3f));
+  y = V::fma(y, x, V::set1(4.1665795894e-2f));
+  y = V::fma(y, x, V::set1(1.6666665459e-1f));
+  y = V::fma(y, x, V::set1(5.0000001201e-1f));
+  y = V::add(V::fma(y, V::mul(x, x), x), V::set1(1.0f));
+  return V::mul(y, V::pow2i(k));
+}
+
+// log(x) for x >= 0, Cephes logf; subnormals are scaled by 2^23 first; log(0) gives -1e30
+// (every caller clamps at -100 like PyTorch).
+V::F log_v(V::F x0) {
+  const V::F min_normal = V::set1(1.17549435e-38f);
+  const V::F x = V::select_lt(x0, min_normal, V::mul(x0, V::set1(8388608.0f)), x0);
+  V::F e;
+  V::F m = V::frexp(x, &e);
+  e = V::sub(e, V::select_lt(x0, min_normal, V::set1(23.0f), V::zero()));
+  const V::F sqrthf = V::set1(0.707106781186547524f), one = V::set1(1.0f);
+  e = V::sub(e, V::select_lt(m, sqrthf, one, V::zero()));
+  m = V::select_lt(m, sqrthf, V::sub(V::add(m, m), one), V::sub(m, one));
+  const V::F z = V::mul(m, m);
+  V::F y = V::set1(7.0376836292e-2f);
+  y = V::fma(y, m, V::set1(-1.1514610310e-1f));
+  y = V::fma(y, m, V::set1(1.1676998740e-1f));
+  y = V::fma(y, m, V::set1(-1.2420140846e-1f));
+  y = V::fma(y, m, V::set1(1.4249322787e-1f));
+  y = V::fma(y, m, V::set1(-1.6668057665e-1f));
+  y = V::fma(y, m, V::set1(2.0000714765e-1f));
+  y = V::fma(y, m, V::set1(-2.4999993993e-1f));
+  y = V::fma(y, m, V::set1(3.3333331174e-1f));
+  y = V::mul(V::mul(y, m), z);
+  y = V::fma(e, V::set1(-2.12194440e-4f), y);
+  y = V::fma(z, V::set1(-0.5f), y);
+  V::F r = V::fma(e, V::set1(0.693359375f), V::add(m, y));
+  return V::select_lt(x0, V::set1(1e-45f), V::set1(-1e30f), r);
+}
+
+double mse_v(const float* p, const float* t, std::size_t n, float scale, float* d) {
+  double total = 0.0;
+  V::F acc = V::zero();
+  const V::F s2 = V::set1(2.0f * scale);
+  std::size_t i = blocked(
+      n,
+      [&](std::size_t k) {
+        const V::F e = V::sub(V::load(p + k), V::load(t + k));
+        acc = V::fma(e, e, acc);
+        if (d) V::store(d + k, V::mul(e, s2));
+      },
+      [&] {
+        total += V::hsum_d(acc);
+        acc = V::zero();
+      });
+  for (; i < n; ++i) {
+    const float e = p[i] - t[i];
+    total += static_cast<double>(e) * e;
+    if (d) d[i] = 2.0f * e * scale;
+  }
+  return total;
+}
+
+double mae_v(const float* p, const float* t, std::size_t n, float scale, float* d) {
+  double total = 0.0;
+  V::F acc = V::zero();
+  const V::F vs = V::set1(scale), vns = V::set1(-scale), zero = V::zero();
+  std::size_t i = blocked(
+      n,
+      [&](std::size_t k) {
+        const V::F e = V::sub(V::load(p + k), V::load(t + k));
+        acc = V::add(acc, V::abs(e));
+        // sign(e) * scale with sign(0) = 0
+        if (d) V::store(d + k, V::select_lt(zero, e, vs, V::select_lt(e, zero, vns, zero)));
+      },
+      [&] {
+        total += V::hsum_d(acc);
+        acc = V::zero();
+      });
+  for (; i < n; ++i) {
+    const float e = p[i] - t[i];
+    total += std::fabs(e);
+    if (d) d[i] = e > 0.0f ? scale : (e < 0.0f ? -scale : 0.0f);
+  }
+  return total;
+}
+
+double huber_v(const float* p, const float* t, std::size_t n, float delta, float scale, float* d) {
+  double total = 0.0;
+  V::F acc = V::zero();
+  const V::F vd = V::set1(delta), vnd = V::set1(-delta), half = V::set1(0.5f), hd = V::set1(0.5f * delta);
+  const V::F vs = V::set1(scale);
+  std::size_t i = blocked(
+      n,
+      [&](std::size_t k) {
+        const V::F e = V::sub(V::load(p + k), V::load(t + k));
+        const V::F a = V::abs(e);
+        const V::F l = V::select_lt(a, vd, V::mul(half, V::mul(e, e)), V::mul(vd, V::sub(a, hd)));
+        acc = V::add(acc, l);
+        if (d) V::store(d + k, V::mul(V::min(V::max(e, vnd), vd), vs));
+      },
+      [&] {
+        total += V::hsum_d(acc);
+        acc = V::zero();
+      });
+  for (; i < n; ++i) {
+    const float e = p[i] - t[i];
+    const float a = std::fabs(e);
+    total += a < delta ? 0.5f * e * e : delta * (a - 0.5f * delta);
+    if (d) d[i] = std::min(std::max(e, -delta), delta) * scale;
+  }
+  return total;
+}
+
+double bce_v(const float* p, const float* t, std::size_t n, float scale, float* d) {
+  double total = 0.0;
+  V::F acc = V::zero();
+  const V::F one = V::set1(1.0f), floor_log = V::set1(-100.0f), tiny = V::set1(1e-12f), vs = V::set1(scale);
+  std::size_t i = blocked(
+      n,
+      [&](std::size_t k) {
+        const V::F vp = V::load(p + k), vt = V::load(t + k);
+        const V::F q = V::sub(one, vp);
+        const V::F lp = V::max(log_v(vp), floor_log);
+        const V::F lq = V::max(log_v(q), floor_log);
+        acc = V::sub(acc, V::fma(vt, lp, V::mul(V::sub(one, vt), lq)));
+        if (d) V::store(d + k, V::mul(V::div(V::sub(vp, vt), V::max(V::mul(vp, q), tiny)), vs));
+      },
+      [&] {
+        total += V::hsum_d(acc);
+        acc = V::zero();
+      });
+  for (; i < n; ++i) {
+    const float log_p = std::max(std::log(p[i]), -100.0f);
+    const float log_1mp = std::max(std::log1p(-p[i]), -100.0f);
+    total -= t[i] * log_p + (1.0f - t[i]) * log_1mp;
+    if (d) d[i] = (p[i] - t[i]) / std::max(p[i] * (1.0f - p[i]), 1e-12f) * scale;
+  }
+  return total;
+}
+
+double bce_logits_v(const float* z, const float* t, std::size_t n, float scale, float* d) {
+  double total = 0.0;
+  V::F acc = V::zero();
+  const V::F one = V::set1(1.0f), zero = V::zero(), vs = V::set1(scale);
+  std::size_t i = blocked(
+      n,
+      [&](std::size_t k) {
+        const V::F vz = V::load(z + k), vt = V::load(t + k);
+        const V::F e = exp_v(V::sub(zero, V::abs(vz)));  // in (0, 1]: never overflows
+        const V::F ope = V::add(one, e);
+        acc = V::add(acc, V::add(V::sub(V::max(vz, zero), V::mul(vz, vt)), log_v(ope)));
+        if (d) {
+          const V::F sig = V::select_lt(vz, zero, V::div(e, ope), V::div(one, ope));
+          V::store(d + k, V::mul(V::sub(sig, vt), vs));
+        }
+      },
+      [&] {
+        total += V::hsum_d(acc);
+        acc = V::zero();
+      });
+  for (; i < n; ++i) {
+    const float e = std::exp(-std::fabs(z[i]));
+    total += std::max(z[i], 0.0f) - z[i] * t[i] + std::log1p(e);
+    if (d) {
+      const float sig = z[i] >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+      d[i] = (sig - t[i]) * scale;
+    }
+  }
+  return total;
+}
+
+float row_max_v(const float* z, std::size_t n) {
+  std::size_t i = 0;
+  float m = z[0];
+  if (n >= V::W) {
+    V::F vm = V::load(z);
+    for (i = V::W; i + V::W <= n; i += V::W) vm = V::max(vm, V::load(z + i));
+    m = V::hmax(vm);
+  }
+  for (; i < n; ++i) m = std::max(m, z[i]);
+  return m;
+}
+
+double sum_exp_v(const float* z, std::size_t n, float m) {
+  double total = 0.0;
+  V::F acc = V::zero();
+  const V::F vm = V::set1(m);
+  std::size_t i = blocked(
+      n, [&](std::size_t k) { acc = V::add(acc, exp_v(V::sub(V::load(z + k), vm))); },
+      [&] {
+        total += V::hsum_d(acc);
+        acc = V::zero();
+      });
+  for (; i < n; ++i) total += std::exp(z[i] - m);
+  return total;
+}
+
+double sum_shifted_v(const float* z, std::size_t n, float m) {
+  double total = 0.0;
+  V::F acc = V::zero();
+  const V::F vm = V::set1(m);
+  std::size_t i = blocked(
+      n, [&](std::size_t k) { acc = V::add(acc, V::sub(V::load(z + k), vm)); },
+      [&] {
+        total += V::hsum_d(acc);
+        acc = V::zero();
+      });
+  for (; i < n; ++i) total += z[i] - m;
+  return total;
+}
+
+double dot_shifted_v(const float* q, const float* z, std::size_t n, float m) {
+  double total = 0.0;
+  V::F acc = V::zero();
+  const V::F vm = V::set1(m);
+  std::size_t i = blocked(
+      n, [&](std::size_t k) { acc = V::fma(V::load(q + k), V::sub(V::load(z + k), vm), acc); },
+      [&] {
+        total += V::hsum_d(acc);
+        acc = V::zero();
+      });
+  for (; i < n; ++i) total += static_cast<double>(q[i]) * (z[i] - m);
+  return total;
+}
+
+void softmax_grad_v(const float* z, const float* q, std::size_t n, float m, float inv_s, float q_uniform, float scale,
+                    float* d) {
+  const V::F vm = V::set1(m), vi = V::set1(inv_s), vu = V::set1(q_uniform), vs = V::set1(scale);
+  std::size_t i = 0;
+  for (; i + V::W <= n; i += V::W) {
+    V::F g = V::sub(V::mul(exp_v(V::sub(V::load(z + i), vm)), vi), vu);
+    if (q) g = V::sub(g, V::load(q + i));
+    V::store(d + i, V::mul(g, vs));
+  }
+  for (; i < n; ++i) d[i] = (std::exp(z[i] - m) * inv_s - (q ? q[i] : 0.0f) - q_uniform) * scale;
+}
+
+LossKernels make_loss_table(const char* isa) {
+  return LossKernels{isa,          mse_v,         mae_v,         huber_v,           bce_v,         bce_logits_v,
+                     row_max_v,    sum_exp_v,     sum_shifted_v, dot_shifted_v,     softmax_grad_v};
+}
