@@ -81,7 +81,10 @@ void run_small(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_t 
 void run_blocked(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_t K, const GemmOperand& A,
                  const GemmOperand& B, float* c, std::size_t ldc, const GemmTileStore& st) {
   const std::size_t MR = kt.mr, NR = kt.nr;
-  const std::size_t MC = kt.mc, KC = kt.kc, NC = kt.nc;
+  std::size_t MC = kt.mc, KC = kt.kc, NC = kt.nc;
+  if (const char* e = std::getenv("GW_GEMM_MC")) MC = std::strtoul(e, nullptr, 10);
+  if (const char* e = std::getenv("GW_GEMM_KC")) KC = std::strtoul(e, nullptr, 10);
+  if (const char* e = std::getenv("GW_GEMM_NC")) NC = std::strtoul(e, nullptr, 10);
   static thread_local Scratch packed_a_buf, packed_b_buf;
   float* packed_a = packed_a_buf.get(round_up(std::min(MC, M), MR) * std::min(KC, K));
   float* packed_b = packed_b_buf.get(round_up(std::min(NC, N), NR) * std::min(KC, K));
