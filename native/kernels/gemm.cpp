@@ -8,6 +8,7 @@
 #include "kernels/gemm.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 
@@ -81,10 +82,17 @@ void run_small(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_t 
 void run_blocked(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_t K, const GemmOperand& A,
                  const GemmOperand& B, float* c, std::size_t ldc, const GemmTileStore& st) {
   const std::size_t MR = kt.mr, NR = kt.nr;
-  const std::size_t MC = kt.mc, KC = kt.kc, NC = kt.nc;
+  std::size_t MC = kt.mc, KC = kt.kc, NC = kt.nc;
+  if (const char* e = std::getenv("GW_GEMM_MC")) MC = std::strtoul(e, nullptr, 10);
+  if (const char* e = std::getenv("GW_GEMM_KC")) KC = std::strtoul(e, nullptr, 10);
+  if (const char* e = std::getenv("GW_GEMM_NC")) NC = std::strtoul(e, nullptr, 10);
   static thread_local Scratch packed_a_buf, packed_b_buf;
   float* packed_a = packed_a_buf.get(round_up(std::min(MC, M), MR) * std::min(KC, K));
-  float* packed_b = packed_b_buf.get(round_up(std::min(NC, N), NR) * std::min(KC, K));
+  // With a single M block each B micro-panel is used by one run of tiles:
+  // pack it right before them, into a per-thread buffer that stays in L1,
+  // instead of packing the whole KC x NC block out to L3 and reading it back.
+  const bool fuse_b = M <= MC;
+  float* packed_b = fuse_b ? nullptr : packed_b_buf.get(round_up(std::min(NC, N), NR) * std::min(KC, K));
 
   const std::size_t work = M * N * K;
   int threads = num_threads();
@@ -94,6 +102,8 @@ void run_blocked(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_
 
   GW_OMP("omp parallel num_threads(threads) if (threads > 1)")
   {
+    static thread_local Scratch panel_b_buf;
+    float* my_b = fuse_b ? panel_b_buf.get(NR * std::min(KC, K)) : nullptr;
     for (std::size_t jc = 0; jc < N; jc += NC) {
       const std::size_t nc = std::min(NC, N - jc);
       const std::int64_t n_panels = static_cast<std::int64_t>((nc + NR - 1) / NR);
@@ -107,11 +117,13 @@ void run_blocked(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_
           tile_store.relu = false;
         }
 
-        GW_OMP("omp for schedule(static)")
-        for (std::int64_t jp = 0; jp < n_panels; ++jp) {
+        if (!fuse_b) {
+          GW_OMP("omp for schedule(static)")
+          for (std::int64_t jp = 0; jp < n_panels; ++jp) {
           const std::size_t j = jc + static_cast<std::size_t>(jp) * NR;
-          const GemmOperand b{B.data + pc * B.row_stride + j * B.col_stride, B.row_stride, B.col_stride};
-          kt.pack_b(b, kc, std::min(NR, N - j), packed_b + static_cast<std::size_t>(jp) * NR * kc);
+            const GemmOperand b{B.data + pc * B.row_stride + j * B.col_stride, B.row_stride, B.col_stride};
+            kt.pack_b(b, kc, std::min(NR, N - j), packed_b + static_cast<std::size_t>(jp) * NR * kc);
+          }
         }
 
         for (std::size_t ic = 0; ic < M; ic += MC) {
@@ -127,16 +139,26 @@ void run_blocked(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_
 
           // Tiles ordered N-panel-major so a thread's consecutive tiles reuse
           // the same B micro-panel from L1.
+          std::size_t my_panel = SIZE_MAX;  // the B micro-panel in my_b (fused packing)
           GW_OMP("omp for schedule(static)")
           for (std::int64_t t = 0; t < n_panels * m_panels; ++t) {
             const std::size_t jp = static_cast<std::size_t>(t / m_panels);
             const std::size_t ip = static_cast<std::size_t>(t % m_panels);
             const std::size_t i = ic + ip * MR;
             const std::size_t j = jc + jp * NR;
+            const float* panel_b = packed_b + jp * NR * kc;
+            if (fuse_b) {
+              if (jp != my_panel) {
+                const GemmOperand b{B.data + pc * B.row_stride + j * B.col_stride, B.row_stride, B.col_stride};
+                kt.pack_b(b, kc, std::min(NR, N - j), my_b);
+                my_panel = jp;
+              }
+              panel_b = my_b;
+            }
             GemmTileStore s = tile_store;
             if (s.bias) s.bias += j;
-            kt.micro(kc, packed_a + ip * MR * kc, packed_b + jp * NR * kc, c + i * ldc + j, ldc,
-                     std::min(MR, M - i), std::min(NR, N - j), s);
+            kt.micro(kc, packed_a + ip * MR * kc, panel_b, c + i * ldc + j, ldc, std::min(MR, M - i),
+                     std::min(NR, N - j), s);
           }
         }
       }

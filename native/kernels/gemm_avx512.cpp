@@ -5,6 +5,11 @@
 #include "kernels/gemm.h"
 
 #if defined(__AVX512F__)
+// GCC 12's own shuffle/unpack intrinsics start from _mm512_undefined_ps(),
+// which trips -Wmaybe-uninitialized once inlined here; the warning is spurious.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include "kernels/gemm_generic_inl.h"
@@ -19,12 +24,98 @@ inline __mmask16 lane_mask(std::size_t n) {
   return n >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << n) - 1u);
 }
 
+// In-register transpose of a 16x16 block: r[i] lane j  ->  r[j] lane i.
+inline void transpose16x16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+    r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; ++i) {
+    t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+    t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
+    t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+    t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
+  }
+  for (int i = 0; i < 8; ++i) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
+  }
+}
+
+// Loads up to 16 rows x 16 columns (rows >= `rows` and columns >= `cols` are
+// zero) of a row-major block and transposes it in registers.
+inline void load_transposed(const float* src, std::size_t stride, std::size_t rows, std::size_t cols, __m512 r[16]) {
+  const __mmask16 mask = lane_mask(cols);
+  for (std::size_t i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_maskz_loadu_ps(mask, src + i * stride) : _mm512_setzero_ps();
+  transpose16x16(r);
+}
+
+void pack_a_12(const GemmOperand& a, std::size_t m, std::size_t k, float* dst) {
+  const __mmask16 tile_lanes = static_cast<__mmask16>((1u << kMr) - 1u);
+  if (a.row_stride == 1) {  // A transposed: each k step is a contiguous run of m
+    const __mmask16 rows = lane_mask(m);
+    for (std::size_t p = 0; p < k; ++p) {
+      _mm512_mask_storeu_ps(dst + p * kMr, tile_lanes, _mm512_maskz_loadu_ps(rows, a.data + p * a.col_stride));
+    }
+    return;
+  }
+  if (a.col_stride != 1) {
+    gemm_pack_a_generic<kMr>(a, m, k, dst);
+    return;
+  }
+  // A row-major: transpose 16-wide k blocks of the m rows.
+  __m512 r[16];
+  for (std::size_t p0 = 0; p0 < k; p0 += 16) {
+    const std::size_t kk = k - p0 < 16 ? k - p0 : 16;
+    load_transposed(a.data + p0, a.row_stride, m, kk, r);
+    for (std::size_t q = 0; q < kk; ++q) _mm512_mask_storeu_ps(dst + (p0 + q) * kMr, tile_lanes, r[q]);
+  }
+}
+
+void pack_b_32(const GemmOperand& b, std::size_t k, std::size_t n, float* dst) {
+  if (b.col_stride == 1) {  // rows of op(B) contiguous: copy 32 (masked) per k step
+    const __mmask16 m0 = lane_mask(n), m1 = lane_mask(n > 16 ? n - 16 : 0);
+    for (std::size_t p = 0; p < k; ++p) {
+      const float* src = b.data + p * b.row_stride;
+      _mm512_store_ps(dst + p * kNr, _mm512_maskz_loadu_ps(m0, src));
+      _mm512_store_ps(dst + p * kNr + 16, _mm512_maskz_loadu_ps(m1, src + 16));
+    }
+    return;
+  }
+  if (b.row_stride != 1) {
+    gemm_pack_b_generic<kNr>(b, k, n, dst);
+    return;
+  }
+  // B transposed (stored [N,K]): transpose 16x16 blocks, two per k block.
+  __m512 r[16];
+  for (std::size_t p0 = 0; p0 < k; p0 += 16) {
+    const std::size_t kk = k - p0 < 16 ? k - p0 : 16;
+    for (std::size_t h = 0; h < 2; ++h) {
+      const std::size_t cols = n > 16 * h ? n - 16 * h : 0;
+      load_transposed(b.data + p0 + 16 * h * b.col_stride, b.col_stride, cols < 16 ? cols : 16, kk, r);
+      for (std::size_t q = 0; q < kk; ++q) _mm512_store_ps(dst + (p0 + q) * kNr + 16 * h, r[q]);
+    }
+  }
+}
+
 template <int NV>
 void micro_12xNV(std::size_t k, const float* a, const float* b, float* c, std::size_t ldc, std::size_t m,
                  std::size_t n, const GemmTileStore& st) {
   __m512 acc[NV][kMr];
   for (int v = 0; v < NV; ++v)
     for (int i = 0; i < kMr; ++i) acc[v][i] = _mm512_setzero_ps();
+  // C is only touched after the K loop: start fetching its rows now.
+  for (int i = 0; i < kMr; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    if (NV == 2) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
+  }
   for (std::size_t p = 0; p < k; ++p) {
     __m512 bv[NV];
     for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
@@ -75,8 +166,8 @@ const GemmKernels* gemm_kernels_avx512() {
                                  /*mc=*/144,
                                  /*kc=*/256,
                                  /*nc=*/2048,
-                                 gemm_pack_a_generic<kMr>,
-                                 gemm_pack_b_generic<kNr>,
+                                 pack_a_12,
+                                 pack_b_32,
                                  micro_12x32,
                                  gemm_small_generic};
   return &table;
