@@ -27,6 +27,11 @@ struct Vec {
   static M lt(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
   static M eq(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
   static F select(M m, F a, F b) { return _mm256_blendv_ps(b, a, m); }
+  static F fnmadd(F a, F b, F c) { return _mm256_fnmadd_ps(a, b, c); }
+  // A true division: rcpps + one Newton step is off by an ulp often enough
+  // (1/1 -> 0.99999994) to break exact saturation of sigmoid and tanh.
+  static F recip(F a) { return _mm256_div_ps(_mm256_set1_ps(1.0f), a); }
+  static bool any(M m) { return _mm256_movemask_ps(m) != 0; }
   static F round(F x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static F pow2n(F n) {
     return _mm256_castsi256_ps(

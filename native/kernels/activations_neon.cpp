@@ -27,6 +27,9 @@ struct Vec {
   static M lt(F a, F b) { return vcltq_f32(a, b); }
   static M eq(F a, F b) { return vceqq_f32(a, b); }
   static F select(M m, F a, F b) { return vbslq_f32(m, a, b); }
+  static F fnmadd(F a, F b, F c) { return vfmsq_f32(c, a, b); }
+  static F recip(F a) { return vdivq_f32(vdupq_n_f32(1.0f), a); }
+  static bool any(M m) { return vmaxvq_u32(m) != 0; }
   static F round(F x) { return vrndnq_f32(x); }
   static F pow2n(F n) { return vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vcvtnq_s32_f32(n), vdupq_n_s32(127)), 23)); }
   static F frexp(F x, F* e) {

@@ -3,29 +3,36 @@
 // Include this ONLY from an ISA translation unit (activations_sse2/avx2/avx512/neon.cpp),
 // after defining `struct Vec` in an anonymous namespace with:
 //   F (float vector), M (lane mask), kWidth, load, store, set1, add, sub, mul, div,
-//   fmadd(a, b, c) = a*b + c, min, max, abs, gt, ge, lt, eq, select(m, a, b) = m ? a : b,
+//   fmadd(a, b, c) = a*b + c, fnmadd(a, b, c) = c - a*b, recip(a) ~ 1/a (to ~1 ulp),
+//   min, max, abs, gt, ge, lt, eq, select(m, a, b) = m ? a : b, any(m),
 //   round (to nearest integer, |x| < 2^22), pow2n(n) = 2^n for integral n in [-126, 127],
 //   frexp(x, &e) (mantissa in [0.5, 1), exponent as float), reduce_add, reduce_max.
 // Everything here has internal linkage (anonymous namespace), so each ISA TU
 // gets its own copy compiled with its own flags (no ODR clash).
 //
-// Vector math (all float32; errors measured in test/activations.test.ts against
-// double-precision references over dense sweeps):
-//   exp(x):   Cephes expf: n = round(x/ln2), r = x - n*ln2 (two-part ln2),
-//             degree-5 polynomial, scale by 2^n. Measured max relative error
-//             ~1.5e-7 for x in [-87.33, 88]; x < -87.33 gives 0 (the true value
-//             is subnormal: absolute error < 1.2e-38); x is clamped at 88 above
+// Vector math (all float32). Max relative errors in units of 2^-24 (~ulps),
+// measured by test/activations.test.ts over 200k-point sweeps against float64
+// references (SSE2 / AVX2 / AVX-512; glibc's float functions in parentheses):
+//   exp(x)    1.5 (1.0)  x in [-87.3, 0]: Cephes expf, n = round(x/ln2),
+//             r = x - n*ln2 (two-part ln2), degree-5 polynomial, times 2^n.
+//             Subnormal results take a second scaling step (2^n1 * 2^n2) so
+//             they round correctly; 0 below -103.97; x clamped at 88 above
 //             (callers only pass x <= 20).
-//   expm1(x): same reduction, 2^n*(exp(r)-1) + (2^n - 1): no cancellation near 0;
-//             -1 (to within 1 ulp) for x <= -17.
-//   tanh(x):  odd polynomial (Cephes tanhf) for |x| < 0.625, else
+//   expm1(x)  1.4 (1.2)  same reduction, 2^n*(exp(r)-1) + (2^n - 1): no
+//             cancellation near 0; -1 for x <= -17.4.
+//   tanh(x)   2.9 (2.5)  odd polynomial (Cephes tanhf) for |x| < 0.625, else
 //             sign(x)*(1-e)/(1+e), e = exp(-2|x|); saturates to +-1 exactly.
-//   erfc(z):  z >= 0, Numerical Recipes' Chebyshev fit t*exp(-z^2 + P(t)),
-//             t = 1/(1+z/2): fractional error < 1.2e-7 in exact arithmetic; in
-//             float the rounding of z^2 adds ~z^2*6e-8 relative (up to ~5e-6 at
-//             z = 9, where erfc ~ 4e-37).
-//   log1p(u): u in [0, 1]: Cephes logf of w = 1+u times u/(w-1) (Goldberg's
+//   sigmoid   2.9 (2.9), silu 3.4 (3.3), softplus 4.0 (1.9).
+//   log1p(u)  u in [0, 1]: Cephes logf of w = 1+u times u/(w-1) (Goldberg's
 //             correction), so tiny u keeps full relative accuracy.
+//   erfc(z)   z >= 0: Numerical Recipes' Chebyshev fit t*exp(-z^2 + P(t)),
+//             t = 1/(1+z/2), fractional error < 1.2e-7 in exact arithmetic.
+//             gelu: 38 (23) for x in [-5, 10], 313 (197) for x in [-13, -5];
+//             gelu_tanh 187 (180) in [-9, 10]. Those tails are ill-conditioned
+//             in float32 whatever the algorithm: one rounding of x/sqrt(2)
+//             moves erfc(z) by 2*z^2*2^-24 relative (~170 units at x = -13).
+// recip() is a true division on SSE2/AVX2/NEON and rcp14 + one Newton step on
+// AVX-512 (exact at 1, so sigmoid/tanh still saturate exactly).
 #pragma once
 #include <cmath>
 #include <cstddef>
@@ -41,17 +48,16 @@ using M = Vec::M;
 
 inline F vc(float v) { return Vec::set1(v); }
 
-constexpr float kExpLo = -87.33654475f;  // below: exp underflows to a subnormal; we return 0
-constexpr float kExpHi = 88.0f;          // keeps n <= 127
+constexpr float kExpLo = -103.972077f;  // below: exp(x) < 2^-150 rounds to 0
+constexpr float kExpHi = 88.0f;         // keeps 2^n finite (callers only pass x <= 20)
 
-// Range reduction shared by exp and expm1: x = n*ln2 + r, |r| <= ln2/2.
-// Gives pm1 = exp(r) - 1 = r + r^2*P(r) and s = 2^n.
-inline void exp_reduce(F x, F* pm1, F* s) {
-  x = Vec::min(Vec::max(x, vc(kExpLo)), vc(kExpHi));
+// Range reduction shared by exp and expm1 (x already clamped): x = n*ln2 + r,
+// |r| <= ln2/2. Gives n and pm1 = exp(r) - 1 = r + r^2*P(r).
+inline F exp_reduce(F x, F* pm1) {
   const F n = Vec::round(Vec::mul(x, vc(1.44269504088896341f)));
   // ln2 = 0.693359375 - 2.12194440e-4; n*0.693359375 is exact (9 + 8 bits).
-  F r = Vec::sub(x, Vec::mul(n, vc(0.693359375f)));
-  r = Vec::sub(r, Vec::mul(n, vc(-2.12194440e-4f)));
+  F r = Vec::fnmadd(n, vc(0.693359375f), x);
+  r = Vec::fnmadd(n, vc(-2.12194440e-4f), r);
   F p = vc(1.9875691500E-4f);
   p = Vec::fmadd(p, r, vc(1.3981999507E-3f));
   p = Vec::fmadd(p, r, vc(8.3334519073E-3f));
@@ -59,20 +65,34 @@ inline void exp_reduce(F x, F* pm1, F* s) {
   p = Vec::fmadd(p, r, vc(1.6666665459E-1f));
   p = Vec::fmadd(p, r, vc(5.0000001201E-1f));
   *pm1 = Vec::fmadd(Vec::mul(r, r), p, r);
-  *s = Vec::pow2n(n);
+  return n;
 }
 
+constexpr float kExpNormalLo = -87.33654475f;  // exp(x) >= FLT_MIN above this
+
 inline F v_exp(F x) {
-  F pm1, s;
-  exp_reduce(x, &pm1, &s);
-  const F e = Vec::fmadd(s, pm1, s);
-  // Below kExpLo (and for -inf) the result is 0, not the clamped 1.2e-38.
+  F pm1;
+  if (!Vec::any(Vec::lt(x, vc(kExpNormalLo)))) {
+    // Fast path (every lane's result is normal): one scaling by 2^n, n in [-126, 127].
+    const F n = exp_reduce(Vec::min(x, vc(kExpHi)), &pm1);
+    const F s = Vec::pow2n(n);
+    return Vec::fmadd(s, pm1, s);
+  }
+  const F n = exp_reduce(Vec::min(Vec::max(x, vc(kExpLo)), vc(kExpHi)), &pm1);
+  // 2^n as 2^n1 * 2^n2 (n1 = round(n/2)): both factors stay normal for n in
+  // [-150, 127], and the last multiply rounds correctly into the subnormals.
+  const F n1 = Vec::round(Vec::mul(n, vc(0.5f)));
+  const F s1 = Vec::pow2n(n1);
+  const F e = Vec::mul(Vec::fmadd(s1, pm1, s1), Vec::pow2n(Vec::sub(n, n1)));
+  // Below kExpLo (and for -inf) the result is exactly 0.
   return Vec::select(Vec::lt(x, vc(kExpLo)), vc(0.0f), e);
 }
 
 inline F v_expm1(F x) {
-  F pm1, s;
-  exp_reduce(x, &pm1, &s);
+  F pm1;
+  // expm1(x) = -1 in float for x < -17.4, so clamping at -88 keeps 2^n normal.
+  const F n = exp_reduce(Vec::min(Vec::max(x, vc(-88.0f)), vc(kExpHi)), &pm1);
+  const F s = Vec::pow2n(n);
   // 2^n*(exp(r)-1) + (2^n - 1); 2^n - 1 is exact for the n that matter.
   return Vec::fmadd(s, pm1, Vec::sub(s, vc(1.0f)));
 }
@@ -108,7 +128,7 @@ inline F v_log1p(F u) {
   const F w = Vec::add(vc(1.0f), u);
   const F d = Vec::sub(w, vc(1.0f));
   // log(w) * u / (w - 1) corrects the rounding of 1 + u; d == 0 means u < 2^-24: log1p(u) = u.
-  const F corrected = Vec::mul(v_log(w), Vec::div(u, Vec::select(Vec::eq(d, vc(0.0f)), vc(1.0f), d)));
+  const F corrected = Vec::mul(v_log(w), Vec::mul(u, Vec::recip(Vec::select(Vec::eq(d, vc(0.0f)), vc(1.0f), d))));
   return Vec::select(Vec::eq(d, vc(0.0f)), u, corrected);
 }
 
@@ -120,7 +140,7 @@ struct SigmoidParts {
 inline SigmoidParts sigmoid_parts(F x) {
   SigmoidParts p;
   p.e = v_exp(Vec::sub(vc(0.0f), Vec::abs(x)));
-  p.r = Vec::div(vc(1.0f), Vec::add(vc(1.0f), p.e));
+  p.r = Vec::recip(Vec::add(vc(1.0f), p.e));
   return p;
 }
 inline F sigmoid_value(F x, const SigmoidParts& p) { return Vec::select(Vec::ge(x, vc(0.0f)), p.r, Vec::mul(p.e, p.r)); }
@@ -138,14 +158,15 @@ inline F v_tanh(F x) {
   const F small = Vec::fmadd(Vec::mul(p, z), x, x);
   // |x| >= 0.625: (1-e)/(1+e), e = exp(-2|x|), with the sign of x.
   const F e = v_exp(Vec::mul(a, vc(-2.0f)));
-  const F big_abs = Vec::div(Vec::sub(vc(1.0f), e), Vec::add(vc(1.0f), e));
+  const F big_abs = Vec::mul(Vec::sub(vc(1.0f), e), Vec::recip(Vec::add(vc(1.0f), e)));
   const F big = Vec::select(Vec::lt(x, vc(0.0f)), Vec::sub(vc(0.0f), big_abs), big_abs);
   return Vec::select(Vec::lt(a, vc(0.625f)), small, big);
 }
 
 // erfc(z) for z >= 0 (Numerical Recipes erfcc).
 inline F v_erfc_nonneg(F z) {
-  const F t = Vec::div(vc(1.0f), Vec::fmadd(z, vc(0.5f), vc(1.0f)));
+  z = Vec::min(z, vc(1e30f));  // erfc is 0 long before; keeps recip away from inf
+  const F t = Vec::recip(Vec::fmadd(z, vc(0.5f), vc(1.0f)));
   F p = vc(0.17087277f);
   p = Vec::fmadd(p, t, vc(-0.82215223f));
   p = Vec::fmadd(p, t, vc(1.48851587f));

@@ -27,6 +27,9 @@ struct Vec {
   static M lt(F a, F b) { return _mm_cmplt_ps(a, b); }
   static M eq(F a, F b) { return _mm_cmpeq_ps(a, b); }
   static F select(M m, F a, F b) { return _mm_or_ps(_mm_and_ps(m, a), _mm_andnot_ps(m, b)); }
+  static F fnmadd(F a, F b, F c) { return _mm_sub_ps(c, _mm_mul_ps(a, b)); }
+  static F recip(F a) { return _mm_div_ps(_mm_set1_ps(1.0f), a); }  // rcpps is only 12 bits
+  static bool any(M m) { return _mm_movemask_ps(m) != 0; }
   // Round to nearest by adding and removing 1.5*2^23 (SSE2 has no roundps); |x| < 2^22.
   static F round(F x) {
     const F magic = _mm_set1_ps(12582912.0f);
