@@ -30,6 +30,10 @@ std::string nc_shape(std::size_t N, std::size_t C) {
 
 // Returns an empty string when every value lies in [0, 1], else a message naming the first bad one.
 std::string check_unit_interval(const float* v, std::size_t n, const char* name) {
+  // A branch-free scan first (the compiler vectorises it); the slow search only on failure.
+  int bad = 0;
+  for (std::size_t i = 0; i < n; ++i) bad |= !(v[i] >= 0.0f) | !(v[i] <= 1.0f);
+  if (!bad) return {};
   for (std::size_t i = 0; i < n; ++i) {
     if (!(v[i] >= 0.0f && v[i] <= 1.0f)) {
       return std::string("argument '") + name + "' must hold values in [0, 1] for kind 'bce', but " + name + "[" +
@@ -40,6 +44,9 @@ std::string check_unit_interval(const float* v, std::size_t n, const char* name)
 }
 
 std::string check_labels(const std::int32_t* labels, std::size_t N, std::size_t C) {
+  int bad = 0;
+  for (std::size_t i = 0; i < N; ++i) bad |= static_cast<std::uint32_t>(labels[i]) >= C;
+  if (!bad) return {};
   for (std::size_t i = 0; i < N; ++i) {
     if (labels[i] < 0 || static_cast<std::size_t>(labels[i]) >= C) {
       return "labels[" + std::to_string(i) + "] = " + std::to_string(labels[i]) + " is out of range [0, " +

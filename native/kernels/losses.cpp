@@ -66,11 +66,12 @@ float dense_cross_entropy(const float* logits, const float* target, float* dlogi
       const float* z = logits + r * C;
       const float* q = target + r * C;
       const float m = k.row_max(z, C);
-      const double se = k.sum_exp(z, C, m);
+      float* d = dlogits ? dlogits + r * C : nullptr;
+      const double se = d ? k.exp_sum_store(z, C, m, d) : k.sum_exp(z, C, m);
       const double log_se = std::log(se);
       // -sum q * (z - lse) = sum(q) * log(se) - sum q * (z - m)
       s += k.sum_shifted(q, C, 0.0f) * log_se - k.dot_shifted(q, z, C, m);
-      if (dlogits) k.softmax_grad(z, q, C, m, static_cast<float>(1.0 / se), 0.0f, scale, dlogits + r * C);
+      if (d) k.softmax_grad(d, q, C, static_cast<float>(1.0 / se), 0.0f, scale, d);
     }
     return s;
   });
@@ -90,15 +91,15 @@ float sparse_cross_entropy(const float* logits, const std::int32_t* labels, floa
       const float* z = logits + r * C;
       const std::size_t y = static_cast<std::size_t>(labels[r]);
       const float m = k.row_max(z, C);
-      const double se = k.sum_exp(z, C, m);
+      float* d = dlogits ? dlogits + r * C : nullptr;
+      const double se = d ? k.exp_sum_store(z, C, m, d) : k.sum_exp(z, C, m);
       const double log_se = std::log(se);
       // -log_softmax(z)[c] = log_se - (z[c] - m)
       double row = (1.0 - smoothing) * (log_se - (static_cast<double>(z[y]) - m));
       if (smoothing != 0.0) row += uniform * (static_cast<double>(C) * log_se - k.sum_shifted(z, C, m));
       s += row;
-      if (dlogits) {
-        float* d = dlogits + r * C;
-        k.softmax_grad(z, nullptr, C, m, static_cast<float>(1.0 / se), static_cast<float>(uniform), scale, d);
+      if (d) {
+        k.softmax_grad(d, nullptr, C, static_cast<float>(1.0 / se), static_cast<float>(uniform), scale, d);
         d[y] -= static_cast<float>((1.0 - smoothing) * scale);
       }
     }

@@ -22,8 +22,10 @@ struct LossKernels {
   double (*sum_exp)(const float* z, std::size_t n, float m);                  // sum exp(z - m)
   double (*sum_shifted)(const float* z, std::size_t n, float m);              // sum (z - m)
   double (*dot_shifted)(const float* q, const float* z, std::size_t n, float m);  // sum q * (z - m)
-  // d[j] = (exp(z[j] - m) * inv_s - (q ? q[j] : 0) - q_uniform) * scale.
-  void (*softmax_grad)(const float* z, const float* q, std::size_t n, float m, float inv_s, float q_uniform, float scale,
+  // e[j] = exp(z[j] - m); returns sum e (the exponentials are then reused by softmax_grad).
+  double (*exp_sum_store)(const float* z, std::size_t n, float m, float* e);
+  // d[j] = (e[j] * inv_s - (q ? q[j] : 0) - q_uniform) * scale; e may alias d.
+  void (*softmax_grad)(const float* e, const float* q, std::size_t n, float inv_s, float q_uniform, float scale,
                        float* d);
 };
 

@@ -176,7 +176,8 @@ double bce_logits_v(const float* z, const float* t, std::size_t n, float scale, 
         const V::F ope = V::add(one, e);
         acc = V::add(acc, V::add(V::sub(V::max(vz, zero), V::mul(vz, vt)), log_v(ope)));
         if (d) {
-          const V::F sig = V::select_lt(vz, zero, V::div(e, ope), V::div(one, ope));
+          const V::F r = V::div(one, ope);
+          const V::F sig = V::select_lt(vz, zero, V::mul(e, r), r);
           V::store(d + k, V::mul(V::sub(sig, vt), vs));
         }
       },
@@ -207,6 +208,19 @@ float row_max_v(const float* z, std::size_t n) {
   return m;
 }
 
+// exp(z[i] - m) of a short tail (r < W elements) in one vector; writes r values to e.
+double exp_tail(const float* z, std::size_t r, float m, float* e) {
+  float buf[V::W];
+  for (std::size_t j = 0; j < V::W; ++j) buf[j] = j < r ? z[j] - m : 0.0f;
+  V::store(buf, exp_v(V::load(buf)));
+  double s = 0.0;
+  for (std::size_t j = 0; j < r; ++j) {
+    e[j] = buf[j];
+    s += buf[j];
+  }
+  return s;
+}
+
 double sum_exp_v(const float* z, std::size_t n, float m) {
   double total = 0.0;
   V::F acc = V::zero();
@@ -217,7 +231,27 @@ double sum_exp_v(const float* z, std::size_t n, float m) {
         total += V::hsum_d(acc);
         acc = V::zero();
       });
-  for (; i < n; ++i) total += std::exp(z[i] - m);
+  float tail[V::W];
+  if (i < n) total += exp_tail(z + i, n - i, m, tail);
+  return total;
+}
+
+double exp_sum_store_v(const float* z, std::size_t n, float m, float* e) {
+  double total = 0.0;
+  V::F acc = V::zero();
+  const V::F vm = V::set1(m);
+  std::size_t i = blocked(
+      n,
+      [&](std::size_t k) {
+        const V::F v = exp_v(V::sub(V::load(z + k), vm));
+        V::store(e + k, v);
+        acc = V::add(acc, v);
+      },
+      [&] {
+        total += V::hsum_d(acc);
+        acc = V::zero();
+      });
+  if (i < n) total += exp_tail(z + i, n - i, m, e + i);
   return total;
 }
 
@@ -249,19 +283,19 @@ double dot_shifted_v(const float* q, const float* z, std::size_t n, float m) {
   return total;
 }
 
-void softmax_grad_v(const float* z, const float* q, std::size_t n, float m, float inv_s, float q_uniform, float scale,
-                    float* d) {
-  const V::F vm = V::set1(m), vi = V::set1(inv_s), vu = V::set1(q_uniform), vs = V::set1(scale);
+void softmax_grad_v(const float* e, const float* q, std::size_t n, float inv_s, float q_uniform, float scale, float* d) {
+  const V::F vi = V::set1(inv_s), vu = V::set1(q_uniform), vs = V::set1(scale);
   std::size_t i = 0;
   for (; i + V::W <= n; i += V::W) {
-    V::F g = V::sub(V::mul(exp_v(V::sub(V::load(z + i), vm)), vi), vu);
+    V::F g = V::sub(V::mul(V::load(e + i), vi), vu);
     if (q) g = V::sub(g, V::load(q + i));
     V::store(d + i, V::mul(g, vs));
   }
-  for (; i < n; ++i) d[i] = (std::exp(z[i] - m) * inv_s - (q ? q[i] : 0.0f) - q_uniform) * scale;
+  for (; i < n; ++i) d[i] = (e[i] * inv_s - (q ? q[i] : 0.0f) - q_uniform) * scale;
 }
 
 LossKernels make_loss_table(const char* isa) {
   return LossKernels{isa,          mse_v,         mae_v,         huber_v,           bce_v,         bce_logits_v,
-                     row_max_v,    sum_exp_v,     sum_shifted_v, dot_shifted_v,     softmax_grad_v};
+                     row_max_v,    sum_exp_v,     sum_shifted_v, dot_shifted_v,     exp_sum_store_v,
+                     softmax_grad_v};
 }
