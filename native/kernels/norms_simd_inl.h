@@ -6,15 +6,24 @@
 
 constexpr std::size_t kBlockVecs = 64;
 
-// Runs step(i) for every full vector at i in [0, n - n % W), calling flush()
-// after each block of kBlockVecs vectors. Returns the index where the tail starts.
+// Runs step(i, u) for every full vector at i in [0, n - n % W), alternating
+// u = 0, 1 so kernels can keep two independent accumulator sets (hiding the
+// add/FMA latency), and calls flush() after each block of kBlockVecs vectors.
+// Returns the index where the scalar tail starts.
 template <class Step, class Flush>
 std::size_t blocked(std::size_t n, Step&& step, Flush&& flush) {
   const std::size_t nv = n - n % V::W;
   std::size_t i = 0;
   while (i < nv) {
     const std::size_t end = std::min(nv, i + kBlockVecs * V::W);
-    for (; i < end; i += V::W) step(i);
+    for (; i + 2 * V::W <= end; i += 2 * V::W) {
+      step(i, 0);
+      step(i + V::W, 1);
+    }
+    if (i < end) {
+      step(i, 0);
+      i += V::W;
+    }
     flush();
   }
   return i;
@@ -22,19 +31,12 @@ std::size_t blocked(std::size_t n, Step&& step, Flush&& flush) {
 
 double sum_v(const float* x, std::size_t n) {
   double total = 0.0;
-  V::F a0 = V::zero(), a1 = V::zero();
-  bool odd = false;
+  V::F a[2] = {V::zero(), V::zero()};
   std::size_t i = blocked(
-      n,
-      [&](std::size_t k) {
-        // Two accumulators alternate to hide the add latency.
-        if (odd) a1 = V::add(a1, V::load(x + k)); else a0 = V::add(a0, V::load(x + k));
-        odd = !odd;
-      },
+      n, [&](std::size_t k, int u) { a[u] = V::add(a[u], V::load(x + k)); },
       [&] {
-        total += V::hsum_d(V::add(a0, a1));
-        a0 = V::zero();
-        a1 = V::zero();
+        total += V::hsum_d(V::add(a[0], a[1]));
+        a[0] = a[1] = V::zero();
       });
   for (; i < n; ++i) total += x[i];
   return total;
@@ -43,19 +45,18 @@ double sum_v(const float* x, std::size_t n) {
 void sum_dev_v(const float* x, std::size_t n, float m0, double* s1, double* s2) {
   double t1 = 0.0, t2 = 0.0;
   const V::F vm = V::set1(m0);
-  V::F a1 = V::zero(), a2 = V::zero();
+  V::F a1[2] = {V::zero(), V::zero()}, a2[2] = {V::zero(), V::zero()};
   std::size_t i = blocked(
       n,
-      [&](std::size_t k) {
+      [&](std::size_t k, int u) {
         const V::F d = V::sub(V::load(x + k), vm);
-        a1 = V::add(a1, d);
-        a2 = V::fma(d, d, a2);
+        a1[u] = V::add(a1[u], d);
+        a2[u] = V::fma(d, d, a2[u]);
       },
       [&] {
-        t1 += V::hsum_d(a1);
-        t2 += V::hsum_d(a2);
-        a1 = V::zero();
-        a2 = V::zero();
+        t1 += V::hsum_d(V::add(a1[0], a1[1]));
+        t2 += V::hsum_d(V::add(a2[0], a2[1]));
+        a1[0] = a1[1] = a2[0] = a2[1] = V::zero();
       });
   for (; i < n; ++i) {
     const float d = x[i] - m0;
@@ -153,21 +154,21 @@ void col_sum_dev_v(const float* x, std::size_t stride, std::size_t rows, std::si
 void dot_stats_v(const float* x, const float* dy, std::size_t n, float mh, double* sdy, double* sdyx, double* sx) {
   double t1 = 0.0, t2 = 0.0, t3 = 0.0;
   const V::F vh = V::set1(mh);
-  V::F a1 = V::zero(), a2 = V::zero(), a3 = V::zero();
+  V::F a1[2] = {V::zero(), V::zero()}, a2[2] = {V::zero(), V::zero()}, a3[2] = {V::zero(), V::zero()};
   std::size_t i = blocked(
       n,
-      [&](std::size_t k) {
+      [&](std::size_t k, int u) {
         const V::F d = V::sub(V::load(x + k), vh);
         const V::F g = V::load(dy + k);
-        a1 = V::add(a1, g);
-        a2 = V::fma(g, d, a2);
-        a3 = V::add(a3, d);
+        a1[u] = V::add(a1[u], g);
+        a2[u] = V::fma(g, d, a2[u]);
+        a3[u] = V::add(a3[u], d);
       },
       [&] {
-        t1 += V::hsum_d(a1);
-        t2 += V::hsum_d(a2);
-        t3 += V::hsum_d(a3);
-        a1 = a2 = a3 = V::zero();
+        t1 += V::hsum_d(V::add(a1[0], a1[1]));
+        t2 += V::hsum_d(V::add(a2[0], a2[1]));
+        t3 += V::hsum_d(V::add(a3[0], a3[1]));
+        a1[0] = a1[1] = a2[0] = a2[1] = a3[0] = a3[1] = V::zero();
       });
   for (; i < n; ++i) {
     const float d = x[i] - mh;
@@ -184,21 +185,21 @@ void dot_stats_gamma_v(const float* x, const float* dy, const float* gamma, std:
                        double* sgx, double* sx) {
   double t1 = 0.0, t2 = 0.0, t3 = 0.0;
   const V::F vh = V::set1(mh);
-  V::F a1 = V::zero(), a2 = V::zero(), a3 = V::zero();
+  V::F a1[2] = {V::zero(), V::zero()}, a2[2] = {V::zero(), V::zero()}, a3[2] = {V::zero(), V::zero()};
   std::size_t i = blocked(
       n,
-      [&](std::size_t k) {
+      [&](std::size_t k, int u) {
         const V::F d = V::sub(V::load(x + k), vh);
         const V::F g = V::mul(V::load(dy + k), V::load(gamma + k));
-        a1 = V::add(a1, g);
-        a2 = V::fma(g, d, a2);
-        a3 = V::add(a3, d);
+        a1[u] = V::add(a1[u], g);
+        a2[u] = V::fma(g, d, a2[u]);
+        a3[u] = V::add(a3[u], d);
       },
       [&] {
-        t1 += V::hsum_d(a1);
-        t2 += V::hsum_d(a2);
-        t3 += V::hsum_d(a3);
-        a1 = a2 = a3 = V::zero();
+        t1 += V::hsum_d(V::add(a1[0], a1[1]));
+        t2 += V::hsum_d(V::add(a2[0], a2[1]));
+        t3 += V::hsum_d(V::add(a3[0], a3[1]));
+        a1[0] = a1[1] = a2[0] = a2[1] = a3[0] = a3[1] = V::zero();
       });
   for (; i < n; ++i) {
     const float d = x[i] - mh;
