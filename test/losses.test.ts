@@ -339,3 +339,15 @@ describeEachIsa('losses match the float64 reference at sizes around the vector w
     }
   });
 });
+
+describe('losses golden handler rejects what it does not know', () => {
+  const mse = golden.cases.find((c) => c.op === 'mse')!;
+  it('an unknown op fails', () => {
+    expect(() => runCase({ ...mse, op: 'kl_div' })).toThrow(/unrecognised op 'kl_div'/);
+  });
+  it('an unknown variant fails', () => {
+    expect(() => runCase({ ...mse, attrs: { ...mse.attrs, reduction: 'sum' } })).toThrow(/unrecognised reduction 'sum'/);
+    const bce = golden.cases.find((c) => c.op === 'bce')!;
+    expect(() => runCase({ ...bce, attrs: { ...bce.attrs, input_kind: 'logits' } })).toThrow(/unrecognised input_kind/);
+  });
+});

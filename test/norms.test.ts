@@ -448,3 +448,16 @@ describeEachIsa('norms match the float64 reference at sizes around the vector wi
     }
   });
 });
+
+describe('norms golden handler rejects what it does not know', () => {
+  const bn = golden.cases.find((c) => c.op === 'batchnorm')!;
+  it('an unknown op fails', () => {
+    expect(() => runCase({ ...bn, name: 'x', op: 'batchnorm3d' })).toThrow(/unrecognised op 'batchnorm3d'/);
+  });
+  it('an unknown variant fails', () => {
+    expect(() => runCase({ ...bn, attrs: { ...bn.attrs, training: 'sometimes' } })).toThrow(/unrecognised batchnorm variant/);
+    expect(() => runCase({ ...bn, attrs: { ...bn.attrs, axis: 2 } })).toThrow(/unrecognised axis/);
+    const ln = golden.cases.find((c) => c.op === 'layernorm')!;
+    expect(() => runCase({ ...ln, attrs: { ...ln.attrs, normalized_axes: [-2, -1] } })).toThrow(/unrecognised normalized_axes/);
+  });
+});
