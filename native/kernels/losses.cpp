@@ -69,9 +69,11 @@ float dense_cross_entropy(const float* logits, const float* target, float* dlogi
       float* d = dlogits ? dlogits + r * C : nullptr;
       const double se = d ? k.exp_sum_store(z, C, m, d) : k.sum_exp(z, C, m);
       const double log_se = std::log(se);
-      // -sum q * (z - lse) = sum(q) * log(se) - sum q * (z - m)
-      s += k.sum_shifted(q, C, 0.0f) * log_se - k.dot_shifted(q, z, C, m);
-      if (d) k.softmax_grad(d, q, C, static_cast<float>(1.0 / se), 0.0f, scale, d);
+      // -sum q * (z - lse) = sum(q) * log(se) - sum q * (z - m); its gradient is
+      // softmax * sum(q) - q, which is softmax - q for targets that sum to 1.
+      const double sum_q = k.sum_shifted(q, C, 0.0f);
+      s += sum_q * log_se - k.dot_shifted(q, z, C, m);
+      if (d) k.softmax_grad(d, q, C, static_cast<float>(sum_q / se), 0.0f, scale, d);
     }
     return s;
   });
