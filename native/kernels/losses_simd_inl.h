@@ -6,6 +6,15 @@
 
 constexpr std::size_t kBlockVecs = 64;
 
+// exp_v/log_v are called two or three times per vector step; GCC otherwise keeps them out of line.
+#if defined(__GNUC__)
+#define GW_LOSS_INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define GW_LOSS_INLINE __forceinline
+#else
+#define GW_LOSS_INLINE inline
+#endif
+
 template <class Step, class Flush>
 std::size_t blocked(std::size_t n, Step&& step, Flush&& flush) {
   const std::size_t nv = n - n % V::W;
@@ -20,7 +29,7 @@ std::size_t blocked(std::size_t n, Step&& step, Flush&& flush) {
 
 // exp(x), Cephes expf: x = k*ln2 + r, |r| <= ln2/2, degree-6 polynomial, times 2^k.
 // x is clamped to [-87.3, 88.3] so 2^k stays a normal float (exp(-87.3) ~ 1.2e-38 stands in for 0).
-V::F exp_v(V::F x) {
+GW_LOSS_INLINE V::F exp_v(V::F x) {
   x = V::min(V::max(x, V::set1(-87.3f)), V::set1(88.3f));
   const V::F k = V::round(V::mul(x, V::set1(1.44269504088896341f)));
   x = V::fma(k, V::set1(-0.693359375f), x);
@@ -37,7 +46,7 @@ V::F exp_v(V::F x) {
 
 // log(x) for x >= 0, Cephes logf; subnormals are scaled by 2^23 first; log(0) gives -1e30
 // (every caller clamps at -100 like PyTorch).
-V::F log_v(V::F x0) {
+GW_LOSS_INLINE V::F log_v(V::F x0) {
   const V::F min_normal = V::set1(1.17549435e-38f);
   const V::F x = V::select_lt(x0, min_normal, V::mul(x0, V::set1(8388608.0f)), x0);
   V::F e;
