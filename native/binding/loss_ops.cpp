@@ -4,6 +4,7 @@
 // buffers between runs, and a bad label must never index out of bounds.
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -14,6 +15,13 @@ namespace gwb {
 namespace {
 
 constexpr std::int64_t kMaxDim = std::int64_t{1} << 40;
+
+// Shortest faithful text of a number ("1e-09", "1.5"), unlike std::to_string's fixed six decimals.
+std::string num_str(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
 
 std::size_t dim_arg(Args& a, std::size_t i, const char* name) {
   return static_cast<std::size_t>(a.integer(i, name, 1, kMaxDim));
@@ -37,7 +45,7 @@ std::string check_unit_interval(const float* v, std::size_t n, const char* name)
   for (std::size_t i = 0; i < n; ++i) {
     if (!(v[i] >= 0.0f && v[i] <= 1.0f)) {
       return std::string("argument '") + name + "' must hold values in [0, 1] for kind 'bce', but " + name + "[" +
-             std::to_string(i) + "] = " + std::to_string(v[i]);
+             std::to_string(i) + "] = " + num_str(v[i]);
     }
   }
   return {};
@@ -84,7 +92,7 @@ Task loss(Args& a) {
   } else if (kind == "huber") {
     k = gw::LossKind::kHuber;
     const double delta = a.number_or(7, "param", 1.0);
-    if (!(delta > 0.0)) a.range_error("argument 'param' (huber delta) must be > 0, received " + std::to_string(delta));
+    if (!(delta > 0.0)) a.range_error("argument 'param' (huber delta) must be > 0, received " + num_str(delta));
     param = static_cast<float>(delta);
   } else if (kind == "bce") {
     k = gw::LossKind::kBce;
@@ -125,7 +133,7 @@ Task sparse_cross_entropy(Args& a) {
   a.require_size(out, "out", 1, "[1]");
   const double smoothing = a.number_or(6, "labelSmoothing", 0.0);
   if (smoothing < 0.0 || smoothing > 1.0) {
-    a.range_error("argument 'labelSmoothing' must be in [0, 1], received " + std::to_string(smoothing));
+    a.range_error("argument 'labelSmoothing' must be in [0, 1], received " + num_str(smoothing));
   }
   const std::string bad = check_labels(labels.data, N, C);
   if (!bad.empty()) a.range_error(bad);
