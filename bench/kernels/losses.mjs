@@ -90,7 +90,7 @@ export async function run({ threads = gw.getNumThreads(), json = false } = {}) {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
   const ti = args.indexOf('--threads');
   await run({ threads: ti >= 0 ? Number(args[ti + 1]) : gw.getNumThreads(), json: args.includes('--json') });
