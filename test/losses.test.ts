@@ -354,3 +354,22 @@ describe('losses golden handler rejects what it does not know', () => {
     expect(() => runCase({ ...bce, attrs: { ...bce.attrs, input_kind: 'logits' } })).toThrow(/unrecognised input_kind/);
   });
 });
+
+describe('losses: bce values changed after compiling a program', () => {
+  it('are caught when the program runs, naming the element', async () => {
+    const n = 40_000;  // several chunks
+    const p = new Float32Array(n).fill(0.5), t = new Float32Array(n).fill(0.25), out = new Float32Array(1);
+    const prog = new native.CompiledProgram([['loss', 'bce', p, t, null, out, 1, n]]);
+    prog.runSync();
+    expect(out[0]).toBeCloseTo(-(0.25 * Math.log(0.5) + 0.75 * Math.log(0.5)), 5);
+    t[35_000] = 1.25;
+    p[20_000] = -0.5;  // the input is reported first
+    out[0] = 7;
+    expect(() => prog.runSync()).toThrow(/argument 'input' must hold values in \[0, 1\] for kind 'bce', but input\[20000\] = -0.5/);
+    expect(out[0]).toBe(7);
+    p[20_000] = 0.5;
+    await expect(prog.run()).rejects.toThrow(/target\[35000\] = 1.25/);
+    t[35_000] = NaN;
+    expect(() => prog.runSync()).toThrow(/target\[35000\] = nan/);
+  });
+});

@@ -107,10 +107,18 @@ Task loss(Args& a) {
     if (bad.empty()) bad = check_unit_interval(target.data, total, "target");
     if (!bad.empty()) a.range_error(bad);
     return [=] {
-      std::string again = check_unit_interval(input.data, total, "input");
-      if (again.empty()) again = check_unit_interval(target.data, total, "target");
-      if (!again.empty()) throw std::range_error(op + ": " + again);
-      out.data[0] = gw::elementwise_loss(k, input.data, target.data, dinput.data, total, param);
+      // Checked again as the kernel runs: a compiled program's buffers change between runs.
+      std::size_t bad = SIZE_MAX;
+      const float value = gw::elementwise_loss(k, input.data, target.data, dinput.data, total, param, &bad);
+      if (bad != SIZE_MAX) {
+        const bool in_target = bad >= total;
+        const std::size_t i = in_target ? bad - total : bad;
+        const float v = in_target ? target.data[i] : input.data[i];
+        const char* name = in_target ? "target" : "input";
+        throw std::range_error(op + ": argument '" + name + "' must hold values in [0, 1] for kind 'bce', but " + name +
+                               "[" + std::to_string(i) + "] = " + num_str(v));
+      }
+      out.data[0] = value;
     };
   }
   return [=] { out.data[0] = gw::elementwise_loss(k, input.data, target.data, dinput.data, total, param); };

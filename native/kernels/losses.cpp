@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "core/isa.h"
@@ -33,16 +34,46 @@ double chunked_sum(std::size_t n, std::size_t chunk, Fn&& fn) {
 
 }  // namespace
 
+namespace {
+
+// Index of the first value outside [0, 1] (NaN included), or SIZE_MAX. A
+// branch-free scan first (vectorised), the search only on failure.
+std::size_t first_outside_unit(const float* v, std::size_t n) {
+  int bad = 0;
+  for (std::size_t i = 0; i < n; ++i) bad |= !(v[i] >= 0.0f) | !(v[i] <= 1.0f);
+  if (!bad) return SIZE_MAX;
+  for (std::size_t i = 0; i < n; ++i)
+    if (!(v[i] >= 0.0f && v[i] <= 1.0f)) return i;
+  return SIZE_MAX;
+}
+
+}  // namespace
+
 float elementwise_loss(LossKind kind, const float* input, const float* target, float* dinput, std::size_t n,
-                       float param) {
+                       float param, std::size_t* first_bad) {
   const LossKernels& k = loss_kernels();
+  if (first_bad) *first_bad = SIZE_MAX;
   if (n == 0) return 0.0f;
   const float scale = static_cast<float>(1.0 / static_cast<double>(n));
+  const bool check = kind == LossKind::kBce && first_bad;
+  std::vector<std::size_t> bad_input, bad_target;  // per chunk, SIZE_MAX when clean
+  if (check) {
+    bad_input.assign((n + kElemChunk - 1) / kElemChunk, SIZE_MAX);
+    bad_target.assign(bad_input.size(), SIZE_MAX);
+  }
   const double total = chunked_sum(n, kElemChunk, [&](std::size_t b, std::size_t e) -> double {
     const float* p = input + b;
     const float* t = target + b;
     float* d = dinput ? dinput + b : nullptr;
     const std::size_t m = e - b;
+    if (check) {
+      const std::size_t bi = first_outside_unit(p, m), bt = first_outside_unit(t, m);
+      if (bi != SIZE_MAX || bt != SIZE_MAX) {
+        if (bi != SIZE_MAX) bad_input[b / kElemChunk] = b + bi;
+        if (bt != SIZE_MAX) bad_target[b / kElemChunk] = b + bt;
+        return 0.0;
+      }
+    }
     switch (kind) {
       case LossKind::kMse: return k.mse(p, t, m, scale, d);
       case LossKind::kMae: return k.mae(p, t, m, scale, d);
@@ -52,6 +83,16 @@ float elementwise_loss(LossKind kind, const float* input, const float* target, f
     }
     return 0.0;
   });
+  if (check) {
+    for (std::size_t c = 0; c < bad_input.size(); ++c) {
+      if (bad_input[c] != SIZE_MAX) *first_bad = std::min(*first_bad, bad_input[c]);
+    }
+    if (*first_bad == SIZE_MAX) {
+      for (std::size_t c = 0; c < bad_target.size(); ++c) {
+        if (bad_target[c] != SIZE_MAX) *first_bad = std::min(*first_bad, n + bad_target[c]);
+      }
+    }
+  }
   return static_cast<float>(total / static_cast<double>(n));
 }
 
