@@ -130,10 +130,11 @@ describeEachIsa('losses dinput vs finite differences', () => {
     ['huber', randomF32(n, 5, -3, 3), randomF32(n, 6, -3, 3), 0.7],
     ['bce', randomF32(n, 7, 0.05, 0.95), randomF32(n, 8, 0, 1)],
     ['bce_logits', randomF32(n, 9, -6, 6), randomF32(n, 10, 0, 1)],
+    ['cce', randomF32(n, 13, -4, 4), randomF32(n, 14, 0, 1)],  // rows that do not sum to 1
     ['cce', randomF32(n, 11, -4, 4), (() => { const t = randomF32(n, 12, 0, 1); for (let r = 0; r < N; r++) { let s = 0; for (let j = 0; j < C; j++) s += t[r * C + j]; for (let j = 0; j < C; j++) t[r * C + j] /= s; } return t; })()],
   ];
   for (const [kind, input, target, delta] of cases) {
-    it(kind, () => {
+    it(`${kind} (input seed ${input[0].toFixed(3)})`, () => {
       const dinput = new Float32Array(n);
       const value = kernels.loss({ kind, input, target, dinput, N, C, delta });
       expect(value).toBeCloseTo(refLoss(kind, input, target, N, C, delta ?? 1), 5);
@@ -275,7 +276,9 @@ function refGrad(kind: string, p: ArrayLike<number>, t: ArrayLike<number>, N: nu
     const g = new Array(n);
     for (let r = 0; r < N; r++) {
       const ls = logSoftmaxRow(p, r * C, C);
-      for (let j = 0; j < C; j++) g[r * C + j] = (Math.exp(ls[j]) - t[r * C + j]) / N;
+      let sq = 0;
+      for (let j = 0; j < C; j++) sq += t[r * C + j];
+      for (let j = 0; j < C; j++) g[r * C + j] = (Math.exp(ls[j]) * sq - t[r * C + j]) / N;
     }
     return g;
   }
@@ -337,5 +340,36 @@ describeEachIsa('losses match the float64 reference at sizes around the vector w
       const qs = Array.from({ length: N * C }, (_, i) => (Math.floor(i / C) < N && i % C === labels[Math.floor(i / C)] ? 0.8 : 0) + 0.2 / C);
       expectClose(d2, refGrad('cce', z, qs, N, C), { rtol: 1e-5, atol: 1e-9 }, `sparse C=${C} dlogits`);
     }
+  });
+});
+
+describe('losses golden handler rejects what it does not know', () => {
+  const mse = golden.cases.find((c) => c.op === 'mse')!;
+  it('an unknown op fails', () => {
+    expect(() => runCase({ ...mse, op: 'kl_div' })).toThrow(/unrecognised op 'kl_div'/);
+  });
+  it('an unknown variant fails', () => {
+    expect(() => runCase({ ...mse, attrs: { ...mse.attrs, reduction: 'sum' } })).toThrow(/unrecognised reduction 'sum'/);
+    const bce = golden.cases.find((c) => c.op === 'bce')!;
+    expect(() => runCase({ ...bce, attrs: { ...bce.attrs, input_kind: 'logits' } })).toThrow(/unrecognised input_kind/);
+  });
+});
+
+describe('losses: bce values changed after compiling a program', () => {
+  it('are caught when the program runs, naming the element', async () => {
+    const n = 40_000;  // several chunks
+    const p = new Float32Array(n).fill(0.5), t = new Float32Array(n).fill(0.25), out = new Float32Array(1);
+    const prog = new native.CompiledProgram([['loss', 'bce', p, t, null, out, 1, n]]);
+    prog.runSync();
+    expect(out[0]).toBeCloseTo(-(0.25 * Math.log(0.5) + 0.75 * Math.log(0.5)), 5);
+    t[35_000] = 1.25;
+    p[20_000] = -0.5;  // the input is reported first
+    out[0] = 7;
+    expect(() => prog.runSync()).toThrow(/argument 'input' must hold values in \[0, 1\] for kind 'bce', but input\[20000\] = -0.5/);
+    expect(out[0]).toBe(7);
+    p[20_000] = 0.5;
+    await expect(prog.run()).rejects.toThrow(/target\[35000\] = 1.25/);
+    t[35_000] = NaN;
+    expect(() => prog.runSync()).toThrow(/target\[35000\] = nan/);
   });
 });

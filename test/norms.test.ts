@@ -448,3 +448,60 @@ describeEachIsa('norms match the float64 reference at sizes around the vector wi
     }
   });
 });
+
+describe('norms golden handler rejects what it does not know', () => {
+  const bn = golden.cases.find((c) => c.op === 'batchnorm')!;
+  it('an unknown op fails', () => {
+    expect(() => runCase({ ...bn, name: 'x', op: 'batchnorm3d' })).toThrow(/unrecognised op 'batchnorm3d'/);
+  });
+  it('an unknown variant fails', () => {
+    expect(() => runCase({ ...bn, attrs: { ...bn.attrs, training: 'sometimes' } })).toThrow(/unrecognised batchnorm variant/);
+    expect(() => runCase({ ...bn, attrs: { ...bn.attrs, axis: 2 } })).toThrow(/unrecognised axis/);
+    const ln = golden.cases.find((c) => c.op === 'layernorm')!;
+    expect(() => runCase({ ...ln, attrs: { ...ln.attrs, normalized_axes: [-2, -1] } })).toThrow(/unrecognised normalized_axes/);
+  });
+});
+
+describeEachIsa('norms optional buffers', () => {
+  it('null gamma/beta equal ones/zeros, and omitted outputs are left alone', () => {
+    const N = 3, C = 4, L = 5, n = N * C * L;
+    const x = randomF32(n, 301, -2, 2), dy = randomF32(n, 302);
+    const ones = new Float32Array(C).fill(1), zeros = new Float32Array(C);
+    const variants: [string, (g: Float32Array | null, b: Float32Array | null, y: Float32Array, dx: Float32Array | null,
+      dg: Float32Array | null, db: Float32Array | null) => void][] = [
+      ['batchnorm', (g, b, y, dx, dg, db) => {
+        const sm = new Float32Array(C), si = new Float32Array(C);
+        kernels.batchnormForwardTrain({ x, y, gamma: g, beta: b, saveMean: sm, saveInvStd: si, N, C, L });
+        kernels.batchnormBackward({ x, dy, dx, gamma: g, dgamma: dg, dbeta: db, saveMean: sm, saveInvStd: si, N, C, L });
+      }],
+      ['instancenorm', (g, b, y, dx, dg, db) => {
+        const sm = new Float32Array(N * C), si = new Float32Array(N * C);
+        kernels.groupnormForward({ x, y, gamma: g, beta: b, saveMean: sm, saveInvStd: si, N, C, L, G: C });
+        kernels.groupnormBackward({ x, dy, dx, gamma: g, dgamma: dg, dbeta: db, saveMean: sm, saveInvStd: si, N, C, L, G: C });
+      }],
+    ];
+    for (const [name, run] of variants) {
+      const y1 = new Float32Array(n), y2 = new Float32Array(n), dx1 = new Float32Array(n), dx2 = new Float32Array(n);
+      const dg = new Float32Array(C), db = new Float32Array(C);
+      run(ones, zeros, y1, dx1, dg, db);
+      run(null, null, y2, dx2, null, null);
+      expect(Array.from(y2), `${name} y`).toEqual(Array.from(y1));
+      expect(Array.from(dx2), `${name} dx`).toEqual(Array.from(dx1));
+      const dg2 = new Float32Array(C), db2 = new Float32Array(C);
+      run(ones, zeros, y2, null, dg2, db2);  // no dx wanted: gradients of the affine still computed
+      expect(Array.from(dg2), `${name} dgamma`).toEqual(Array.from(dg));
+      expect(Array.from(db2), `${name} dbeta`).toEqual(Array.from(db));
+    }
+    const rows = 6, cols = 10, lx = randomF32(rows * cols, 303), ldy = randomF32(rows * cols, 304);
+    const y1 = new Float32Array(rows * cols), y2 = new Float32Array(rows * cols);
+    const sm = new Float32Array(rows), si = new Float32Array(rows);
+    kernels.layernormForward({ x: lx, y: y1, gamma: new Float32Array(cols).fill(1), beta: new Float32Array(cols), rows, cols });
+    kernels.layernormForward({ x: lx, y: y2, saveMean: sm, saveInvStd: si, rows, cols });
+    expect(Array.from(y2)).toEqual(Array.from(y1));
+    const dgA = new Float32Array(cols), dgB = new Float32Array(cols), dbB = new Float32Array(cols), dx = new Float32Array(rows * cols);
+    kernels.layernormBackward({ x: lx, dy: ldy, dx: null, dgamma: dgA, saveMean: sm, saveInvStd: si, rows, cols });
+    kernels.layernormBackward({ x: lx, dy: ldy, dx, dgamma: dgB, dbeta: dbB, saveMean: sm, saveInvStd: si, rows, cols });
+    expect(Array.from(dgA)).toEqual(Array.from(dgB));
+    expect(dgB.some((v) => v !== 0) && dx.some((v) => v !== 0)).toBe(true);
+  });
+});

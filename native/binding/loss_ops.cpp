@@ -4,6 +4,7 @@
 // buffers between runs, and a bad label must never index out of bounds.
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -14,6 +15,13 @@ namespace gwb {
 namespace {
 
 constexpr std::int64_t kMaxDim = std::int64_t{1} << 40;
+
+// Shortest faithful text of a number ("1e-09", "1.5"), unlike std::to_string's fixed six decimals.
+std::string num_str(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
 
 std::size_t dim_arg(Args& a, std::size_t i, const char* name) {
   return static_cast<std::size_t>(a.integer(i, name, 1, kMaxDim));
@@ -30,16 +38,23 @@ std::string nc_shape(std::size_t N, std::size_t C) {
 
 // Returns an empty string when every value lies in [0, 1], else a message naming the first bad one.
 std::string check_unit_interval(const float* v, std::size_t n, const char* name) {
+  // A branch-free scan first (the compiler vectorises it); the slow search only on failure.
+  int bad = 0;
+  for (std::size_t i = 0; i < n; ++i) bad |= !(v[i] >= 0.0f) | !(v[i] <= 1.0f);
+  if (!bad) return {};
   for (std::size_t i = 0; i < n; ++i) {
     if (!(v[i] >= 0.0f && v[i] <= 1.0f)) {
       return std::string("argument '") + name + "' must hold values in [0, 1] for kind 'bce', but " + name + "[" +
-             std::to_string(i) + "] = " + std::to_string(v[i]);
+             std::to_string(i) + "] = " + num_str(v[i]);
     }
   }
   return {};
 }
 
 std::string check_labels(const std::int32_t* labels, std::size_t N, std::size_t C) {
+  int bad = 0;
+  for (std::size_t i = 0; i < N; ++i) bad |= static_cast<std::uint32_t>(labels[i]) >= C;
+  if (!bad) return {};
   for (std::size_t i = 0; i < N; ++i) {
     if (labels[i] < 0 || static_cast<std::size_t>(labels[i]) >= C) {
       return "labels[" + std::to_string(i) + "] = " + std::to_string(labels[i]) + " is out of range [0, " +
@@ -77,7 +92,7 @@ Task loss(Args& a) {
   } else if (kind == "huber") {
     k = gw::LossKind::kHuber;
     const double delta = a.number_or(7, "param", 1.0);
-    if (!(delta > 0.0)) a.range_error("argument 'param' (huber delta) must be > 0, received " + std::to_string(delta));
+    if (!(delta > 0.0)) a.range_error("argument 'param' (huber delta) must be > 0, received " + num_str(delta));
     param = static_cast<float>(delta);
   } else if (kind == "bce") {
     k = gw::LossKind::kBce;
@@ -92,10 +107,18 @@ Task loss(Args& a) {
     if (bad.empty()) bad = check_unit_interval(target.data, total, "target");
     if (!bad.empty()) a.range_error(bad);
     return [=] {
-      std::string again = check_unit_interval(input.data, total, "input");
-      if (again.empty()) again = check_unit_interval(target.data, total, "target");
-      if (!again.empty()) throw std::range_error(op + ": " + again);
-      out.data[0] = gw::elementwise_loss(k, input.data, target.data, dinput.data, total, param);
+      // Checked again as the kernel runs: a compiled program's buffers change between runs.
+      std::size_t bad = SIZE_MAX;
+      const float value = gw::elementwise_loss(k, input.data, target.data, dinput.data, total, param, &bad);
+      if (bad != SIZE_MAX) {
+        const bool in_target = bad >= total;
+        const std::size_t i = in_target ? bad - total : bad;
+        const float v = in_target ? target.data[i] : input.data[i];
+        const char* name = in_target ? "target" : "input";
+        throw std::range_error(op + ": argument '" + name + "' must hold values in [0, 1] for kind 'bce', but " + name +
+                               "[" + std::to_string(i) + "] = " + num_str(v));
+      }
+      out.data[0] = value;
     };
   }
   return [=] { out.data[0] = gw::elementwise_loss(k, input.data, target.data, dinput.data, total, param); };
@@ -118,7 +141,7 @@ Task sparse_cross_entropy(Args& a) {
   a.require_size(out, "out", 1, "[1]");
   const double smoothing = a.number_or(6, "labelSmoothing", 0.0);
   if (smoothing < 0.0 || smoothing > 1.0) {
-    a.range_error("argument 'labelSmoothing' must be in [0, 1], received " + std::to_string(smoothing));
+    a.range_error("argument 'labelSmoothing' must be in [0, 1], received " + num_str(smoothing));
   }
   const std::string bad = check_labels(labels.data, N, C);
   if (!bad.empty()) a.range_error(bad);

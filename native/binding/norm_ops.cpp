@@ -1,6 +1,7 @@
 // norms ops at the binding boundary: validate arguments, return a task.
 // x is (N, C, L) row-major ((N, C) is L = 1); see native/OPS.md.
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include "binding/args.h"
@@ -10,6 +11,13 @@ namespace gwb {
 namespace {
 
 constexpr std::int64_t kMaxDim = std::int64_t{1} << 40;
+
+// Shortest faithful text of a number ("1e-09", "1.5"), unlike std::to_string's fixed six decimals.
+std::string num_str(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
 
 std::size_t dim_arg(Args& a, std::size_t i, const char* name) {
   return static_cast<std::size_t>(a.integer(i, name, 1, kMaxDim));
@@ -32,7 +40,7 @@ std::string shape1(std::size_t n) { return shape_str({static_cast<std::int64_t>(
 
 double eps_arg(Args& a, std::size_t i) {
   const double eps = a.number(i, "eps");
-  if (!(eps > 0.0)) a.range_error("argument 'eps' must be > 0, received " + std::to_string(eps));
+  if (!(eps > 0.0)) a.range_error("argument 'eps' must be > 0, received " + num_str(eps));
   return eps;
 }
 
@@ -63,7 +71,7 @@ Task batchnorm_forward_train(Args& a) {
   F32 smean = optional_sized(a, 6, "saveMean", C, cshape);
   F32 sinv = optional_sized(a, 7, "saveInvStd", C, cshape);
   const double momentum = a.number(11, "momentum");
-  if (momentum < 0.0 || momentum > 1.0) a.range_error("argument 'momentum' must be in [0, 1], received " + std::to_string(momentum));
+  if (momentum < 0.0 || momentum > 1.0) a.range_error("argument 'momentum' must be in [0, 1], received " + num_str(momentum));
   const double eps = eps_arg(a, 12);
   if (N * L < 2) {
     a.range_error("expected more than 1 value per channel when training, got input of shape " + shape);

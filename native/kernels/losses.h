@@ -22,8 +22,10 @@ struct LossKernels {
   double (*sum_exp)(const float* z, std::size_t n, float m);                  // sum exp(z - m)
   double (*sum_shifted)(const float* z, std::size_t n, float m);              // sum (z - m)
   double (*dot_shifted)(const float* q, const float* z, std::size_t n, float m);  // sum q * (z - m)
-  // d[j] = (exp(z[j] - m) * inv_s - (q ? q[j] : 0) - q_uniform) * scale.
-  void (*softmax_grad)(const float* z, const float* q, std::size_t n, float m, float inv_s, float q_uniform, float scale,
+  // e[j] = exp(z[j] - m); returns sum e (the exponentials are then reused by softmax_grad).
+  double (*exp_sum_store)(const float* z, std::size_t n, float m, float* e);
+  // d[j] = (e[j] * inv_s - (q ? q[j] : 0) - q_uniform) * scale; e may alias d.
+  void (*softmax_grad)(const float* e, const float* q, std::size_t n, float inv_s, float q_uniform, float scale,
                        float* d);
 };
 
@@ -37,8 +39,12 @@ const LossKernels& loss_kernels();         // the active ISA's table
 enum class LossKind { kMse, kMae, kHuber, kBce, kBceLogits };
 
 // Mean elementwise loss over n elements; dinput (nullable) = d(mean)/d(input).
+// For kBce each chunk first checks that its probabilities and targets lie in
+// [0, 1] (while they are cache-hot for the kernel); when one does not, the
+// index of the first bad element (of input, or n + index of target) is stored
+// in *first_bad (else SIZE_MAX), and the result and dinput are unspecified.
 float elementwise_loss(LossKind kind, const float* input, const float* target, float* dinput, std::size_t n,
-                       float param);
+                       float param, std::size_t* first_bad = nullptr);
 // Mean over rows of -sum_c q[r,c] * log_softmax(z)[r,c] with dense targets q (N, C).
 float dense_cross_entropy(const float* logits, const float* target, float* dlogits, std::size_t N, std::size_t C);
 // Sparse labels in [0, C) (checked by the caller) with label smoothing eps:

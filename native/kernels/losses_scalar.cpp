@@ -87,9 +87,18 @@ double dot_shifted_scalar(const float* q, const float* z, std::size_t n, float m
   return s;
 }
 
-void softmax_grad_scalar(const float* z, const float* q, std::size_t n, float m, float inv_s, float q_uniform,
-                         float scale, float* d) {
-  for (std::size_t i = 0; i < n; ++i) d[i] = (std::exp(z[i] - m) * inv_s - (q ? q[i] : 0.0f) - q_uniform) * scale;
+double exp_sum_store_scalar(const float* z, std::size_t n, float m, float* e) {
+  double s = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    e[i] = std::exp(z[i] - m);
+    s += e[i];
+  }
+  return s;
+}
+
+void softmax_grad_scalar(const float* e, const float* q, std::size_t n, float inv_s, float q_uniform, float scale,
+                         float* d) {
+  for (std::size_t i = 0; i < n; ++i) d[i] = (e[i] * inv_s - (q ? q[i] : 0.0f) - q_uniform) * scale;
 }
 
 }  // namespace
@@ -97,7 +106,8 @@ void softmax_grad_scalar(const float* z, const float* q, std::size_t n, float m,
 const LossKernels& loss_kernels_scalar() {
   static const LossKernels table{"scalar",           mse_scalar,         mae_scalar,         huber_scalar,
                                  bce_scalar,         bce_logits_scalar,  row_max_scalar,     sum_exp_scalar,
-                                 sum_shifted_scalar, dot_shifted_scalar, softmax_grad_scalar};
+                                 sum_shifted_scalar, dot_shifted_scalar, exp_sum_store_scalar,
+                                 softmax_grad_scalar};
   return table;
 }
 

@@ -6,6 +6,15 @@
 
 constexpr std::size_t kBlockVecs = 64;
 
+// exp_v/log_v are called two or three times per vector step; GCC otherwise keeps them out of line.
+#if defined(__GNUC__)
+#define GW_LOSS_INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define GW_LOSS_INLINE __forceinline
+#else
+#define GW_LOSS_INLINE inline
+#endif
+
 template <class Step, class Flush>
 std::size_t blocked(std::size_t n, Step&& step, Flush&& flush) {
   const std::size_t nv = n - n % V::W;
@@ -20,7 +29,7 @@ std::size_t blocked(std::size_t n, Step&& step, Flush&& flush) {
 
 // exp(x), Cephes expf: x = k*ln2 + r, |r| <= ln2/2, degree-6 polynomial, times 2^k.
 // x is clamped to [-87.3, 88.3] so 2^k stays a normal float (exp(-87.3) ~ 1.2e-38 stands in for 0).
-V::F exp_v(V::F x) {
+GW_LOSS_INLINE V::F exp_v(V::F x) {
   x = V::min(V::max(x, V::set1(-87.3f)), V::set1(88.3f));
   const V::F k = V::round(V::mul(x, V::set1(1.44269504088896341f)));
   x = V::fma(k, V::set1(-0.693359375f), x);
@@ -37,7 +46,7 @@ V::F exp_v(V::F x) {
 
 // log(x) for x >= 0, Cephes logf; subnormals are scaled by 2^23 first; log(0) gives -1e30
 // (every caller clamps at -100 like PyTorch).
-V::F log_v(V::F x0) {
+GW_LOSS_INLINE V::F log_v(V::F x0) {
   const V::F min_normal = V::set1(1.17549435e-38f);
   const V::F x = V::select_lt(x0, min_normal, V::mul(x0, V::set1(8388608.0f)), x0);
   V::F e;
@@ -176,7 +185,8 @@ double bce_logits_v(const float* z, const float* t, std::size_t n, float scale, 
         const V::F ope = V::add(one, e);
         acc = V::add(acc, V::add(V::sub(V::max(vz, zero), V::mul(vz, vt)), log_v(ope)));
         if (d) {
-          const V::F sig = V::select_lt(vz, zero, V::div(e, ope), V::div(one, ope));
+          const V::F r = V::div(one, ope);
+          const V::F sig = V::select_lt(vz, zero, V::mul(e, r), r);
           V::store(d + k, V::mul(V::sub(sig, vt), vs));
         }
       },
@@ -207,6 +217,19 @@ float row_max_v(const float* z, std::size_t n) {
   return m;
 }
 
+// exp(z[i] - m) of a short tail (r < W elements) in one vector; writes r values to e.
+double exp_tail(const float* z, std::size_t r, float m, float* e) {
+  float buf[V::W];
+  for (std::size_t j = 0; j < V::W; ++j) buf[j] = j < r ? z[j] - m : 0.0f;
+  V::store(buf, exp_v(V::load(buf)));
+  double s = 0.0;
+  for (std::size_t j = 0; j < r; ++j) {
+    e[j] = buf[j];
+    s += buf[j];
+  }
+  return s;
+}
+
 double sum_exp_v(const float* z, std::size_t n, float m) {
   double total = 0.0;
   V::F acc = V::zero();
@@ -217,7 +240,27 @@ double sum_exp_v(const float* z, std::size_t n, float m) {
         total += V::hsum_d(acc);
         acc = V::zero();
       });
-  for (; i < n; ++i) total += std::exp(z[i] - m);
+  float tail[V::W];
+  if (i < n) total += exp_tail(z + i, n - i, m, tail);
+  return total;
+}
+
+double exp_sum_store_v(const float* z, std::size_t n, float m, float* e) {
+  double total = 0.0;
+  V::F acc = V::zero();
+  const V::F vm = V::set1(m);
+  std::size_t i = blocked(
+      n,
+      [&](std::size_t k) {
+        const V::F v = exp_v(V::sub(V::load(z + k), vm));
+        V::store(e + k, v);
+        acc = V::add(acc, v);
+      },
+      [&] {
+        total += V::hsum_d(acc);
+        acc = V::zero();
+      });
+  if (i < n) total += exp_tail(z + i, n - i, m, e + i);
   return total;
 }
 
@@ -249,19 +292,19 @@ double dot_shifted_v(const float* q, const float* z, std::size_t n, float m) {
   return total;
 }
 
-void softmax_grad_v(const float* z, const float* q, std::size_t n, float m, float inv_s, float q_uniform, float scale,
-                    float* d) {
-  const V::F vm = V::set1(m), vi = V::set1(inv_s), vu = V::set1(q_uniform), vs = V::set1(scale);
+void softmax_grad_v(const float* e, const float* q, std::size_t n, float inv_s, float q_uniform, float scale, float* d) {
+  const V::F vi = V::set1(inv_s), vu = V::set1(q_uniform), vs = V::set1(scale);
   std::size_t i = 0;
   for (; i + V::W <= n; i += V::W) {
-    V::F g = V::sub(V::mul(exp_v(V::sub(V::load(z + i), vm)), vi), vu);
+    V::F g = V::sub(V::mul(V::load(e + i), vi), vu);
     if (q) g = V::sub(g, V::load(q + i));
     V::store(d + i, V::mul(g, vs));
   }
-  for (; i < n; ++i) d[i] = (std::exp(z[i] - m) * inv_s - (q ? q[i] : 0.0f) - q_uniform) * scale;
+  for (; i < n; ++i) d[i] = (e[i] * inv_s - (q ? q[i] : 0.0f) - q_uniform) * scale;
 }
 
 LossKernels make_loss_table(const char* isa) {
   return LossKernels{isa,          mse_v,         mae_v,         huber_v,           bce_v,         bce_logits_v,
-                     row_max_v,    sum_exp_v,     sum_shifted_v, dot_shifted_v,     softmax_grad_v};
+                     row_max_v,    sum_exp_v,     sum_shifted_v, dot_shifted_v,     exp_sum_store_v,
+                     softmax_grad_v};
 }

@@ -49,14 +49,7 @@ void channel_stats(const NormKernels& k, const float* x, std::size_t N, std::siz
   const double n = static_cast<double>(N * L);
   // Pass 1: column sums, then the rough per-channel mean m0.
   std::vector<double> colsum(W, 0.0);
-  parallel_chunks(W, kColChunk, [&](std::size_t b, std::size_t e) {
-    float acc[kColChunk];
-    for_row_blocks(N, [&](std::size_t r0, std::size_t r1) {
-      std::fill(acc, acc + (e - b), 0.0f);
-      for (std::size_t r = r0; r < r1; ++r) k.col_add(x + r * W + b, e - b, acc);
-      for (std::size_t j = b; j < e; ++j) colsum[j] += acc[j - b];
-    });
-  });
+  parallel_chunks(W, kColChunk, [&](std::size_t b, std::size_t e) { k.col_sum(x + b, W, N, e - b, colsum.data() + b); });
   std::vector<float> m0col(W);
   std::vector<float> m0(C);
   for (std::size_t c = 0; c < C; ++c) {
@@ -68,16 +61,7 @@ void channel_stats(const NormKernels& k, const float* x, std::size_t N, std::siz
   // Pass 2: sums of d = x - m0 and d^2.
   std::vector<double> s1(W, 0.0), s2(W, 0.0);
   parallel_chunks(W, kColChunk, [&](std::size_t b, std::size_t e) {
-    float a1[kColChunk], a2[kColChunk];
-    for_row_blocks(N, [&](std::size_t r0, std::size_t r1) {
-      std::fill(a1, a1 + (e - b), 0.0f);
-      std::fill(a2, a2 + (e - b), 0.0f);
-      for (std::size_t r = r0; r < r1; ++r) k.col_add_dev(x + r * W + b, e - b, m0col.data() + b, a1, a2);
-      for (std::size_t j = b; j < e; ++j) {
-        s1[j] += a1[j - b];
-        s2[j] += a2[j - b];
-      }
-    });
+    k.col_sum_dev(x + b, W, N, e - b, m0col.data() + b, s1.data() + b, s2.data() + b);
   });
   mean->assign(C, 0.0);
   var->assign(C, 0.0);
@@ -111,12 +95,31 @@ std::vector<float> expand(const std::vector<float>& per_channel, std::size_t L) 
   return out;
 }
 
-// y rows = per-column normalize.
+constexpr std::size_t kApplyTile = 512;  // columns per tile: the per-column vectors of a tile stay in L1
+
+// y = (x - mh) * scale + shift per column, over rows in tasks and columns in tiles.
 void apply_cols(const NormKernels& k, const float* x, float* y, std::size_t N, std::size_t W, const std::vector<float>& mh,
-                const std::vector<float>& ml, const std::vector<float>& scale, const std::vector<float>& shift) {
+                const std::vector<float>& scale, const std::vector<float>& shift) {
   parallel_chunks(N, rows_per_task(W), [&](std::size_t b, std::size_t e) {
-    for (std::size_t r = b; r < e; ++r)
-      k.normalize_cols(x + r * W, W, mh.data(), ml.data(), scale.data(), shift.data(), y + r * W);
+    for (std::size_t j = 0; j < W; j += kApplyTile) {
+      const std::size_t n = std::min(kApplyTile, W - j);
+      for (std::size_t r = b; r < e; ++r)
+        k.normalize_cols(x + r * W + j, n, mh.data() + j, scale.data() + j, shift.data() + j, y + r * W + j);
+    }
+  });
+}
+
+// dx = a*dy + b*(x - mh) + c per column, tiled like apply_cols.
+void apply_backward_cols(const NormKernels& k, const float* x, const float* dy, float* dx, std::size_t N, std::size_t W,
+                         const std::vector<float>& mh, const std::vector<float>& a, const std::vector<float>& b,
+                         const std::vector<float>& c) {
+  parallel_chunks(N, rows_per_task(W), [&](std::size_t rb, std::size_t re) {
+    for (std::size_t j = 0; j < W; j += kApplyTile) {
+      const std::size_t n = std::min(kApplyTile, W - j);
+      for (std::size_t r = rb; r < re; ++r)
+        k.backward_apply_cols(x + r * W + j, dy + r * W + j, n, mh.data() + j, a.data() + j, b.data() + j, c.data() + j,
+                              dx + r * W + j);
+    }
   });
 }
 
@@ -127,18 +130,7 @@ void channel_dot_stats(const NormKernels& k, const float* x, const float* dy, co
   const std::size_t W = C * L;
   std::vector<double> cdy(W, 0.0), cdyx(W, 0.0), cx(W, 0.0);
   parallel_chunks(W, kColChunk, [&](std::size_t b, std::size_t e) {
-    float a1[kColChunk], a2[kColChunk], a3[kColChunk];
-    for_row_blocks(N, [&](std::size_t r0, std::size_t r1) {
-      std::fill(a1, a1 + (e - b), 0.0f);
-      std::fill(a2, a2 + (e - b), 0.0f);
-      std::fill(a3, a3 + (e - b), 0.0f);
-      for (std::size_t r = r0; r < r1; ++r) k.col_add_dot(x + r * W + b, dy + r * W + b, e - b, mhcol.data() + b, a1, a2, a3);
-      for (std::size_t j = b; j < e; ++j) {
-        cdy[j] += a1[j - b];
-        cdyx[j] += a2[j - b];
-        cx[j] += a3[j - b];
-      }
-    });
+    k.col_sum_dot(x + b, dy + b, W, N, e - b, mhcol.data() + b, cdy.data() + b, cdyx.data() + b, cx.data() + b);
   });
   sdy->assign(C, 0.0);
   sdyx->assign(C, 0.0);
@@ -168,7 +160,7 @@ void batchnorm_forward_train(const float* x, float* y, const float* gamma, const
     const double invstd = 1.0 / std::sqrt(var[c] + eps);
     split(mean[c], &mh[c], &ml[c]);
     scale[c] = static_cast<float>(invstd * (gamma ? gamma[c] : 1.0f));
-    shift[c] = beta ? beta[c] : 0.0f;
+    shift[c] = static_cast<float>((beta ? beta[c] : 0.0f) - static_cast<double>(ml[c]) * scale[c]);
     if (save_mean) save_mean[c] = static_cast<float>(mean[c]);
     if (save_invstd) save_invstd[c] = static_cast<float>(invstd);
     if (running_mean) running_mean[c] = static_cast<float>((1.0 - momentum) * running_mean[c] + momentum * mean[c]);
@@ -177,7 +169,7 @@ void batchnorm_forward_train(const float* x, float* y, const float* gamma, const
       running_var[c] = static_cast<float>((1.0 - momentum) * running_var[c] + momentum * unbiased);
     }
   }
-  apply_cols(k, x, y, N, W, expand(mh, L), expand(ml, L), expand(scale, L), expand(shift, L));
+  apply_cols(k, x, y, N, W, expand(mh, L), expand(scale, L), expand(shift, L));
 }
 
 void batchnorm_forward_eval(const float* x, float* y, const float* gamma, const float* beta, const float* running_mean,
@@ -185,13 +177,13 @@ void batchnorm_forward_eval(const float* x, float* y, const float* gamma, const 
   const NormKernels& k = norm_kernels();
   const std::size_t W = C * L;
   if (W == 0) return;
-  std::vector<float> mh(C), ml(C, 0.0f), scale(C), shift(C);
+  std::vector<float> mh(C), scale(C), shift(C);
   for (std::size_t c = 0; c < C; ++c) {
     mh[c] = running_mean[c];
     scale[c] = static_cast<float>((gamma ? gamma[c] : 1.0f) / std::sqrt(static_cast<double>(running_var[c]) + eps));
     shift[c] = beta ? beta[c] : 0.0f;
   }
-  apply_cols(k, x, y, N, W, expand(mh, L), expand(ml, L), expand(scale, L), expand(shift, L));
+  apply_cols(k, x, y, N, W, expand(mh, L), expand(scale, L), expand(shift, L));
 }
 
 void batchnorm_backward(const float* x, const float* dy, float* dx, const float* gamma, float* dgamma, float* dbeta,
@@ -203,26 +195,22 @@ void batchnorm_backward(const float* x, const float* dy, float* dx, const float*
   std::vector<float> mh(save_mean, save_mean + C);
   std::vector<double> sdy, sdyx, sx;
   channel_dot_stats(k, x, dy, expand(mh, L), N, C, L, &sdy, &sdyx, &sx);
-  std::vector<float> ml(C), a(C), b(C), c0(C);
+  std::vector<float> a(C), b(C), c0(C);
   for (std::size_t c = 0; c < C; ++c) {
     // The saved mean is rounded to float; sum(x - mh)/n recovers the rest of it.
     const double delta = n > 0 ? sx[c] / n : 0.0;
     const double sdyxmu = sdyx[c] - delta * sdy[c];
     const double invstd = save_invstd[c];
     const double g = gamma ? gamma[c] : 1.0;
-    ml[c] = static_cast<float>(delta);
     if (dbeta) dbeta[c] = static_cast<float>(sdy[c]);
     if (dgamma) dgamma[c] = static_cast<float>(sdyxmu * invstd);
     a[c] = static_cast<float>(g * invstd);
     b[c] = static_cast<float>(n > 0 ? -g * invstd * invstd * invstd * sdyxmu / n : 0.0);
-    c0[c] = static_cast<float>(n > 0 ? -g * invstd * sdy[c] / n : 0.0);
+    // b*(x - mean) = b*(x - mh) - b*delta: the small second term goes into c.
+    c0[c] = static_cast<float>(n > 0 ? -g * invstd * sdy[c] / n - static_cast<double>(b[c]) * delta : 0.0);
   }
   if (!dx) return;
-  const std::vector<float> mhc = expand(mh, L), mlc = expand(ml, L), ac = expand(a, L), bc = expand(b, L), cc = expand(c0, L);
-  parallel_chunks(N, rows_per_task(W), [&](std::size_t rb, std::size_t re) {
-    for (std::size_t r = rb; r < re; ++r)
-      k.backward_apply_cols(x + r * W, dy + r * W, W, mhc.data(), mlc.data(), ac.data(), bc.data(), cc.data(), dx + r * W);
-  });
+  apply_backward_cols(k, x, dy, dx, N, W, expand(mh, L), expand(a, L), expand(b, L), expand(c0, L));
 }
 
 void batchnorm_backward_eval(const float* x, const float* dy, float* dx, const float* gamma, float* dgamma,
@@ -242,11 +230,8 @@ void batchnorm_backward_eval(const float* x, const float* dy, float* dx, const f
     if (dgamma) dgamma[c] = static_cast<float>(sdyx[c] * invstd);
   }
   if (!dx) return;
-  const std::vector<float> mhc = expand(mh, L), zc = expand(zero, L), ac = expand(a, L);
-  parallel_chunks(N, rows_per_task(W), [&](std::size_t rb, std::size_t re) {
-    for (std::size_t r = rb; r < re; ++r)
-      k.backward_apply_cols(x + r * W, dy + r * W, W, mhc.data(), zc.data(), ac.data(), zc.data(), zc.data(), dx + r * W);
-  });
+  const std::vector<float> zc = expand(zero, L);
+  apply_backward_cols(k, x, dy, dx, N, W, expand(mh, L), expand(a, L), zc, zc);
 }
 
 void layernorm_forward(const float* x, float* y, const float* gamma, const float* beta, float* save_mean,

@@ -27,13 +27,16 @@ struct NormKernels {
   // y[j] = (xmu * invstd) * gamma[j] + beta[j]   (layer norm).
   void (*normalize_affine)(const float* x, std::size_t n, float mh, float ml, float invstd, const float* gamma,
                            const float* beta, float* y);
-  // Per-column statistics: y[j] = ((x[j] - mh[j]) - ml[j]) * scale[j] + shift[j]   (batch norm).
-  void (*normalize_cols)(const float* x, std::size_t n, const float* mh, const float* ml, const float* scale,
-                         const float* shift, float* y);
-  // acc[j] += x[j].
-  void (*col_add)(const float* x, std::size_t n, float* acc);
-  // d = x[j] - m0[j]; s1[j] += d; s2[j] += d*d.
-  void (*col_add_dev)(const float* x, std::size_t n, const float* m0, float* s1, float* s2);
+  // Per-column statistics: y[j] = (x[j] - mh[j]) * scale[j] + shift[j]   (batch norm; the driver folds
+  // the low part of the mean into shift: -ml*scale is tiny, so the fold costs no accuracy).
+  void (*normalize_cols)(const float* x, std::size_t n, const float* mh, const float* scale, const float* shift,
+                         float* y);
+  // Column sums over `rows` rows of `stride` floats (columns [0, n) of x):
+  // sum[j] += sum_r x[r*stride + j]. Float partial sums over blocks of rows, flushed to double.
+  void (*col_sum)(const float* x, std::size_t stride, std::size_t rows, std::size_t n, double* sum);
+  // d = x[r*stride + j] - m0[j]: s1[j] += sum_r d; s2[j] += sum_r d*d.
+  void (*col_sum_dev)(const float* x, std::size_t stride, std::size_t rows, std::size_t n, const float* m0, double* s1,
+                      double* s2);
   // Backward, scalar mean: *sdy = sum(dy), *sdyx = sum(dy * (x - mh)), *sx = sum(x - mh).
   void (*dot_stats)(const float* x, const float* dy, std::size_t n, float mh, double* sdy, double* sdyx, double* sx);
   // As dot_stats with g = dy * gamma[j] in place of dy (layer norm).
@@ -45,12 +48,12 @@ struct NormKernels {
   // dx[j] = a*gamma[j]*dy[j] + b*xmu + c   (layer norm).
   void (*backward_apply_gamma)(const float* x, const float* dy, const float* gamma, std::size_t n, float mh, float ml,
                                float a, float b, float c, float* dx);
-  // dx[j] = a[j]*dy[j] + b[j]*((x[j] - mh[j]) - ml[j]) + c[j]   (batch norm).
-  void (*backward_apply_cols)(const float* x, const float* dy, std::size_t n, const float* mh, const float* ml,
-                              const float* a, const float* b, const float* c, float* dx);
-  // d = x[j] - mh[j]: acc_dy[j] += dy[j]; acc_dyx[j] += dy[j]*d; acc_x[j] += d   (batch norm backward).
-  void (*col_add_dot)(const float* x, const float* dy, std::size_t n, const float* mh, float* acc_dy, float* acc_dyx,
-                      float* acc_x);
+  // dx[j] = a[j]*dy[j] + b[j]*(x[j] - mh[j]) + c[j]   (batch norm; -b*ml folded into c as above).
+  void (*backward_apply_cols)(const float* x, const float* dy, std::size_t n, const float* mh, const float* a,
+                              const float* b, const float* c, float* dx);
+  // d = x - mh[j] over rows as in col_sum: sdy[j] += sum dy; sdyx[j] += sum dy*d; sx[j] += sum d (batch norm backward).
+  void (*col_sum_dot)(const float* x, const float* dy, std::size_t stride, std::size_t rows, std::size_t n,
+                      const float* mh, double* sdy, double* sdyx, double* sx);
   // acc_dg[j] += dy[j] * xmu * invstd; acc_db[j] += dy[j]   (layer norm dgamma/dbeta over rows).
   void (*col_add_affine_grads)(const float* x, const float* dy, std::size_t n, float mh, float ml, float invstd,
                                float* acc_dg, float* acc_db);

@@ -30,20 +30,24 @@ void normalize_affine_scalar(const float* x, std::size_t n, float mh, float ml, 
   for (std::size_t i = 0; i < n; ++i) y[i] = (((x[i] - mh) - ml) * invstd) * gamma[i] + beta[i];
 }
 
-void normalize_cols_scalar(const float* x, std::size_t n, const float* mh, const float* ml, const float* scale,
-                           const float* shift, float* y) {
-  for (std::size_t i = 0; i < n; ++i) y[i] = ((x[i] - mh[i]) - ml[i]) * scale[i] + shift[i];
+void normalize_cols_scalar(const float* x, std::size_t n, const float* mh, const float* scale, const float* shift,
+                           float* y) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = (x[i] - mh[i]) * scale[i] + shift[i];
 }
 
-void col_add_scalar(const float* x, std::size_t n, float* acc) {
-  for (std::size_t i = 0; i < n; ++i) acc[i] += x[i];
+void col_sum_scalar(const float* x, std::size_t stride, std::size_t rows, std::size_t n, double* sum) {
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t j = 0; j < n; ++j) sum[j] += x[r * stride + j];
 }
 
-void col_add_dev_scalar(const float* x, std::size_t n, const float* m0, float* s1, float* s2) {
-  for (std::size_t i = 0; i < n; ++i) {
-    const float d = x[i] - m0[i];
-    s1[i] += d;
-    s2[i] += d * d;
+void col_sum_dev_scalar(const float* x, std::size_t stride, std::size_t rows, std::size_t n, const float* m0, double* s1,
+                        double* s2) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t j = 0; j < n; ++j) {
+      const float d = x[r * stride + j] - m0[j];
+      s1[j] += d;
+      s2[j] += static_cast<double>(d) * d;
+    }
   }
 }
 
@@ -85,18 +89,21 @@ void backward_apply_gamma_scalar(const float* x, const float* dy, const float* g
   for (std::size_t i = 0; i < n; ++i) dx[i] = a * gamma[i] * dy[i] + b * ((x[i] - mh) - ml) + c;
 }
 
-void backward_apply_cols_scalar(const float* x, const float* dy, std::size_t n, const float* mh, const float* ml,
-                                const float* a, const float* b, const float* c, float* dx) {
-  for (std::size_t i = 0; i < n; ++i) dx[i] = a[i] * dy[i] + b[i] * ((x[i] - mh[i]) - ml[i]) + c[i];
+void backward_apply_cols_scalar(const float* x, const float* dy, std::size_t n, const float* mh, const float* a,
+                                const float* b, const float* c, float* dx) {
+  for (std::size_t i = 0; i < n; ++i) dx[i] = a[i] * dy[i] + b[i] * (x[i] - mh[i]) + c[i];
 }
 
-void col_add_dot_scalar(const float* x, const float* dy, std::size_t n, const float* mh, float* acc_dy, float* acc_dyx,
-                        float* acc_x) {
-  for (std::size_t i = 0; i < n; ++i) {
-    const float d = x[i] - mh[i];
-    acc_dy[i] += dy[i];
-    acc_dyx[i] += dy[i] * d;
-    acc_x[i] += d;
+void col_sum_dot_scalar(const float* x, const float* dy, std::size_t stride, std::size_t rows, std::size_t n,
+                        const float* mh, double* sdy, double* sdyx, double* sx) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t j = 0; j < n; ++j) {
+      const float d = x[r * stride + j] - mh[j];
+      const float g = dy[r * stride + j];
+      sdy[j] += g;
+      sdyx[j] += static_cast<double>(g) * d;
+      sx[j] += d;
+    }
   }
 }
 
@@ -117,14 +124,14 @@ const NormKernels& norm_kernels_scalar() {
                                  normalize_scalar,
                                  normalize_affine_scalar,
                                  normalize_cols_scalar,
-                                 col_add_scalar,
-                                 col_add_dev_scalar,
+                                 col_sum_scalar,
+                                 col_sum_dev_scalar,
                                  dot_stats_scalar,
                                  dot_stats_gamma_scalar,
                                  backward_apply_scalar,
                                  backward_apply_gamma_scalar,
                                  backward_apply_cols_scalar,
-                                 col_add_dot_scalar,
+                                 col_sum_dot_scalar,
                                  col_add_affine_grads_scalar};
   return table;
 }

@@ -1,0 +1,97 @@
+// Loss kernel throughput next to a plain copy of the same bytes.
+// GB/s counts the bytes a kernel must read and write at least (input, target
+// and dinput; logits and dlogits for sparse cross-entropy), so it compares
+// directly with the copy of the same byte count, measured in the same run.
+// Usage: node bench/kernels/losses.mjs [--threads N] [--json]   (after npm run build:ts)
+import { createRequire } from 'module';
+import { pathToFileURL } from 'url';
+
+const require = createRequire(import.meta.url);
+const gw = require('../../dist/index.js');
+const { native } = require('../../dist/binding.js');
+const ops = native.ops;
+
+function random(n, seed, lo = -1, hi = 1) {
+  let a = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
+  }
+  return out;
+}
+
+/** Best seconds per call over 5 timed batches of at least 50 ms each. */
+function timeIt(fn) {
+  for (let i = 0; i < 3; i++) fn();
+  let reps = 1;
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < reps; i++) fn();
+    if (Number(process.hrtime.bigint() - t0) / 1e9 >= 0.05) break;
+    reps *= 2;
+  }
+  let best = Infinity;
+  for (let b = 0; b < 5; b++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < reps; i++) fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9 / reps);
+  }
+  return best;
+}
+
+function copyGbps(bytes) {
+  const n = Math.max(1, Math.round(bytes / 8));
+  const src = random(n, 99), dst = new Float32Array(n);
+  return (2 * n * 4) / timeIt(() => ops.copy(src, dst, n)) / 1e9;
+}
+
+export function cases() {
+  const out = new Float32Array(1);
+  const list = [];
+  {
+    const N = 128, F = 2048, n = N * F;
+    const p = random(n, 1, 0.01, 0.99), t = random(n, 2, 0, 1), d = new Float32Array(n);
+    for (const kind of ['mse', 'mae', 'huber', 'bce', 'bce_logits']) {
+      list.push([`loss ${kind} 128x2048`, 3 * n * 4, () => ops.loss(kind, p, t, d, out, N, F)]);
+    }
+  }
+  for (const [N, C] of [[128, 10], [1024, 1000]]) {
+    const n = N * C;
+    const z = random(n, 3, -5, 5), d = new Float32Array(n);
+    const labels = Int32Array.from({ length: N }, (_, i) => (i * 7) % C);
+    const q = new Float32Array(n);
+    labels.forEach((y, r) => { q[r * C + y] = 1; });
+    list.push([`loss cce ${N}x${C}`, 3 * n * 4, () => ops.loss('cce', z, q, d, out, N, C)]);
+    list.push([`sparse_cross_entropy ${N}x${C}`, 2 * n * 4 + 4 * N, () => ops.sparse_cross_entropy(z, labels, d, out, N, C, 0)]);
+    list.push([`sparse_cross_entropy ls0.1 ${N}x${C}`, 2 * n * 4 + 4 * N, () => ops.sparse_cross_entropy(z, labels, d, out, N, C, 0.1)]);
+  }
+  return list;
+}
+
+export async function run({ threads = gw.getNumThreads(), json = false } = {}) {
+  const before = gw.getNumThreads();
+  gw.setNumThreads(threads);
+  try {
+    const isa = gw.backend().isa;
+    for (const [kernel, bytes, fn] of cases()) {
+      const copy = copyGbps(bytes);
+      const gbps = bytes / timeIt(fn) / 1e9;
+      if (json) {
+        console.log(JSON.stringify({ kernel, threads, isa, gbps: +gbps.toFixed(2), copyGbps: +copy.toFixed(2) }));
+      } else {
+        console.log(`${kernel.padEnd(36)} ${String(threads).padStart(2)} thr  ${gbps.toFixed(2).padStart(7)} GB/s   copy ${copy.toFixed(2).padStart(7)} GB/s  (${isa})`);
+      }
+    }
+  } finally {
+    gw.setNumThreads(before);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = process.argv.slice(2);
+  const ti = args.indexOf('--threads');
+  await run({ threads: ti >= 0 ? Number(args[ti + 1]) : gw.getNumThreads(), json: args.includes('--json') });
+}
