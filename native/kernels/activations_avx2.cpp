@@ -37,13 +37,6 @@ struct Vec {
     return _mm256_castsi256_ps(
         _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
   }
-  static F frexp(F x, F* e) {
-    const __m256i bits = _mm256_castps_si256(x);
-    const __m256i biased = _mm256_and_si256(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(0xff));
-    *e = _mm256_cvtepi32_ps(_mm256_sub_epi32(biased, _mm256_set1_epi32(126)));
-    return _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(static_cast<int>(0x807fffffu))),
-                                               _mm256_set1_epi32(0x3f000000)));
-  }
   static float reduce_add(F v) {
     const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     const __m128 h = _mm_add_ps(s, _mm_movehl_ps(s, s));

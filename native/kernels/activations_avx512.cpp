@@ -44,13 +44,6 @@ struct Vec {
     return _mm512_castsi512_ps(
         _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23));
   }
-  static F frexp(F x, F* e) {
-    const __m512i bits = _mm512_castps_si512(x);
-    const __m512i biased = _mm512_and_si512(_mm512_srli_epi32(bits, 23), _mm512_set1_epi32(0xff));
-    *e = _mm512_cvtepi32_ps(_mm512_sub_epi32(biased, _mm512_set1_epi32(126)));
-    return _mm512_castsi512_ps(_mm512_or_si512(_mm512_and_si512(bits, _mm512_set1_epi32(static_cast<int>(0x807fffffu))),
-                                               _mm512_set1_epi32(0x3f000000)));
-  }
   static float reduce_add(F v) { return _mm512_reduce_add_ps(v); }
   static float reduce_max(F v) { return _mm512_reduce_max_ps(v); }
 };

@@ -32,12 +32,6 @@ struct Vec {
   static bool any(M m) { return vmaxvq_u32(m) != 0; }
   static F round(F x) { return vrndnq_f32(x); }
   static F pow2n(F n) { return vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vcvtnq_s32_f32(n), vdupq_n_s32(127)), 23)); }
-  static F frexp(F x, F* e) {
-    const uint32x4_t bits = vreinterpretq_u32_f32(x);
-    const int32x4_t biased = vreinterpretq_s32_u32(vandq_u32(vshrq_n_u32(bits, 23), vdupq_n_u32(0xff)));
-    *e = vcvtq_f32_s32(vsubq_s32(biased, vdupq_n_s32(126)));
-    return vreinterpretq_f32_u32(vorrq_u32(vandq_u32(bits, vdupq_n_u32(0x807fffffu)), vdupq_n_u32(0x3f000000u)));
-  }
   static float reduce_add(F v) { return vaddvq_f32(v); }
   static float reduce_max(F v) { return vmaxvq_f32(v); }
 };

@@ -38,13 +38,6 @@ struct Vec {
   static F pow2n(F n) {
     return _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(_mm_cvtps_epi32(n), _mm_set1_epi32(127)), 23));
   }
-  static F frexp(F x, F* e) {
-    const __m128i bits = _mm_castps_si128(x);
-    const __m128i biased = _mm_and_si128(_mm_srli_epi32(bits, 23), _mm_set1_epi32(0xff));
-    *e = _mm_cvtepi32_ps(_mm_sub_epi32(biased, _mm_set1_epi32(126)));
-    return _mm_castsi128_ps(
-        _mm_or_si128(_mm_and_si128(bits, _mm_set1_epi32(static_cast<int>(0x807fffffu))), _mm_set1_epi32(0x3f000000)));
-  }
   static float reduce_add(F v) {
     alignas(16) float t[4];
     _mm_store_ps(t, v);

@@ -6,9 +6,9 @@
 //   key     = (seed, stream)                       (two 32-bit words)
 //   counter = (block lo, block hi, step lo, step hi), block = 16*tile + j
 // where elements are grouped in tiles of 64: element 64*tile + 16*w + j takes
-// word w (0..3) of block j (0..15). Every ISA evaluates the same blocks (a
-// 16-lane vector does one tile at once, 8 lanes two halves, 4 lanes four
-// quarters), so masks are bit-identical across ISAs and thread counts.
+// word w (0..3) of block j (0..15). Every ISA evaluates the same blocks (the
+// SIMD kernels run kLanes blocks at a time, see dropout_simd.h) and the same
+// integer compare, so masks are bit-identical across ISAs and thread counts.
 // Element i is kept when its 32-bit word u satisfies u >= threshold, with
 // threshold = floor(p * 2^32); kept elements are multiplied by
 // scale = (float)(1 / (1 - p)).
