@@ -166,6 +166,31 @@ void run_blocked(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_
   }
 }
 
+// Narrow outputs with row-contiguous op(A): dot products along K (see
+// GemmKernels::narrow). Rows are independent: fixed chunks over threads.
+void run_narrow(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_t K, const GemmOperand& A,
+                const GemmOperand& B, float* c, std::size_t ldc, const GemmTileStore& st) {
+  const float* bt = B.data;
+  std::size_t ldbt = B.col_stride;
+  if (B.row_stride != 1) {  // B not transposed: make its N columns contiguous rows
+    // Row stride K + 16: rows 64 bytes apart from a power-of-two stride, so
+    // the streams of the dot products do not all map to one L1 set.
+    static thread_local Scratch bt_buf;
+    ldbt = K + 16;
+    float* t = bt_buf.get(N * ldbt);
+    for (std::size_t p = 0; p < K; ++p) {
+      const float* row = B.data + p * B.row_stride;
+      for (std::size_t j = 0; j < N; ++j) t[j * ldbt + p] = row[j * B.col_stride];
+    }
+    bt = t;
+  }
+  const std::size_t rows_per_chunk = std::max<std::size_t>(4, (kFlopsPerThread / std::max<std::size_t>(1, N * K)) / 4 * 4);
+  parallel_chunks(M, rows_per_chunk, [&](std::size_t r0, std::size_t r1) {
+    const GemmOperand a{A.data + r0 * A.row_stride, A.row_stride, 1};
+    kt.narrow(r1 - r0, N, K, a, bt, ldbt, c + r0 * ldc, ldc, st);
+  });
+}
+
 void run_gemm(std::size_t M, std::size_t N, std::size_t K, const GemmOperand& A, const GemmOperand& B, float* c,
               std::size_t ldc, const GemmTileStore& st) {
   if (M == 0 || N == 0) return;
@@ -176,6 +201,8 @@ void run_gemm(std::size_t M, std::size_t N, std::size_t K, const GemmOperand& A,
   const GemmKernels& kt = gemm_kernels();
   if (kt.mr == 0 || M * N * K <= kSmallFlops) {
     run_small(kt, M, N, K, A, B, c, ldc, st);
+  } else if (kt.narrow && N <= static_cast<std::size_t>(kt.narrow_max_n) && A.col_stride == 1 && K >= 16) {
+    run_narrow(kt, M, N, K, A, B, c, ldc, st);
   } else {
     run_blocked(kt, M, N, K, A, B, c, ldc, st);
   }

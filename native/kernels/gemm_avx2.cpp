@@ -65,6 +65,8 @@ const GemmKernels* gemm_kernels_avx2() {
                                  gemm_pack_a_generic<kMr>,
                                  gemm_pack_b_generic<kNr>,
                                  gemm_micro_with_edges<kMr, kNr, micro_full_6x16>,
+                                 /*narrow_max_n=*/0,
+                                 nullptr,
                                  gemm_small_generic};
   return &table;
 }
