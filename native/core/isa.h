@@ -48,7 +48,9 @@ const T& pick(const T& scalar, const T* baseline, const T* avx2, const T* avx512
 #define GW_PICK(family) \
   ::gw::pick(family##_scalar(), family##_sse2(), family##_avx2(), family##_avx512())
 #elif defined(GW_ARCH_ARM64)
-#define GW_PICK(family) ::gw::pick(family##_scalar(), family##_neon(), nullptr, nullptr)
+// (typed null pointers: a bare nullptr would not deduce pick's T)
+#define GW_PICK(family) \
+  ::gw::pick(family##_scalar(), family##_neon(), decltype(family##_neon())(nullptr), decltype(family##_neon())(nullptr))
 #else
 #define GW_PICK(family) family##_scalar()
 #endif
