@@ -16,6 +16,7 @@ constexpr int kNr = 16;
 void micro_full_6x16(std::size_t k, const float* a, const float* b, float* c, std::size_t ldc,
                      const GemmTileStore& st) {
   __m256 acc0[kMr], acc1[kMr];
+#pragma GCC unroll 6
   for (int i = 0; i < kMr; ++i) acc0[i] = acc1[i] = _mm256_setzero_ps();
   for (std::size_t p = 0; p < k; ++p) {
     const __m256 b0 = _mm256_load_ps(b);
@@ -34,6 +35,8 @@ void micro_full_6x16(std::size_t k, const float* a, const float* b, float* c, st
   const __m256 zero = _mm256_setzero_ps();
   const __m256 bias0 = st.bias ? _mm256_loadu_ps(st.bias) : zero;
   const __m256 bias1 = st.bias ? _mm256_loadu_ps(st.bias + 8) : zero;
+  // Fully unrolled so the accumulator arrays stay in registers.
+#pragma GCC unroll 6
   for (int i = 0; i < kMr; ++i) {
     float* cr = c + i * ldc;
     __m256 v0 = _mm256_mul_ps(alpha, acc0[i]);
