@@ -38,7 +38,9 @@ int main() {
       // linear_forward with relu (NN only)
       if (!ta && !tb && relu) {
         std::vector<float> x(M*K), w(K*N), bias(N), y(M*N);
-        for (auto& v : x) v = U(rng); for (auto& v : w) v = U(rng); for (auto& v : bias) v = U(rng);
+        for (auto& v : x) v = U(rng);
+        for (auto& v : w) v = U(rng);
+        for (auto& v : bias) v = U(rng);
         gw::linear_forward(x.data(), w.data(), bias.data(), y.data(), M, K, N, true);
         for (int i = 0; i < M; ++i) for (int j = 0; j < N; ++j) {
           double r = bias[j]; for (int p = 0; p < K; ++p) r += double(x[i*K+p]) * w[p*N+j];
