@@ -11,7 +11,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <memory>
+#include <new>
 
 #include "core/isa.h"
 #include "core/threads.h"
@@ -170,9 +172,20 @@ void run_blocked(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_
     }
   };
 #if defined(GW_HAVE_OPENMP)
+  // An exception (a failed scratch allocation) must not escape the parallel
+  // region: keep the first and rethrow it on the calling thread.
   const int team = static_cast<int>(threads);
+  std::exception_ptr failure;
 #pragma omp parallel for schedule(static, 1) num_threads(team)
-  for (int t = 0; t < team; ++t) share(static_cast<std::size_t>(t));
+  for (int t = 0; t < team; ++t) {
+    try {
+      share(static_cast<std::size_t>(t));
+    } catch (...) {
+#pragma omp critical(gw_gemm_failure)
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
 #else
   for (std::size_t t = 0; t < threads; ++t) share(t);
 #endif
