@@ -110,7 +110,7 @@ const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, 
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [7, 13, 5], [17, 31, 3], [2, 3, 1], [13, 17, 19],
   [129, 257, 65], [33, 47, 300], [13, 100, 520], [300, 10, 40], [150, 33, 7],
-  [30, 2100, 33], [64, 64, 64], [49, 97, 129],
+  [30, 2100, 33], [64, 64, 64], [49, 97, 129], [301, 10, 45], [77, 23, 50], [45, 17, 100],
 ];
 
 // Large problems: the reference is computed once and shared by every ISA.
@@ -198,15 +198,17 @@ describeEachIsa('gemm vs double reference', () => {
       const two = runGemm(p);
       setNumThreads(threadsAtStart);
       expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);
-      // The narrow output layer shape splits over M only.
-      const n = makeProblem(500, 10, 700, tA, tB, 1, 0, 0, 42);
-      setNumThreads(1);
-      const n1 = runGemm(n);
-      setNumThreads(2);
-      const n2 = runGemm(n);
-      setNumThreads(threadsAtStart);
-      expect(Buffer.from(n2.buffer).equals(Buffer.from(n1.buffer))).toBe(true);
-      checkGemm(n, n2);
+      // Narrow outputs (the 10-class layer) and few column panels split over M.
+      for (const [M, N, K] of [[500, 10, 700], [1000, 40, 300]]) {
+        const n = makeProblem(M, N, K, tA, tB, 1, 0, 0, 42);
+        setNumThreads(1);
+        const n1 = runGemm(n);
+        setNumThreads(2);
+        const n2 = runGemm(n);
+        setNumThreads(threadsAtStart);
+        expect(Buffer.from(n2.buffer).equals(Buffer.from(n1.buffer))).toBe(true);
+        checkGemm(n, n2);
+      }
     }
     const lf = (t: number) => {
       setNumThreads(t);

@@ -46,6 +46,13 @@ struct GemmKernels {
   // c (row stride ldc) as described by GemmTileStore, for rows < m and cols < n.
   void (*micro)(std::size_t k, const float* a, const float* b, float* c, std::size_t ldc, std::size_t m,
                 std::size_t n, const GemmTileStore& store);
+  // Narrow outputs (optional, may be nullptr): n <= narrow_max_n and op(A)'s
+  // rows contiguous (col_stride 1). Dot-product form along K on rows
+  // [0, m): c[i, j] = store(sum_p a(i, p) * bt[j * ldbt + p]), where bt is
+  // op(B) transposed (n rows of k), so no lane is wasted on a 10-wide output.
+  int narrow_max_n;
+  void (*narrow)(std::size_t m, std::size_t n, std::size_t k, const GemmOperand& a, const float* bt,
+                 std::size_t ldbt, float* c, std::size_t ldc, const GemmTileStore& store);
   // Small problems: no packing at all. C[m x n] = store(op(A) * op(B)).
   void (*small)(std::size_t m, std::size_t n, std::size_t k, const GemmOperand& a, const GemmOperand& b, float* c,
                 std::size_t ldc, const GemmTileStore& store);

@@ -6,7 +6,8 @@
 namespace gw {
 
 const GemmKernels& gemm_kernels_scalar() {
-  static const GemmKernels table{"scalar", 0, 0, 0, 0, 0, nullptr, nullptr, nullptr, gemm_small_generic};
+  static const GemmKernels table{"scalar", 0, 0, 0, 0, 0, nullptr, nullptr, nullptr, 0, nullptr,
+                                   gemm_small_generic};
   return table;
 }
 

@@ -16,6 +16,7 @@ constexpr int kNr = 8;
 void micro_full_6x8(std::size_t k, const float* a, const float* b, float* c, std::size_t ldc,
                     const GemmTileStore& st) {
   __m128 acc0[kMr], acc1[kMr];
+#pragma GCC unroll 6
   for (int i = 0; i < kMr; ++i) acc0[i] = acc1[i] = _mm_setzero_ps();
   for (std::size_t p = 0; p < k; ++p) {
     const __m128 b0 = _mm_load_ps(b);
@@ -34,6 +35,8 @@ void micro_full_6x8(std::size_t k, const float* a, const float* b, float* c, std
   const __m128 zero = _mm_setzero_ps();
   const __m128 bias0 = st.bias ? _mm_loadu_ps(st.bias) : zero;
   const __m128 bias1 = st.bias ? _mm_loadu_ps(st.bias + 4) : zero;
+  // Fully unrolled so the accumulator arrays stay in registers.
+#pragma GCC unroll 6
   for (int i = 0; i < kMr; ++i) {
     float* cr = c + i * ldc;
     __m128 v0 = _mm_mul_ps(alpha, acc0[i]);
@@ -65,6 +68,8 @@ const GemmKernels* gemm_kernels_sse2() {
                                  gemm_pack_a_generic<kMr>,
                                  gemm_pack_b_generic<kNr>,
                                  gemm_micro_with_edges<kMr, kNr, micro_full_6x8>,
+                                 /*narrow_max_n=*/0,
+                                 nullptr,
                                  gemm_small_generic};
   return &table;
 }
