@@ -291,7 +291,7 @@ export class Sequential {
   }
 
   private ensureBuilt(src: DataSource): void {
-    if (!this.built) this.build(src.sampleShape);
+    if (!this.built) this.build(this.layers[0]?.declaredInputShape ?? src.sampleShape);
     const want = this.inputShape!;
     if (shapeSize(want) !== src.sampleSize) {
       throw new RangeError(`the model takes samples of shape ${formatShape(want)} but the data has samples of shape ${formatShape(src.sampleShape)}`);

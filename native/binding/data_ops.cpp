@@ -21,11 +21,13 @@ Task gather_rows(Args& a) {
     a.range_error("argument 'index' has " + std::to_string(index.size) + " elements but rows = " + std::to_string(rows));
   }
   a.require_size(dst, "dst", rows * cols, shape_str({static_cast<std::int64_t>(rows), static_cast<std::int64_t>(cols)}));
-  auto check_index = [&](std::size_t src_rows) {
-    for (std::size_t r = 0; r < rows; ++r) {
-      if (index.data[r] < 0 || static_cast<std::size_t>(index.data[r]) >= src_rows) {
-        a.range_error("index[" + std::to_string(r) + "] = " + std::to_string(index.data[r]) +
-                      " is out of range for a source of " + std::to_string(src_rows) + " rows");
+  // Indices are checked when the task runs: a compiled program is validated once
+  // and run many times, with JavaScript refilling `index` between runs.
+  auto check_index = [](const std::int32_t* idx, std::size_t n, std::size_t src_rows) {
+    for (std::size_t r = 0; r < n; ++r) {
+      if (idx[r] < 0 || static_cast<std::size_t>(idx[r]) >= src_rows) {
+        throw std::runtime_error("gather_rows: index[" + std::to_string(r) + "] = " + std::to_string(idx[r]) +
+                                 " is out of range for a source of " + std::to_string(src_rows) + " rows");
       }
     }
   };
@@ -33,15 +35,19 @@ Task gather_rows(Args& a) {
   if (a.is_u8(0)) {
     U8 src = a.u8(0, "src");
     if (cols == 0) return [] {};
-    check_index(src.size / cols);
     const float s = static_cast<float>(scale);
-    return [=] { gw::gather_rows_u8(src.data, index.data, rows, cols, s, dst.data); };
+    return [=] {
+      check_index(index.data, rows, src.size / cols);
+      gw::gather_rows_u8(src.data, index.data, rows, cols, s, dst.data);
+    };
   }
   F32 src = a.f32(0, "src");
   if (cols == 0) return [] {};
-  check_index(src.size / cols);
   if (scale != 1.0) a.range_error("argument 'scale' is only supported for a Uint8Array source");
-  return [=] { gw::gather_rows_f32(src.data, index.data, rows, cols, dst.data); };
+  return [=] {
+    check_index(index.data, rows, src.size / cols);
+    gw::gather_rows_f32(src.data, index.data, rows, cols, dst.data);
+  };
 }
 
 // gather_i32(src: Int32Array, index: Int32Array, n, dst: Int32Array)
@@ -54,13 +60,15 @@ Task gather_i32(Args& a) {
     a.range_error("arguments 'index' (" + std::to_string(index.size) + ") and 'dst' (" + std::to_string(dst.size) +
                   ") need at least n = " + std::to_string(n) + " elements");
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    if (index.data[i] < 0 || static_cast<std::size_t>(index.data[i]) >= src.size) {
-      a.range_error("index[" + std::to_string(i) + "] = " + std::to_string(index.data[i]) + " is out of range for 'src' of " +
-                    std::to_string(src.size) + " elements");
+  return [=] {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (index.data[i] < 0 || static_cast<std::size_t>(index.data[i]) >= src.size) {
+        throw std::runtime_error("gather_i32: index[" + std::to_string(i) + "] = " + std::to_string(index.data[i]) +
+                                 " is out of range for 'src' of " + std::to_string(src.size) + " elements");
+      }
     }
-  }
-  return [=] { gw::gather_i32(src.data, index.data, n, dst.data); };
+    gw::gather_i32(src.data, index.data, n, dst.data);
+  };
 }
 
 // fill(x: Float32Array, value, n = x.length)

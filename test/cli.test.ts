@@ -1,0 +1,102 @@
+// `gradwell train` end to end in a child process: exit codes, messages, a tiny
+// run on IDX files the test writes, --json, --save and --config.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadModel, writeIdxFile } from '../lib';
+
+const root = path.resolve(__dirname, '..');
+const bin = path.join(root, 'bin', 'gradwell.js');
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, GRADWELL_NUM_THREADS: '1' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+let dataDir = '';
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradwell-cli-'));
+  // A tiny 4-class "image" problem: class c lights up row c of a 4x4 image.
+  const make = async (prefix: string, n: number) => {
+    const images = new Uint8Array(n * 16);
+    const labels = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = i % 4;
+      labels[i] = c;
+      for (let k = 0; k < 4; k++) images[i * 16 + c * 4 + k] = 200 + ((i * 7 + k) % 50);
+      images[i * 16 + ((i * 5) % 16)] ^= 60;
+    }
+    await writeIdxFile(path.join(dataDir, `${prefix}-images-idx3-ubyte.gz`), images, [n, 4, 4], { gzip: true });
+    await writeIdxFile(path.join(dataDir, `${prefix}-labels-idx1-ubyte.gz`), labels, [n], { gzip: true });
+  };
+  await make('train', 400);
+  await make('t10k', 100);
+});
+
+describe('gradwell train', () => {
+  it('trains on an IDX directory, prints JSON lines, saves a loadable model', async () => {
+    const save = path.join(dataDir, 'model');
+    const r = cli(['train', '--data', 'mnist', '--data-dir', dataDir, '--layers', '16', '--epochs', '3', '--batch-size', '32', '--lr', '0.01', '--json', '--save', save]);
+    expect(r.err).toBe('');
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.slice(0, 3).map((l) => l.epoch)).toEqual([1, 2, 3]);
+    for (const l of lines.slice(0, 3)) for (const k of ['loss', 'accuracy', 'valLoss', 'valAccuracy', 'lr']) expect(typeof l[k]).toBe('number');
+    const test = lines[3].test;
+    expect(test.accuracy).toBeGreaterThan(0.9);
+    expect(test.confusion).toHaveLength(10); // the MNIST loader declares its 10 classes
+    expect(test.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(100);
+    const model = await loadModel(save);
+    expect(model.outputShape).toEqual([10]);
+  });
+
+  it('prints per-epoch lines and a confusion matrix for people', () => {
+    const r = cli(['train', '--data', 'mnist', '--data-dir', dataDir, '--layers', '8', '--norm', 'batch', '--dropout', '0.1', '--epochs', '2', '--schedule', 'cosine', '--optimizer', 'sgd', '--momentum', '0.9', '--lr', '0.05']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/Total params: \d+/);
+    expect(r.out).toMatch(/test: loss [\d.]+, accuracy [\d.]+% on 100 samples/);
+    expect(r.out).toMatch(/true \\ pred/);
+    expect(r.err).toMatch(/epoch 2: loss [\d.]+ - accuracy [\d.]+ - valLoss/);
+  });
+
+  it('reads a JSON config, flags overriding it', () => {
+    const cfg = path.join(dataDir, 'cfg.json');
+    fs.writeFileSync(cfg, JSON.stringify({ data: 'mnist', dataDir, layers: [8], epochs: 5, json: true }));
+    const r = cli(['train', '--config', cfg, '--epochs', '1']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.trim().split('\n')).toHaveLength(2); // one epoch line + the test line
+  });
+
+  it('exits 2 with a clear message on bad flags or config', () => {
+    let r = cli(['train', '--epochs', 'ten']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--epochs must be an integer >= 1, received 'ten'/);
+    r = cli(['train', '--optimizer', 'adamm']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/adamm/);
+    r = cli(['train', '--no-such-flag']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/unknown option/);
+    r = cli(['train', '--data', 'mnist']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/needs --data-dir/);
+    const cfg = path.join(dataDir, 'bad.json');
+    fs.writeFileSync(cfg, JSON.stringify({ epoch: 3 }));
+    r = cli(['train', '--config', cfg]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/unknown key 'epoch'/);
+    r = cli([]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/train/);
+  });
+
+  it('exits 1 naming the directory when the data is missing', () => {
+    const missing = path.join(dataDir, 'nowhere');
+    const r = cli(['train', '--data', 'fashion-mnist', '--data-dir', missing]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(missing);
+  });
+});
