@@ -58,5 +58,37 @@ async function wrong(): Promise<void> {
   void t;
 }
 
+// The README's training example, verbatim inside a function.
+async function readmeExample(): Promise<void> {
+  const { Activation, BatchNorm, LearningRateScheduler, schedules, regularizers, fashionMnist, diagnose } = gw;
+  const { train, test } = await fashionMnist();
+  const model = new Sequential([
+    new Dense({ units: 256, inputShape: [784], kernelRegularizer: regularizers.l2(1e-4) }),
+    new BatchNorm(),
+    new Activation('relu'),
+    new Dropout(0.3),
+    new Dense({ units: 128, activation: 'relu' }),
+    new Dense({ units: 10 }),
+  ], { seed: 42 });
+  model.compile({ optimizer: new Adam({ lr: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  model.summary();
+  const controller = new AbortController();
+  const history = await model.fit(train, {
+    epochs: 20, batchSize: 128, validationSplit: 0.1, seed: 1, verbose: 1, signal: controller.signal,
+    diagnostics: true,
+    callbacks: [
+      new EarlyStopping({ monitor: 'valLoss', patience: 3, restoreBestWeights: true }),
+      new LearningRateScheduler(schedules.getSchedule('cosine', { tMax: 20 })),
+    ],
+  });
+  console.log(history.history.valAccuracy, diagnose(history).report);
+  console.log(await model.evaluate(test));
+  const probabilities: Tensor = await model.predict(test);
+  await model.save('fashion-model');
+  const again = await loadModel('fashion-model');
+  void probabilities, again;
+}
+
+void readmeExample;
 void typical;
 void wrong;
