@@ -38,11 +38,13 @@ export abstract class Loss {
 }
 
 class ElementwiseLoss extends Loss {
-  constructor(readonly name: string, private readonly kind: string, private readonly param = 0) {
+  constructor(readonly name: string, private readonly kind: string, private readonly param?: number) {
     super();
   }
   step(b: LossBuffers): ProgramStep {
-    return ['loss', this.kind, b.output, b.target, b.dOutput, b.value, b.rows, b.cols, this.param];
+    const step: unknown[] = ['loss', this.kind, b.output, b.target, b.dOutput, b.value, b.rows, b.cols];
+    if (this.param !== undefined) step.push(this.param);
+    return step as unknown as ProgramStep;
   }
 }
 

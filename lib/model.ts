@@ -423,15 +423,23 @@ export class Sequential {
     this.busyWith = null;
   }
 
-  /** Regularization penalty: L2 from the sums of squares the step computed (weights before the update), L1 here. */
-  private penaltyValue(b: Buffers): number {
+  /** L1 penalty of the current weights (computed before a step, on the main thread: L1 is rare). */
+  private l1Penalty(): number {
     let p = 0;
+    for (const param of this.params()) {
+      const r = param.regularizer;
+      if (r && r.l1 > 0) p += new Regularizer({ l1: r.l1 }).penalty(param.value);
+    }
+    return p;
+  }
+
+  /** Regularization penalty of the weights before the step: L2 from the sums of squares the step computed, plus L1. */
+  private penaltyValue(b: Buffers, l1: number): number {
+    let p = l1;
     let k = 0;
     for (const param of this.params()) {
       const r = param.regularizer;
-      if (!r) continue;
-      if (r.l2 > 0) p += r.l2 * b.penalty[k++];
-      if (r.l1 > 0) p += new Regularizer({ l1: r.l1 }).penalty(param.value);
+      if (r && r.l2 > 0) p += r.l2 * b.penalty[k++];
     }
     return p;
   }
@@ -543,8 +551,9 @@ export class Sequential {
           b.index.set(order.subarray(start, start + rows));
           const last = start + rows >= n;
           const before = diagnostics && last ? this.params().map((p) => p.value.slice()) : null;
+          const l1 = this.l1Penalty();
           await this.runStep(rows === fullRows ? full : tail!, `epoch ${epoch}, batch ${batch}`);
-          const lossValue = b.loss[0] + this.penaltyValue(b);
+          const lossValue = b.loss[0] + this.penaltyValue(b, l1);
           if (!Number.isFinite(lossValue)) {
             throw new NonFiniteError(`non-finite loss (${lossValue}) at epoch ${epoch}, batch ${batch}; training stopped`);
           }
@@ -711,8 +720,9 @@ export class Sequential {
       const program = this.trainProgram(src, tgt, src.n, false);
       const b = this.buffers!;
       for (let i = 0; i < src.n; i++) b.index[i] = i;
+      const l1 = this.l1Penalty();
       await this.runStep(program, `step ${c.optimizer.iterations + 1}`);
-      const out: Record<string, number> = { loss: b.loss[0] + this.penaltyValue(b) };
+      const out: Record<string, number> = { loss: b.loss[0] + this.penaltyValue(b, l1) };
       const sums = c.metrics.map(() => 0);
       this.metricsSums(b, src.n, sums);
       c.metricNames.forEach((name, i) => (out[name] = sums[i] / src.n));
