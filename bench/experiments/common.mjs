@@ -109,3 +109,28 @@ export async function mainIfScript(moduleUrl, run) {
     console.log(`wrote ${result.files.length} files to ${path.dirname(result.files[0])} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
 }
+
+/** 784-w-...-w-10 ReLU network with Dropout(p) after every hidden layer (p = 0: none). */
+export function dropoutMlp({ widths, p, seed = 5, inputSize = 784, classes = 10 }) {
+  const m = new gw.Sequential([], { seed });
+  widths.forEach((w, i) => {
+    m.add(new gw.Dense({ units: w, activation: 'relu', ...(i === 0 ? { inputShape: [inputSize] } : {}) }));
+    if (p > 0) m.add(new gw.Dropout(p));
+  });
+  m.add(new gw.Dense({ units: classes, activation: 'softmax' }));
+  return m;
+}
+
+/** Train and test sets of the classic image experiments: Fashion-MNIST when asked and installed, else embedded MNIST. */
+export async function imageData({ nTrain, nTest, fashion = false }) {
+  if (fashion) {
+    try {
+      const { train, test } = await gw.fashionMnist();
+      const take = (ds, n) => gw.datasets.selectSamples(ds, Int32Array.from({ length: Math.min(n, ds.n) }, (_, i) => i));
+      return { train: take(train, nTrain), test: take(test, nTest), source: 'Fashion-MNIST' };
+    } catch (e) {
+      console.warn(`Fashion-MNIST unavailable (${e.message.split('\n')[0]}); using the embedded MNIST digits`);
+    }
+  }
+  return { ...mnistSubset(nTrain, nTest), source: 'embedded MNIST digits' };
+}
