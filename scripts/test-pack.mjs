@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run test:pack: packs the package, checks what the tarball holds, lints it
 // (publint), installs it into a fresh project where nothing can be compiled (PATH
-// holds only node; npm's node-gyp is replaced by a stub that fails), then runs the
+// holds only node and sh; npm's node-gyp is replaced by a stub that fails), then runs the
 // smoke checks there: require and import, the .d.ts under tsc, a computation, the
 // ISA report, and the serial fallback for a machine without libgomp.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -68,13 +68,10 @@ try {
   console.log(files.filter((f) => !f.startsWith('native/')).join('\n') + `\n(+ ${files.filter((f) => f.startsWith('native/')).length} native/ sources)`);
 
   step('publint');
-  let publint = null;
-  try {
-    publint = path.join(path.dirname(require.resolve('publint/package.json')), 'src', 'cli.js');
-  } catch {
-    /* not installed */
-  }
-  if (publint && fs.existsSync(publint)) {
+  // (publint's exports hide its package.json: find its bin through node_modules/.bin.)
+  const publintBin = path.join(root, 'node_modules', '.bin', 'publint');
+  const publint = fs.existsSync(publintBin) ? fs.realpathSync(publintBin) : null;
+  if (publint) {
     run(process.execPath, [publint, '--strict', root], { cwd: root });
   } else {
     problems.push("publint is not installed (it is a devDependency): 'npm ci' first");
@@ -86,12 +83,13 @@ try {
   fs.mkdirSync(app);
   fs.mkdirSync(bin);
   fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+  fs.symlinkSync('/bin/sh', path.join(bin, 'sh')); // npm runs scripts through sh
   const gypStub = path.join(work, 'node-gyp-stub.js');
   fs.writeFileSync(gypStub, "console.error('test-pack: a build from source was attempted'); process.exit(86);\n");
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'gradwell-pack-smoke', private: true, version: '1.0.0' }, null, 2));
   const appEnv = {
     HOME: process.env.HOME,
-    PATH: bin, // node only: no cc, c++, g++, make, python3
+    PATH: bin, // node and sh only: no cc, c++, g++, make, python3
     npm_config_node_gyp: gypStub,
     npm_config_cache: process.env.npm_config_cache ?? path.join(os.homedir(), '.npm'),
     npm_config_update_notifier: 'false',
@@ -104,6 +102,17 @@ try {
   run(process.execPath, [npmCli(), 'install', '--prefer-offline', '--foreground-scripts', tarball], { cwd: app, env: appEnv });
   const installed = path.join(app, 'node_modules', 'gradwell');
   if (fs.existsSync(path.join(installed, 'build'))) problems.push('the install compiled a build/ although a prebuild matches');
+
+  step('install script: with no prebuild for the platform it builds, and says what to do when that fails');
+  const bare = path.join(work, 'bare');
+  fs.cpSync(installed, bare, { recursive: true });
+  fs.rmSync(path.join(bare, 'prebuilds'), { recursive: true, force: true });
+  const attempt = spawnSync(process.execPath, [path.join(bare, 'scripts', 'install.js')], { cwd: bare, env: appEnv });
+  const said = attempt.stderr.toString();
+  console.log(said.trim().split('\n').map((l) => `  | ${l}`).join('\n'));
+  if (attempt.status === 0) problems.push('install.js succeeded without a binary');
+  if (!said.includes('a build from source was attempted')) problems.push('install.js did not try to build from source');
+  if (!said.includes(`no prebuilt binary loads on ${tuple} (Node ${process.version}`)) problems.push('install.js did not name the platform and Node version');
 
   step('smoke: require, import, a computation, backend()');
   for (const f of ['checks.cjs', 'smoke.cjs', 'smoke.mjs', 'types.ts']) {
