@@ -48,7 +48,6 @@ const T& pick(const T& scalar, const T* baseline, const T* avx2, const T* avx512
 #define GW_PICK(family) \
   ::gw::pick(family##_scalar(), family##_sse2(), family##_avx2(), family##_avx512())
 #elif defined(GW_ARCH_ARM64)
-// (typed null pointers: a bare nullptr would leave pick's T undeducible)
 #define GW_PICK(family)                                                                        \
   ::gw::pick(family##_scalar(), family##_neon(), static_cast<decltype(family##_neon())>(nullptr), \
              static_cast<decltype(family##_neon())>(nullptr))
