@@ -28,6 +28,13 @@ __asm__(".symver dlopen,dlopen@" GW_GLIBC_BASE);
 __asm__(".symver dlsym,dlsym@" GW_GLIBC_BASE);
 __asm__(".symver dlclose,dlclose@" GW_GLIBC_BASE);
 __asm__(".symver dlerror,dlerror@" GW_GLIBC_BASE);
+// glibc 2.29 added faster versions of these (same results; only the legacy SVID
+// error handling differs); the old ones exist on every glibc.
+__asm__(".symver exp,exp@" GW_GLIBC_BASE);
+__asm__(".symver exp2,exp2@" GW_GLIBC_BASE);
+__asm__(".symver log,log@" GW_GLIBC_BASE);
+__asm__(".symver log2,log2@" GW_GLIBC_BASE);
+__asm__(".symver pow,pow@" GW_GLIBC_BASE);
 #endif
 
 // libstdc++ (GCC 11+) reads glibc 2.32's __libc_single_threaded to skip atomic
@@ -39,4 +46,16 @@ __asm__(".symver dlerror,dlerror@" GW_GLIBC_BASE);
 static const char gw_compat_libc_single_threaded = 0;
 
 #endif  // __GLIBC__
+
+// GCC 11+ headers make std::allocator call std::__throw_bad_array_new_length(),
+// which only GCC 11's libstdc++ exports (GLIBCXX_3.4.29; Ubuntu 20.04 and Debian 11
+// ship GCC 10's). Define it here, inline, so the binary carries its own copy.
+#include <new>
+#if defined(_GLIBCXX_RELEASE) && _GLIBCXX_RELEASE >= 11
+namespace std {
+__attribute__((__noreturn__, __visibility__("hidden"))) inline void __throw_bad_array_new_length() {
+  throw bad_array_new_length();
+}
+}  // namespace std
+#endif
 #endif  // __linux__ && __cplusplus
