@@ -3,10 +3,14 @@
 // cross-compiles it (scripts/prebuild.mjs --arch arm64, in a staging copy so the
 // host's build/ stays as it is), then runs the vitest suites under Debian's arm64
 // Node in qemu-aarch64 user emulation, loading only prebuilds/linux-arm64. Every
-// kernel test runs once per ISA (describeEachIsa: scalar and neon there), so a new
-// kernel family is covered as soon as its tests exist.
+// kernel test runs once per ISA (describeEachIsa: scalar and neon there), and every
+// test file that uses describeEachIsa is picked, so a new kernel family is covered
+// as soon as its tests exist.
 //
-//   node scripts/test-arm64.mjs [vitest file filters...]   # default: every test file
+//   node scripts/test-arm64.mjs [--no-build] [--quick|--all] [vitest file filters...]
+//   default: the per-ISA suites (describeEachIsa) and the backend and loader tests;
+//   --quick: only the backend and loader tests (CI: the build, release check and load);
+//   --all: every test file that can run under qemu
 //
 // Needs (Debian/Ubuntu): g++-aarch64-linux-gnu qemu-user, and the arm64 package lists
 // (dpkg --add-architecture arm64 && apt-get update) to fetch nodejs:arm64 and its
@@ -123,12 +127,24 @@ function testFiles(dir) {
     return e.isDirectory() ? testFiles(p) : e.name.endsWith('.test.ts') ? [p] : [];
   });
 }
+// By default the suites that run per ISA (describeEachIsa: every kernel family) and
+// the backend and loader tests; --all adds the rest (training runs take long in qemu).
 let filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 if (filters.length === 0) {
   const all = testFiles(path.join(root, 'test')).map((f) => path.relative(root, f)).sort();
-  const spawning = all.filter((f) => /process\.execPath/.test(fs.readFileSync(path.join(root, f), 'utf8')));
+  const text = (f) => fs.readFileSync(path.join(root, f), 'utf8');
+  const spawning = all.filter((f) => /process\.execPath/.test(text(f)));
   if (spawning.length > 0) console.log(`not run under qemu (they start Node child processes): ${spawning.join(', ')}`);
-  filters = all.filter((f) => !spawning.includes(f));
+  const runnable = all.filter((f) => !spawning.includes(f));
+  const basic = (f) => /^test\/(backend|loader)\.test\.ts$/.test(f.split(path.sep).join('/'));
+  filters = process.argv.includes('--all')
+    ? runnable
+    : process.argv.includes('--quick')
+      ? runnable.filter(basic)
+      : runnable.filter((f) => /describeEachIsa\(/.test(text(f)) || basic(f));
+  const left = runnable.filter((f) => !filters.includes(f));
+  if (left.length > 0) console.log(`not run (no per-ISA code; --all runs them): ${left.join(', ')}`);
+  console.log(`running under qemu: ${filters.join(', ')}`);
 }
 const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const started = Date.now();
