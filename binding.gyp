@@ -1,4 +1,8 @@
 {
+  "variables": {
+    # 0 builds the serial fallback binary (no OpenMP runtime needed): GYP_DEFINES=gw_openmp=0
+    "gw_openmp%": 1
+  },
   "target_defaults": {
     "cflags!": ["-fno-exceptions"],
     "cflags_cc!": ["-fno-exceptions"],
@@ -6,6 +10,10 @@
     "cflags": ["-O3", "-fPIC"],
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
     "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
+    "conditions": [
+      # Keeps the binary loadable on glibc 2.28 although built on a newer one (see the header).
+      ["OS=='linux'", { "cflags_cc": ["-include", "compat/glibc_floor.h"] }]
+    ],
     "xcode_settings": {
       "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
       "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
@@ -21,7 +29,7 @@
       "target_name": "gradwell",
       "sources": ["<!@(node native/sources.js core)", "<!@(node native/sources.js binding)"],
       "conditions": [
-        ["OS=='linux'", {
+        ["OS=='linux' and gw_openmp==1", {
           "cflags_cc": ["-fopenmp"],
           "ldflags": ["-fopenmp"],
           "defines": ["GW_HAVE_OPENMP=1"]

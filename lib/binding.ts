@@ -1,5 +1,6 @@
 // Loads the native addon (a prebuilt binary from prebuilds/ or a local build)
 // and types its raw surface. The public API wraps this; users never see it.
+import * as fs from 'fs';
 import * as path from 'path';
 
 /** One step of a native program: the op's name followed by its arguments. */
@@ -34,20 +35,71 @@ export interface NativeBinding {
 
 const packageRoot = path.resolve(__dirname, '..');
 
-function load(): NativeBinding {
+export interface LoadBindingOptions {
+  /** Receives the warning when the serial fallback is used (default: process.emitWarning). */
+  warn?: (message: string) => void;
+}
+
+/** The platform tuple prebuilds/ is organised by, e.g. "linux-x64". */
+function platformTuple(): string {
+  return `${process.platform}-${process.arch}`;
+}
+
+/** The prebuilt platforms this package holds (directory names under prebuilds/). */
+function prebuiltPlatforms(root: string): string[] {
+  try {
+    return fs
+      .readdirSync(path.join(root, 'prebuilds'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** True when dlopen failed because the OpenMP runtime (libgomp) is not installed. */
+function isMissingOpenMpRuntime(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  return /libgomp[^:\s]*: cannot open shared object file/.test(message);
+}
+
+/**
+ * Loads the native addon of the package at `root`: a local build (build/Release),
+ * else the prebuilt binary for this platform (prebuilds/<platform>-<arch>). When that
+ * binary cannot load because the OpenMP runtime is missing, loads the serial build
+ * next to it (prebuilds/<platform>-<arch>/serial/gradwell.node) with a warning.
+ * Throws an Error naming the platform, the Node version and what to do otherwise.
+ */
+export function loadBinding(root: string, options: LoadBindingOptions = {}): NativeBinding {
   // node-gyp-build looks in build/Release, build/Debug, then prebuilds/<platform>-<arch>.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
   try {
-    return nodeGypBuild(packageRoot) as NativeBinding;
+    return nodeGypBuild(root) as NativeBinding;
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    const where = `${process.platform}-${process.arch} (Node ${process.version}, N-API ${process.versions.napi})`;
+    const serial = path.join(root, 'prebuilds', platformTuple(), 'serial', 'gradwell.node');
+    if (isMissingOpenMpRuntime(err) && fs.existsSync(serial)) {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const binding = require(serial) as NativeBinding;
+      binding.setNumThreads(1);
+      const warn = options.warn ?? ((m: string) => process.emitWarning(m, 'GradwellWarning'));
+      warn(
+        'gradwell: the OpenMP runtime (libgomp.so.1) is not installed, so kernels run on a single thread. ' +
+          "Install it for parallel kernels ('apt-get install libgomp1', 'dnf install libgomp', 'apk add libgomp').",
+      );
+      return binding;
+    }
+    const reason = err instanceof Error ? err.message.trim() : String(err);
+    const libc = process.platform === 'linux' ? `, ${isMusl() ? 'musl' : 'glibc'}` : '';
+    const where = `${platformTuple()}${libc} (Node ${process.version}, N-API ${process.versions.napi})`;
+    const shipped = prebuiltPlatforms(root);
     throw new Error(
       `gradwell: no native binary for ${where}.\n` +
-        `  Looked in ${path.join(packageRoot, 'build')} and ${path.join(packageRoot, 'prebuilds')}.\n` +
+        `  Looked in ${path.join(root, 'build', 'Release')} and ${path.join(root, 'prebuilds', platformTuple())}.\n` +
+        `  This package has prebuilt binaries for: ${shipped.length > 0 ? shipped.join(', ') : 'none'}.\n` +
         `  Possible solutions:\n` +
-        `  - check that your platform is one with a prebuilt binary (see the README's Install section);\n` +
+        `  - use a platform with a prebuilt binary (see the README's Install section);\n` +
         `  - build from source: install a C++17 compiler, python3 and make, then run 'npm rebuild gradwell';\n` +
         `  - for a source checkout, run 'npm run build'.\n` +
         `  Cause: ${reason}`,
@@ -55,4 +107,10 @@ function load(): NativeBinding {
   }
 }
 
-export const native: NativeBinding = load();
+function isMusl(): boolean {
+  // glibc's Node reports its version in the process report header; musl's does not.
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return !report?.header?.glibcVersionRuntime;
+}
+
+export const native: NativeBinding = loadBinding(packageRoot);

@@ -343,10 +343,6 @@ export class Sequential {
   // ---------------------------------------------------------------- programs
 
   private gatherSteps(b: Buffers, src: DataSource, tgt: TargetSource | null, rows: number): ProgramStep[] {
-    // The native program checks the index against the source when it is compiled; the shared
-    // buffer may still hold indices of a larger source (training set before validation, a
-    // previous predict), so start from valid ones. Each run sets the real indices first.
-    b.index.fill(0, 0, rows);
     const steps: ProgramStep[] = [['gather_rows', src.data, b.index, rows, src.sampleSize, b.input, src.scale]];
     if (tgt) {
       if (tgt.data instanceof Int32Array) steps.push(['gather_i32', tgt.data, b.index, rows, b.labels]);

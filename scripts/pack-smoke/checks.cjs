@@ -1,0 +1,91 @@
+// The smoke checks test-pack runs against the installed tarball, once through
+// require (smoke.cjs) and once through import (smoke.mjs). Each check gets the
+// package's exports and the raw binding, and throws on a wrong result. Extend the
+// list as the API grows (next: "a small model trains").
+'use strict';
+const assert = require('assert');
+const path = require('path');
+
+function naiveGemm(M, N, K, a, b) {
+  const c = new Float32Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += a[i * K + k] * b[k * N + j];
+      c[i * N + j] = s;
+    }
+  }
+  return c;
+}
+
+const checks = [
+  {
+    name: 'backend() reports the ISA',
+    run(gw) {
+      const b = gw.backend();
+      const pkg = require(path.join(path.dirname(require.resolve('gradwell/package.json')), 'package.json'));
+      assert.strictEqual(b.version, pkg.version);
+      assert.strictEqual(b.arch, process.arch);
+      assert.ok(b.supportedIsas.includes(b.isa), `isa ${b.isa} not in ${b.supportedIsas}`);
+      // A prebuild runs SIMD kernels on every supported CPU (SSE2 / NEON are baseline).
+      assert.notStrictEqual(b.isa, 'scalar');
+      return `isa=${b.isa} (supported: ${b.supportedIsas.join(', ')}), threads=${b.threads}, openmp=${b.openmp}`;
+    },
+  },
+  {
+    name: 'gather_rows / fill / copy through the binding',
+    run(gw, binding) {
+      const rows = 3;
+      const cols = 4;
+      const src = Uint8Array.from({ length: 5 * cols }, (_, i) => (i * 37) % 256);
+      const index = Int32Array.from([4, 0, 2]);
+      const dst = new Float32Array(rows * cols);
+      binding.ops.gather_rows(src, index, rows, cols, dst, 1 / 255);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) {
+          assert.strictEqual(dst[r * cols + c], Math.fround(src[index[r] * cols + c] * Math.fround(1 / 255)));
+        }
+      }
+      const x = new Float32Array(1000);
+      binding.ops.fill(x, 0.5);
+      const y = new Float32Array(1000);
+      binding.ops.copy(x, y);
+      assert.ok(y.every((v) => v === 0.5));
+      return 'ok';
+    },
+  },
+  {
+    name: 'a program runs on a worker (runAsync)',
+    async run(gw, binding) {
+      const x = new Float32Array(64);
+      const y = new Float32Array(64);
+      await binding.runAsync([['fill', x, 2], ['copy', x, y]]);
+      assert.ok(y.every((v) => v === 2));
+      return 'ok';
+    },
+  },
+  {
+    name: 'gemm via kernels',
+    run(gw) {
+      if (typeof gw.kernels.gemm !== 'function') return 'kernels.gemm is not in this build yet: not run';
+      const M = 7, N = 5, K = 9;
+      const a = Float32Array.from({ length: M * K }, (_, i) => Math.sin(i));
+      const b = Float32Array.from({ length: K * N }, (_, i) => Math.cos(i));
+      const c = new Float32Array(M * N);
+      gw.kernels.gemm(false, false, M, N, K, 1, a, undefined, b, undefined, 0, c);
+      const ref = naiveGemm(M, N, K, a, b);
+      for (let i = 0; i < c.length; i++) assert.ok(Math.abs(c[i] - ref[i]) <= 1e-5 + 1e-5 * Math.abs(ref[i]), `c[${i}]`);
+      return 'ok';
+    },
+  },
+];
+
+async function runChecks(label, gw) {
+  const binding = require(path.join(path.dirname(require.resolve('gradwell/package.json')), 'dist', 'binding.js')).native;
+  for (const check of checks) {
+    const result = await check.run(gw, binding);
+    console.log(`  [${label}] ${check.name}: ${result}`);
+  }
+}
+
+module.exports = { runChecks };
