@@ -148,5 +148,7 @@ if (filters.length === 0) {
 }
 const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const started = Date.now();
-run('qemu-aarch64', qemu([vitest, 'run', '--pool=threads', '--no-file-parallelism', ...filters]), { cwd: root, env });
+// Emulation runs 20-50x slower than native: the large GEMM shapes need minutes.
+const timeouts = ['--testTimeout=1200000', '--hookTimeout=1200000'];
+run('qemu-aarch64', qemu([vitest, 'run', '--pool=threads', '--no-file-parallelism', ...timeouts, ...filters]), { cwd: root, env });
 console.log(`test:arm64: passed in ${((Date.now() - started) / 1000).toFixed(0)} s under qemu-aarch64`);
