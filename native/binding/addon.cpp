@@ -87,13 +87,21 @@ class BatchWorker : public Napi::AsyncWorker {
       SetError(e.what());
     }
   }
+  // Settling the promise can fail while the environment shuts down (a worker
+  // thread or the process exiting with a run in flight); that must not terminate.
   void OnOK() override {
     release();
-    deferred_.Resolve(Env().Undefined());
+    try {
+      deferred_.Resolve(Env().Undefined());
+    } catch (...) {
+    }
   }
   void OnError(const Napi::Error& e) override {
     release();
-    deferred_.Reject(e.Value());
+    try {
+      deferred_.Reject(e.Value());
+    } catch (...) {
+    }
   }
 
  private:
