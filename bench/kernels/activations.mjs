@@ -4,6 +4,7 @@
 // Size: 128 x 2048 floats (1 MiB per buffer). Run: node bench/kernels/activations.mjs [--json] [--threads N]
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { randomF32 as randomInput, timeIt } from '../lib/measure.mjs';
 
 const require = createRequire(import.meta.url);
 const { kernels, setNumThreads, backend } = require('../../dist/index.js');
@@ -13,36 +14,7 @@ const ROWS = 128;
 const COLS = 2048;
 const N = ROWS * COLS;
 
-/** Seconds per call of fn: the fastest of 15 batches of >= ~10 ms each (the
- * least disturbed by other processes on a shared machine). */
-function timeIt(fn) {
-  for (let i = 0; i < 5; i++) fn();
-  let reps = 1;
-  for (;;) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < reps; i++) fn();
-    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (dt > 0.01) break;
-    reps *= 2;
-  }
-  const samples = [];
-  for (let s = 0; s < 15; s++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < reps; i++) fn();
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e9 / reps);
-  }
-  return Math.min(...samples);
-}
 
-function randomInput(n, seed) {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (Math.imul(a, 1664525) + 1013904223) >>> 0;
-    out[i] = (a / 4294967296) * 8 - 4;
-  }
-  return out;
-}
 
 export async function run({ threads, json } = {}) {
   if (threads) setNumThreads(threads);

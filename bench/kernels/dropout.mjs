@@ -4,6 +4,7 @@
 // Run: node bench/kernels/dropout.mjs [--json] [--threads N]
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { timeIt } from '../lib/measure.mjs';
 
 const require = createRequire(import.meta.url);
 const { kernels, setNumThreads, backend } = require('../../dist/index.js');
@@ -13,26 +14,6 @@ const ROWS = 128;
 const COLS = 2048;
 const N = ROWS * COLS;
 
-/** Seconds per call of fn: the fastest of 15 batches of >= ~10 ms each (the
- * least disturbed by other processes on a shared machine). */
-function timeIt(fn) {
-  for (let i = 0; i < 5; i++) fn();
-  let reps = 1;
-  for (;;) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < reps; i++) fn();
-    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (dt > 0.01) break;
-    reps *= 2;
-  }
-  const samples = [];
-  for (let s = 0; s < 15; s++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < reps; i++) fn();
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e9 / reps);
-  }
-  return Math.min(...samples);
-}
 
 export async function run({ threads, json } = {}) {
   if (threads) setNumThreads(threads);

@@ -5,48 +5,15 @@
 // Usage: node bench/kernels/norms.mjs [--threads N] [--json]   (after npm run build:ts)
 import { createRequire } from 'module';
 import { pathToFileURL } from 'url';
+import { copyGbps, randomF32 as random, timeIt } from '../lib/measure.mjs';
 
 const require = createRequire(import.meta.url);
 const gw = require('../../dist/index.js');
 const { native } = require('../../dist/binding.js');
 const ops = native.ops;
 
-function random(n, seed) {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
 
-/** Best seconds per call over 5 timed batches of at least 50 ms each. */
-function timeIt(fn) {
-  for (let i = 0; i < 3; i++) fn();
-  let reps = 1;
-  for (;;) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < reps; i++) fn();
-    if (Number(process.hrtime.bigint() - t0) / 1e9 >= 0.05) break;
-    reps *= 2;
-  }
-  let best = Infinity;
-  for (let b = 0; b < 5; b++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < reps; i++) fn();
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9 / reps);
-  }
-  return best;
-}
 
-function copyGbps(bytes) {
-  const n = Math.max(1, Math.round(bytes / 8));
-  const src = random(n, 99), dst = new Float32Array(n);
-  return (2 * n * 4) / timeIt(() => ops.copy(src, dst, n)) / 1e9;
-}
 
 export function cases() {
   const N = 128, F = 2048, n = N * F;
