@@ -46,7 +46,7 @@ export async function run(opts = {}) {
   for (const bn of [false, true]) {
     const label = bn ? 'with batch norm' : 'without batch norm';
     const model = new gw.Sequential(layersFor(bn, cfg.width), { seed: 21 }).build();
-    model.compile({ optimizer: new gw.SGD({ lr: 0.1 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    model.compile({ optimizer: new gw.SGD({ lr: 0.5 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const probe = new gw.Sequential(layersFor(bn, cfg.width, 3), { seed: 21 }).build([784]);
     const evaluator = new gw.Sequential(layersFor(bn, cfg.width), { seed: 21 }).build();
     evaluator.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
@@ -145,7 +145,7 @@ export async function run(opts = {}) {
   files.push(
     writeReport(out, {
       title: 'Batch normalization versus none',
-      setup: `Mode ${mode}. 784-${cfg.width}-${cfg.width}-${cfg.width}-10, each hidden block Dense -> [BatchNorm] -> sigmoid, SGD lr 0.1, batch ${batchSize}, ${cfg.epochs} epoch(s) on ${train.n} embedded MNIST digits; checkpoints every ${every} steps on ${test.n} test digits. The sigmoid input is read through a probe model sharing the weights by name (see the top of batch-norm.mjs).`,
+      setup: `Mode ${mode}. 784-${cfg.width}-${cfg.width}-${cfg.width}-10, each hidden block Dense -> [BatchNorm] -> sigmoid, SGD lr 0.5, batch ${batchSize}, ${cfg.epochs} epoch(s) on ${train.n} embedded MNIST digits; checkpoints every ${every} steps on ${test.n} test digits. The sigmoid input is read through a probe model sharing the weights by name (see the top of batch-norm.mjs).`,
       tables: [{ title: 'Checkpoints', markdown: table }],
       notes: `Final test accuracy: ${variants.map((v) => `${v.label} ${(100 * v.accuracy[v.accuracy.length - 1]).toFixed(2)}%`).join(', ')}. Movement of the median sigmoid input over the second half of training: ${variants.map((v) => `${v.label} ${drift(v).toFixed(3)}`).join(', ')}.`,
       figures: files,
