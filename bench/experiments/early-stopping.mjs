@@ -77,8 +77,6 @@ export async function run(opts = {}) {
       formats,
     )),
   );
-  // The weights of the last epoch, for comparison: retrain is not needed, the history has the numbers
-  // for validation; test error at the last epoch needs the last weights, which EarlyStopping replaced.
   const summary = {
     bestEpoch: es.bestEpoch + 1,
     stopEpoch: stop + 1,
@@ -90,6 +88,7 @@ export async function run(opts = {}) {
     lastValError: 1 - h.history.valAccuracy[h.history.valAccuracy.length - 1],
     testErrorAtBest: testAtBest,
     sizes: { train: train.n, val: val.n, test: test.n },
+    valLoss,
   };
   files.push(
     writeReport(out, {
