@@ -29,6 +29,16 @@ describe('plotLines', () => {
     for (const t of ['training loss', 'validation "loss"', 'epoch', 'loss', 'early stop', 'Loss & error <curves>']) expect(svg.texts).toContain(t);
   });
 
+  it('draws series in the colours and dashes asked for', async () => {
+    const file = path.join(tmp, 'styled.svg');
+    await plotLines({ ...spec, series: [{ ...spec.series[0], color: '#123456', dashed: true }, { ...spec.series[1], color: '#abcdef' }] }, file);
+    const text = fs.readFileSync(file, 'utf8');
+    parseSvg(text);
+    expect(text).toMatch(/<path[^>]*stroke="#123456"[^>]*stroke-dasharray="6,4"/);
+    expect(text).toMatch(/<path[^>]*stroke="#abcdef"/);
+    await expect(plotLines({ ...spec, series: [{ ...spec.series[0], color: 5 as never }] }, file)).rejects.toThrow(/color must be a CSS colour string/);
+  });
+
   it('writes a PNG with a sane header and drawn pixels', async () => {
     const file = path.join(tmp, 'lines.png');
     await plotLines({ ...spec, logY: true }, file);

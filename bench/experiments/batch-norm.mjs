@@ -96,13 +96,14 @@ export async function run(opts = {}) {
     ...(await figure(
       'plotLines',
       {
-        title: `Input to sigmoid unit ${unit} of the last hidden layer: 15th, 50th, 85th percentile over test images`,
+        title: `Input to sigmoid ${unit} of the last hidden layer (15/50/85th percentile over test images)`,
         xLabel: 'training step',
         yLabel: 'sigmoid input',
-        series: variants.flatMap((v) => [
-          { name: `${v.label}: 15th`, x: v.steps, y: v.p15 },
-          { name: `${v.label}: median`, x: v.steps, y: v.p50 },
-          { name: `${v.label}: 85th`, x: v.steps, y: v.p85 },
+        points: false,
+        series: variants.flatMap((v, k) => [
+          { name: `${v.label}: 85th`, x: v.steps, y: v.p85, color: ['#4c78a8', '#f58518'][k], dashed: true },
+          { name: `${v.label}: median`, x: v.steps, y: v.p50, color: ['#4c78a8', '#f58518'][k] },
+          { name: `${v.label}: 15th`, x: v.steps, y: v.p15, color: ['#4c78a8', '#f58518'][k], dashed: true },
         ]),
       },
       out,
