@@ -136,8 +136,13 @@ export async function run(opts = {}) {
     for (let i = half; i < v.steps.length; i++) (lo = Math.min(lo, v.p50[i])), (hi = Math.max(hi, v.p50[i]));
     return hi - lo;
   };
+  // First checkpoint at which test accuracy reaches a level (null: never).
+  const reach = (v, level) => {
+    const i = v.accuracy.findIndex((a) => a >= level);
+    return i < 0 ? null : v.steps[i];
+  };
   const summary = Object.fromEntries(
-    variants.map((v) => [v.label.startsWith('with ') ? 'bn' : 'plain', { finalAccuracy: v.accuracy[v.accuracy.length - 1], accuracy: v.accuracy, steps: v.steps, medianDrift: drift(v), finalSpread: v.p85[v.p85.length - 1] - v.p15[v.p15.length - 1] }]),
+    variants.map((v) => [v.label.startsWith('with ') ? 'bn' : 'plain', { finalAccuracy: v.accuracy[v.accuracy.length - 1], accuracy: v.accuracy, steps: v.steps, medianDrift: drift(v), finalSpread: v.p85[v.p85.length - 1] - v.p15[v.p15.length - 1], stepsTo80: reach(v, 0.8), stepsTo90: reach(v, 0.9) }]),
   );
   const table = mdTable(
     ['step', ...variants.map((v) => `test accuracy ${v.label}`), ...variants.map((v) => `median / 15-85% ${v.label}`)],
@@ -148,7 +153,7 @@ export async function run(opts = {}) {
       title: 'Batch normalization versus none',
       setup: `Mode ${mode}. 784-${cfg.width}-${cfg.width}-${cfg.width}-10, each hidden block Dense -> [BatchNorm] -> sigmoid, SGD lr 0.5, batch ${batchSize}, ${cfg.epochs} epoch(s) on ${train.n} embedded MNIST digits; checkpoints every ${every} steps on ${test.n} test digits. The sigmoid input is read through a probe model sharing the weights by name (see the top of batch-norm.mjs).`,
       tables: [{ title: 'Checkpoints', markdown: table }],
-      notes: `Final test accuracy: ${variants.map((v) => `${v.label} ${(100 * v.accuracy[v.accuracy.length - 1]).toFixed(2)}%`).join(', ')}. Movement of the median sigmoid input over the second half of training: ${variants.map((v) => `${v.label} ${drift(v).toFixed(3)}`).join(', ')}.`,
+      notes: `First checkpoint with test accuracy >= 80% / >= 90%: ${variants.map((v) => `${v.label} step ${reach(v, 0.8) ?? 'never'} / ${reach(v, 0.9) ?? 'never'}`).join(', ')}. Final test accuracy: ${variants.map((v) => `${v.label} ${(100 * v.accuracy[v.accuracy.length - 1]).toFixed(2)}%`).join(', ')}. Movement of the median sigmoid input over the second half of training: ${variants.map((v) => `${v.label} ${drift(v).toFixed(3)}`).join(', ')}.`,
       figures: files,
     }),
   );
