@@ -206,13 +206,14 @@ export function lineChartSpec(spec: LinePlotSpec): VegaLiteSpec {
     },
   ];
   if (marks.length) {
-    const values = marks.map((m) => ({ x: m.x, label: m.label }));
+    // Labels stacked one line apart so that marks close together stay readable.
+    const values = marks.map((m, k) => ({ x: m.x, label: m.label, ypx: 4 + 15 * k }));
     layers.push(
       { data: { values }, mark: { type: 'rule', strokeDash: [5, 4], color: '#444' }, encoding: { x: { field: 'x', type: 'quantitative' } } },
       {
         data: { values },
         mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, color: '#222', fontSize: 11 },
-        encoding: { x: { field: 'x', type: 'quantitative' }, y: { value: 4 }, text: { field: 'label' } },
+        encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'ypx', type: 'quantitative', scale: null }, text: { field: 'label' } },
       },
     );
   }
