@@ -113,7 +113,8 @@ export async function run(opts = {}) {
   );
   for (const v of variants) {
     const snaps = v.snapshots;
-    const chosen = [...new Set([0, Math.floor((snaps.length - 1) / 2), snaps.length - 1])].map((i) => snaps[i]);
+    // Early, middle and last checkpoints; not step 0, whose narrow spike would flatten the others.
+    const chosen = [...new Set([Math.min(1, snaps.length - 1), Math.floor((snaps.length - 1) / 2), snaps.length - 1])].map((i) => snaps[i]);
     files.push(
       ...(await figure(
         'plotHistogram',
