@@ -1,6 +1,6 @@
 // Regressions found while writing the experiments (bench/experiments).
 import { describe, expect, it } from 'vitest';
-import { Dense, Sequential, Tensor } from '../lib';
+import { Dense, EarlyStopping, Sequential, Tensor } from '../lib';
 import { blobs } from './helpers/data';
 
 function model(): Sequential {
@@ -36,7 +36,6 @@ describe('programs compiled after a larger source used the index buffer', () => 
 
 describe('EarlyStopping({ restoreBestWeights }) with a real model', () => {
   it('puts back the weights of the best epoch at the end of fit', async () => {
-    const { EarlyStopping } = await import('../lib');
     const train = blobs(300, 4, 3, 7);
     const val = blobs(60, 4, 3, 8);
     const m = model();
