@@ -130,6 +130,8 @@ export class Sequential {
   } | null = null;
   private buffers: Buffers | null = null;
   private busyWith: string | null = null;
+  /** A native program (reading or writing the weights) is running on a worker thread. */
+  private programRunning = false;
   private counters = new Map<string, number>();
 
   constructor(layers: Layer[] = [], opts: { name?: string; seed?: number } = {}) {
@@ -444,6 +446,15 @@ export class Sequential {
     return p;
   }
 
+  private async runProgram(program: NativeCompiledProgram): Promise<void> {
+    this.programRunning = true;
+    try {
+      await program.run();
+    } finally {
+      this.programRunning = false;
+    }
+  }
+
   private async runStep(program: NativeCompiledProgram, where: string): Promise<void> {
     const opt = this.requireCompiled().optimizer;
     opt.beginStep();
@@ -453,7 +464,7 @@ export class Sequential {
       }
     }
     try {
-      await program.run();
+      await this.runProgram(program);
     } catch (e) {
       opt.cancelStep();
       const m = /non-finite gradient: flag (\d+)/.exec(e instanceof Error ? e.message : '');
@@ -635,7 +646,7 @@ export class Sequential {
     for (let start = 0; start < n; start += rows) {
       const r = Math.min(rows, n - start);
       b.index.set(idx.subarray(start, start + r));
-      await (r === rows ? full : tail!).run();
+      await this.runProgram(r === rows ? full : tail!);
       lossSum += b.loss[0] * r;
       this.metricsSums(b, r, sums);
     }
@@ -699,7 +710,7 @@ export class Sequential {
       for (let start = 0; start < n; start += rows) {
         const r = Math.min(rows, n - start);
         for (let i = 0; i < r; i++) b.index[i] = start + i;
-        await (r === rows ? full : tail!).run();
+        await this.runProgram(r === rows ? full : tail!);
         result.set(out.subarray(0, r * outSize), start * outSize);
       }
       return new Tensor(result, [n, ...this.outputShape!]);
@@ -746,7 +757,9 @@ export class Sequential {
 
   /** Sets weights by name; every given name must exist with the same size. Missing names keep their values. */
   setWeights(weights: Map<string, ArrayLike<number>> | Record<string, ArrayLike<number>>): void {
-    if (this.busyWith) throw new Error(`setWeights: the model is busy with ${this.busyWith}`);
+    // Callbacks of fit (EarlyStopping's restoreBestWeights) may set weights between steps; only
+    // while a native program runs, or during evaluate/predict, would that race with it.
+    if (this.programRunning || (this.busyWith && this.busyWith !== 'fit')) throw new Error(`setWeights: the model is busy with ${this.busyWith}`);
     const entries = weights instanceof Map ? [...weights.entries()] : Object.entries(weights);
     const targets = new Map<string, Float32Array>();
     for (const l of this.layers) {

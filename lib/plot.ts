@@ -10,7 +10,14 @@ export interface LineSeries {
   name: string;
   x: ArrayLike<number>;
   y: ArrayLike<number>;
+  /** CSS colour; default: the next of the palette. */
+  color?: string;
+  /** Dashed line (e.g. for percentiles around a solid median). */
+  dashed?: boolean;
 }
+
+// Tableau 10, vega's default categorical palette.
+const palette = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
 
 export interface LinePlotSpec {
   title?: string;
@@ -156,6 +163,7 @@ export function lineChartSpec(spec: LinePlotSpec): VegaLiteSpec {
   let longest = 0;
   for (const [k, s] of spec.series.entries()) {
     if (s === null || typeof s !== 'object' || typeof s.name !== 'string') throw new TypeError(`${where}: series[${k}] must be { name: string, x, y }`);
+    if (s.color !== undefined && typeof s.color !== 'string') throw new TypeError(`${where}: series '${s.name}' color must be a CSS colour string`);
     if (names.has(s.name)) fail(where, `two series are named '${s.name}'; names label the legend and must differ`);
     names.add(s.name);
     const x = checkArray(where, `series '${s.name}' x`, s.x);
@@ -183,18 +191,29 @@ export function lineChartSpec(spec: LinePlotSpec): VegaLiteSpec {
       encoding: {
         x: { field: 'x', type: 'quantitative', title: spec.xLabel, scale: spec.logX ? { type: 'log' } : { zero: false, nice: false } },
         y: { field: 'y', type: 'quantitative', title: spec.yLabel, scale: spec.logY ? { type: 'log' } : { zero: false } },
-        color: { field: 'series', type: 'nominal', title: null, sort: [...names], legend: names.size > 1 ? { orient: 'right' } : null },
+        color: {
+          field: 'series',
+          type: 'nominal',
+          title: null,
+          sort: [...names],
+          scale: { domain: [...names], range: spec.series.map((s, k) => s.color ?? palette[k % palette.length]) },
+          legend: names.size > 1 ? { orient: 'right' } : null,
+        },
+        ...(spec.series.some((s) => s.dashed)
+          ? { strokeDash: { field: 'series', type: 'nominal', title: null, sort: [...names], scale: { domain: [...names], range: spec.series.map((s) => (s.dashed ? [6, 4] : [1, 0])) }, legend: names.size > 1 ? { orient: 'right' } : null } }
+          : {}),
       },
     },
   ];
   if (marks.length) {
-    const values = marks.map((m) => ({ x: m.x, label: m.label }));
+    // Labels stacked one line apart so that marks close together stay readable.
+    const values = marks.map((m, k) => ({ x: m.x, label: m.label, ypx: 4 + 15 * k }));
     layers.push(
       { data: { values }, mark: { type: 'rule', strokeDash: [5, 4], color: '#444' }, encoding: { x: { field: 'x', type: 'quantitative' } } },
       {
         data: { values },
         mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, color: '#222', fontSize: 11 },
-        encoding: { x: { field: 'x', type: 'quantitative' }, y: { value: 4 }, text: { field: 'label' } },
+        encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'ypx', type: 'quantitative', scale: null }, text: { field: 'label' } },
       },
     );
   }

@@ -1,6 +1,6 @@
 // Regressions found while writing the experiments (bench/experiments).
 import { describe, expect, it } from 'vitest';
-import { Dense, Sequential, Tensor } from '../lib';
+import { Dense, EarlyStopping, Sequential, Tensor } from '../lib';
 import { blobs } from './helpers/data';
 
 function model(): Sequential {
@@ -31,5 +31,56 @@ describe('programs compiled after a larger source used the index buffer', () => 
     expect(Array.from(p.data)).toEqual(Array.from(all.data.subarray(0, 15)));
     const ev = await m.evaluate(small, train.y.slice(0, 5));
     expect(Number.isFinite(ev.loss)).toBe(true);
+  });
+});
+
+describe('EarlyStopping({ restoreBestWeights }) with a real model', () => {
+  it('puts back the weights of the best epoch at the end of fit', async () => {
+    const train = blobs(300, 4, 3, 7);
+    const val = blobs(60, 4, 3, 8);
+    const m = model();
+    const snapshots: Map<string, Float32Array>[] = [];
+    const es = new EarlyStopping({ monitor: 'valLoss', patience: 10, restoreBestWeights: true });
+    // Record each epoch's weights after EarlyStopping has seen the epoch.
+    const h = await m.fit(train.x, train.y, {
+      epochs: 4,
+      batchSize: 32,
+      validationData: [val.x, val.y],
+      callbacks: [es, { onEpochEnd: () => void snapshots.push(m.getWeights()) }],
+    });
+    const best = h.history.valLoss.indexOf(Math.min(...h.history.valLoss));
+    expect(es.bestEpoch).toBe(best);
+    const now = m.getWeights();
+    for (const [k, v] of snapshots[best]) expect(Array.from(now.get(k)!)).toEqual(Array.from(v));
+  });
+
+  it('still refuses setWeights while a step runs', async () => {
+    // A step long enough (~0.1 s) that the check below lands while it runs.
+    const n = 512;
+    const x = new Tensor(new Float32Array(n * 512).map((_, i) => ((i * 7919) % 97) / 97), [n, 512]);
+    const y = Int32Array.from({ length: n }, (_, i) => i % 3);
+    const m = new Sequential([new Dense({ units: 2048, activation: 'relu', inputShape: [512] }), new Dense({ units: 3 })]);
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    m.build();
+    const w = m.getWeights();
+    let message = '';
+    await m.fit(x, y, {
+      epochs: 1,
+      batchSize: n,
+      callbacks: [
+        {
+          // The step starts right after this hook; setImmediate fires once it is on the worker.
+          onBatchBegin: () =>
+            void setImmediate(() => {
+              try {
+                m.setWeights(w);
+              } catch (e) {
+                message = (e as Error).message;
+              }
+            }),
+        },
+      ],
+    });
+    expect(message).toMatch(/busy with fit/);
   });
 });

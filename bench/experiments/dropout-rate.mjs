@@ -8,7 +8,7 @@ export const name = 'dropout-rate';
 export async function run(opts = {}) {
   const { mode, out, formats, pick } = settings({ ...opts, name });
   const cfg = pick({
-    tiny: { width: 32, nTrain: 300, nTest: 200, epochs: 2, rates: [0, 0.5, 0.8], fashion: false },
+    tiny: { width: 32, nTrain: 300, nTest: 200, epochs: 12, rates: [0, 0.5, 0.8], fashion: false },
     quick: { width: 256, nTrain: 3000, nTest: 1000, epochs: 8, rates: [0, 0.2, 0.4, 0.5, 0.6, 0.8], fashion: false },
     full: { width: 2048, nTrain: 60000, nTest: 10000, epochs: 10, rates: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], fashion: true },
   });

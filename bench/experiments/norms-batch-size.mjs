@@ -1,0 +1,77 @@
+// (g) Batch norm versus group norm versus layer norm (and none) at batch sizes 2, 4, 16, 64
+// (Wu & He 2018, figure 1): batch norm's statistics of tiny batches are noisy and differ from its
+// running averages used at test time; group and layer norm normalise each sample on its own and do
+// not depend on the batch size. Same epochs at every batch size, Adam lr 1e-3.
+import { gw, settings, figure, mdTable, writeReport, mnistSubset, inputs, testError, mainIfScript } from './common.mjs';
+
+export const name = 'norms-batch-size';
+
+const norms = {
+  none: () => null,
+  'batch norm': () => new gw.BatchNorm(),
+  'group norm (8 groups)': () => new gw.GroupNorm({ groups: 8 }),
+  'layer norm': () => new gw.LayerNorm(),
+};
+
+export async function run(opts = {}) {
+  const { mode, out, formats, pick } = settings({ ...opts, name });
+  const cfg = pick({
+    tiny: { nTrain: 128, nTest: 200, width: 16, epochs: 1 },
+    quick: { nTrain: 1500, nTest: 1000, width: 128, epochs: 3 },
+    // 8320 = 130 x 64: no 1-sample tail batch, which batch norm cannot train on (as in PyTorch).
+    full: { nTrain: 8320, nTest: 1667, width: 256, epochs: 5 },
+  });
+  const batchSizes = [2, 4, 16, 64];
+  const { train, test } = mnistSubset(cfg.nTrain, cfg.nTest);
+  const results = {};
+  for (const [label, make] of Object.entries(norms)) {
+    results[label] = [];
+    for (const batchSize of batchSizes) {
+      const m = new gw.Sequential([], { seed: 13 });
+      for (let i = 0; i < 2; i++) {
+        m.add(new gw.Dense({ units: cfg.width, kernelInitializer: 'heNormal', ...(i === 0 ? { inputShape: [784] } : {}) }));
+        const norm = make();
+        if (norm) m.add(norm);
+        m.add(new gw.Activation('relu'));
+      }
+      m.add(new gw.Dense({ units: 10, activation: 'softmax' }));
+      m.compile({ optimizer: new gw.Adam({ lr: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      const t0 = performance.now();
+      await m.fit(inputs(train), train.y, { epochs: cfg.epochs, batchSize, seed: 6 });
+      results[label].push({ batchSize, testError: await testError(m, test), seconds: (performance.now() - t0) / 1000 });
+    }
+  }
+  const files = await figure(
+    'plotLines',
+    {
+      title: `Test error against batch size (784-${cfg.width}-${cfg.width}-10, ${cfg.epochs} epochs on ${train.n} digits)`,
+      xLabel: 'batch size',
+      yLabel: 'test error',
+      logX: true,
+      series: Object.entries(results).map(([label, rows]) => ({ name: label, x: rows.map((r) => r.batchSize), y: rows.map((r) => r.testError) })),
+    },
+    out,
+    'test-error-vs-batch-size',
+    formats,
+  );
+  files.push(
+    writeReport(out, {
+      title: 'Normalization layers against batch size',
+      setup: `Mode ${mode}. 784-${cfg.width}-${cfg.width}-10: Dense -> [norm] -> ReLU twice, softmax output; Adam lr 1e-3, ${cfg.epochs} epoch(s) on ${train.n} embedded MNIST digits at each batch size; test on ${test.n}.`,
+      tables: [
+        {
+          title: 'Test error',
+          markdown: mdTable(['normalization', ...batchSizes.map((b) => `batch ${b}`)], Object.entries(results).map(([label, rows]) => [label, ...rows.map((r) => `${(100 * r.testError).toFixed(2)}%`)])),
+        },
+        {
+          title: 'Training time (s)',
+          markdown: mdTable(['normalization', ...batchSizes.map((b) => `batch ${b}`)], Object.entries(results).map(([label, rows]) => [label, ...rows.map((r) => r.seconds.toFixed(2))])),
+        },
+      ],
+      figures: files,
+    }),
+  );
+  return { summary: { batchSizes, results }, files };
+}
+
+await mainIfScript(import.meta.url, run);
