@@ -121,7 +121,9 @@ async function runWorker(name) {
   const y = train.y.subarray(0, n);
   const xTest = { data: test.x, shape: [test.n, 784], scale: test.scale };
   const model = buildModel(name);
+  const cpu0 = process.cpuUsage();
   const history = await model.fit(x, y, { epochs, batchSize: BATCH, shuffle: true });
+  const cpu = process.cpuUsage(cpu0);
   const epochSecondsAll = history.history.seconds;
   const best = Math.min(...epochSecondsAll);
   const ev = await model.evaluate(xTest, test.y, { batchSize: INFER_BATCH });
@@ -134,6 +136,7 @@ async function runWorker(name) {
     epochSeconds: best,
     epochSecondsAll,
     samplesPerSec: n / best,
+    cpuSecondsPerEpoch: (cpu.user + cpu.system) / 1e6 / epochs,
     testAccuracy: ev.accuracy,
     peakRssMiB: maxRssMiB(),
   });
