@@ -141,6 +141,7 @@ def main():
         model.train()
         order = torch.randperm(n)
         seen = 0
+        loss_sum = torch.zeros(())
         t0 = time.perf_counter()
         for b in range(batches_per_epoch):
             idx = order[b * batch:(b + 1) * batch]
@@ -150,25 +151,30 @@ def main():
             loss = loss_fn(model(xb), yb)
             loss.backward()
             opt.step()
+            loss_sum += loss.detach() * idx.shape[0]
             seen += idx.shape[0]
         epoch_seconds.append(time.perf_counter() - t0)
         samples_seen = seen
+        train_loss = float(loss_sum) / seen
 
     cpu_seconds = time.process_time() - cpu0
     model.eval()
     correct = 0
+    test_loss = 0.0
     with torch.inference_mode():
         for s in range(0, x_test.shape[0], 1000):
             out = model(as_input(x_test[s:s + 1000]))
             correct += int((out.argmax(1) == y_test[s:s + 1000]).sum())
+            test_loss += float(loss_fn(out, y_test[s:s + 1000])) * out.shape[0]
     test_accuracy = correct / x_test.shape[0]
+    test_loss /= x_test.shape[0]
     best = min(epoch_seconds)
     record = {
         'framework': 'pytorch', 'task': 'train', 'model': args.model, 'threads': args.threads,
         'epochs': args.epochs, 'samplesPerEpoch': samples_seen,
         'epochSeconds': best, 'epochSecondsAll': epoch_seconds,
         'samplesPerSec': samples_seen / best, 'cpuSecondsPerEpoch': cpu_seconds / args.epochs,
-        'testAccuracy': test_accuracy,
+        'trainLoss': train_loss, 'testLoss': test_loss, 'testAccuracy': test_accuracy,
         'peakRssMiB': max_rss_mib(), 'version': f'torch {torch.__version__}', 'data': args.data,
         'init': args.init, 'ompWaitPolicy': os.environ.get('OMP_WAIT_POLICY', 'default'),
     }

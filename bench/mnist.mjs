@@ -137,6 +137,8 @@ async function runWorker(name) {
     epochSecondsAll,
     samplesPerSec: n / best,
     cpuSecondsPerEpoch: (cpu.user + cpu.system) / 1e6 / epochs,
+    trainLoss: history.history.loss[history.history.loss.length - 1],
+    testLoss: ev.loss,
     testAccuracy: ev.accuracy,
     peakRssMiB: maxRssMiB(),
   });
