@@ -17,7 +17,14 @@
 // and prints gradwell/PyTorch ratios.
 //
 // --limit B trains on the first B*128 samples (every framework alike); --quick is
-// --limit 40 --tfjs-limit 3 --epochs 1. --json prints one JSON object per line.
+// --limit 40 --tfjs-limit 3 --epochs 1. --json prints one JSON object per line (train and
+// inference records with framework, task, model, threads, epochSeconds, samplesPerSec,
+// cpuSecondsPerEpoch, testAccuracy, peakRssMiB, ...; then gradwell/pytorch ratio records).
+// PyTorch options: --torch-data uint8|float32 (default uint8: per-batch conversion, as gradwell;
+// float32: converted once up front), --torch-init gradwell|torch (default: the same initializer
+// distributions as gradwell), --torch-wait default,passive (libgomp wait policies to try; the
+// faster run counts), --frameworks gradwell,pytorch,tfjs to pick frameworks, --python PATH.
+// Wall time on a loaded machine mostly measures the scheduler: compare cpuSecondsPerEpoch at 1 thread too.
 // The data set: datasets.fashionMnist() (Debian package dataset-fashion-mnist) or --data-dir.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
