@@ -35,6 +35,12 @@ export interface NativeBinding {
 const packageRoot = path.resolve(__dirname, '..');
 
 function load(): NativeBinding {
+  // An explicit addon file (the sanitizer build of scripts/test-asan.mjs) wins.
+  const override = process.env.GRADWELL_NATIVE_PATH;
+  if (override) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return require(path.resolve(override)) as NativeBinding;
+  }
   // node-gyp-build looks in build/Release, build/Debug, then prebuilds/<platform>-<arch>.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
