@@ -39,7 +39,7 @@ Prepare find_op(const std::string& name) {
 // A validated list of tasks plus references to every JavaScript value they use.
 struct Batch {
   std::vector<Task> tasks;
-  std::vector<Napi::Reference<Napi::Value>> keep_alive;
+  std::vector<KeptBuffer> keep_alive;
 };
 
 // Validates program = [[opName, ...args], ...] into `batch`; throws a JS error
@@ -144,6 +144,12 @@ class CompiledProgram : public Napi::ObjectWrap<CompiledProgram> {
     bool expected = false;
     if (!busy_->compare_exchange_strong(expected, true)) {
       throw Napi::Error::New(env, "CompiledProgram.run: the program is already running; await the previous run first");
+    }
+    // The tasks hold raw pointers: refuse to run on buffers that were detached or shrunk since compiling.
+    const std::string moved = check_kept(env, batch_->keep_alive);
+    if (!moved.empty()) {
+      busy_->store(false);
+      throw Napi::Error::New(env, "CompiledProgram.run: " + moved);
     }
   }
   Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), busy_->load()); }
