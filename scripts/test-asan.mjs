@@ -71,12 +71,17 @@ export function buildAsan() {
   sync(path.join(root, 'native'), path.join(work, 'native'));
   const nm = path.join(work, 'node_modules');
   if (!fs.existsSync(nm)) fs.symlinkSync(path.join(root, 'node_modules'), nm);
-  const flags = '-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1';
+  // GW_SANITIZE_CANARY adds asanCanary(i), a deliberate out-of-bounds write for
+  // test/asan-canary.test.ts; only this build has it.
+  const flags = '-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1 -DGW_SANITIZE_CANARY=1';
   const env = { ...process.env, CFLAGS: flags, CXXFLAGS: flags, LDFLAGS: '-fsanitize=address,undefined' };
   const gyp = path.join(root, 'node_modules', '.bin', 'node-gyp');
   const jobs = process.env.JOBS ?? '2';
   const configured = fs.existsSync(path.join(work, 'build', 'Makefile'));
   const args = configured ? ['build', '-j', jobs] : ['rebuild', '-j', jobs];
+  // Same headers as the normal build: npm passes its nodedir setting as npm_config_nodedir.
+  const nodedir = process.env.npm_config_nodedir ?? (fs.existsSync('/usr/include/node/node_api.h') ? '/usr' : undefined);
+  if (nodedir) args.push(`--nodedir=${nodedir}`);
   const r = spawnSync(gyp, args, { cwd: work, env, stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`ASan build failed (node-gyp ${args.join(' ')} exited ${r.status})`);
 }

@@ -216,6 +216,18 @@ Napi::Value SetMaxIsa(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), gw::isa_name(gw::set_max_isa(cap)));
 }
 
+#if defined(GW_SANITIZE_CANARY)
+// Sanitizer builds only (scripts/test-asan.mjs): writes element i of a 16-float
+// heap array, so asanCanary(16) is a heap-buffer-overflow ASan must report.
+Napi::Value AsanCanary(const Napi::CallbackInfo& info) {
+  const auto i = static_cast<std::size_t>(info[0].As<Napi::Number>().Int64Value());
+  std::vector<float> v(16);
+  float* volatile p = v.data();
+  p[i] = 1.0f;
+  return Napi::Number::New(info.Env(), p[0]);
+}
+#endif
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   std::call_once(g_register_once, register_all);
   exports.Set("backend", Napi::Function::New(env, Backend, "backend"));
@@ -223,6 +235,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setMaxIsa", Napi::Function::New(env, SetMaxIsa, "setMaxIsa"));
   exports.Set("runAsync", Napi::Function::New(env, RunAsync, "runAsync"));
   exports.Set("CompiledProgram", CompiledProgram::Init(env));
+#if defined(GW_SANITIZE_CANARY)
+  exports.Set("asanCanary", Napi::Function::New(env, AsanCanary, "asanCanary"));
+#endif
 
   Napi::Object ops = Napi::Object::New(env);
   for (const auto& entry : registered_ops()) {
