@@ -22,7 +22,7 @@ let goodWeights: Uint8Array;
 beforeAll(async () => {
   const m = new Sequential([new Dense({ units: 4, activation: 'relu', inputShape: [3] }), new Dense({ units: 2 })], { seed: 1 });
   m.build([3]);
-  m.compile({ optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }), loss: 'mse' });
+  m.compile({ optimizer: new SGD({ lr: 0.1, momentum: 0.9 }), loss: 'mse' });
   const dir = fresh();
   await m.save(dir);
   // Read the committed files back through a load, and keep their contents.
