@@ -34,7 +34,7 @@ for (let c = 0; c < cycles; c++) {
   await m.save(dir);
   const back = await gw.loadModel(dir);
   await back.predict(x);
-  if (c % 25 === 0 || c === cycles - 1) {
+  if (c % 10 === 0 || c === cycles - 1) {
     global.gc?.();
     const mu = process.memoryUsage();
     samples.push([c, mu.rss]);
@@ -45,19 +45,21 @@ for (let c = 0; c < cycles; c++) {
 }
 fs.rmSync(root, { recursive: true, force: true });
 
-// Least-squares slope over the second half (after the allocator and JIT warmed up).
+// Theil-Sen slope (median of pairwise slopes) over the second half, after the
+// allocator and JIT warmed up: robust to the one-off steps glibc's arenas make in RSS.
 function slopeOfSecondHalf(points) {
   const tail = points.slice(Math.floor(points.length / 2));
-  const mx = tail.reduce((s, [c]) => s + c, 0) / tail.length;
-  const my = tail.reduce((s, [, r]) => s + r, 0) / tail.length;
-  return tail.reduce((s, [c, r]) => s + (c - mx) * (r - my), 0) / tail.reduce((s, [c]) => s + (c - mx) ** 2, 0);
+  const slopes = [];
+  for (let i = 0; i < tail.length; i++) for (let j = i + 1; j < tail.length; j++) slopes.push((tail[j][1] - tail[i][1]) / (tail[j][0] - tail[i][0]));
+  slopes.sort((a, b) => a - b);
+  return slopes[Math.floor(slopes.length / 2)];
 }
 const first = samples[0][1], last = samples[samples.length - 1][1];
 const growthKb = slopeOfSecondHalf(samples) / 1024;
 console.log(`leak soak: JS heap + external growth over the second half ${(slopeOfSecondHalf(heap) / 1024).toFixed(2)} KiB/cycle`);
 console.log(
   `leak soak: ${cycles} cycles (create, fit 4 steps, save, load, predict, drop) in ${((Date.now() - t0) / 1000).toFixed(1)} s; ` +
-    `RSS ${(first / 2 ** 20).toFixed(1)} -> ${(last / 2 ** 20).toFixed(1)} MiB; growth over the second half ${growthKb.toFixed(2)} KiB/cycle` +
+    `RSS ${(first / 2 ** 20).toFixed(1)} -> ${(last / 2 ** 20).toFixed(1)} MiB; growth over the second half (Theil-Sen) ${growthKb.toFixed(2)} KiB/cycle` +
     `${global.gc ? '' : ' (run with --expose-gc for steadier figures)'}`,
 );
 if (growthKb > maxGrowthKb) {
