@@ -93,4 +93,20 @@ describe('fuzzer regressions', () => {
     expect(() => native.ops.fill(x, 1)).toThrow(TypeError);
     expect(() => native.ops.fill(x, 1)).toThrow(/fill: argument 'x' is a Float32Array whose buffer is detached/);
   });
+
+  it('an empty result with a huge other dimension returns at once (softmax_backward(rows = 2^40, cols = 0) was a hang)', () => {
+    const f = (n: number) => new Float32Array(n);
+    const t0 = Date.now();
+    for (const op of ['softmax_forward', 'log_softmax_forward']) native.ops[op](f(1), f(1), 2 ** 40, 0);
+    for (const op of ['softmax_backward', 'log_softmax_backward']) native.ops[op](f(1), f(1), f(1), 2 ** 40, 0);
+    native.ops.gemm(false, false, 2 ** 31, 0, 0, 1, f(0), 1, f(0), 1, 0, f(0), 1);
+    native.ops.gemm(true, true, 0, 2 ** 31, 0, 1, f(0), 1, f(0), 1, 0, f(0), 2 ** 31);
+    native.ops.bias_grad(f(0), f(0), 2 ** 31, 0);
+    native.ops.linear_forward(f(0), f(0), null, f(0), 2 ** 31, 0, 0);
+    expect(Date.now() - t0).toBeLessThan(1000); // each was 2^31..2^40 empty iterations
+    // Empty but meaningful: rows = 0 still zeroes db.
+    const db = Float32Array.from([1, 2, 3]);
+    native.ops.bias_grad(f(0), db, 0, 3);
+    expect([...db]).toEqual([0, 0, 0]);
+  });
 });

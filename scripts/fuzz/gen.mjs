@@ -324,6 +324,21 @@ function dropoutSpec(c) {
 
 export const opNames = Object.keys(opSpecs);
 
+/**
+ * A length-tracking Float32Array on a resizable ArrayBuffer holding src's values, or
+ * null: Node 20's V8 sometimes hands out a fresh resizable buffer already detached
+ * after many thousands in one process (not the addon's doing; plain JS fails too).
+ */
+function resizableCopy(src, maxByteLength) {
+  try {
+    const v = new Float32Array(new ArrayBuffer(src.byteLength, { maxByteLength }));
+    v.set(src);
+    return v;
+  } catch {
+    return null;
+  }
+}
+
 function detachedF32(n) {
   const a = new Float32Array(n);
   structuredClone(a.buffer, { transfer: [a.buffer] });
@@ -411,11 +426,9 @@ function mutate(c, spec) {
       if (bufIdx.length) {
         const b = c.pick(bufIdx);
         const src = args[b];
-        const rab = new ArrayBuffer(src.byteLength, { maxByteLength: src.byteLength * 2 + 64 });
-        const v = new Float32Array(rab);
-        v.set(src);
-        what.push(`arg ${b} on a resizable buffer`);
-        args[b] = v;
+        const v = resizableCopy(src, src.byteLength * 2 + 64);
+        what.push(v ? `arg ${b} on a resizable buffer` : `arg ${b} resizable copy failed`);
+        if (v) args[b] = v;
       }
     }
   }
@@ -519,10 +532,8 @@ export async function fuzzCall(native, seed, index) {
       const f = args.map((a, i) => (a instanceof Float32Array && a.length > 0 && !a.buffer.resizable ? i : -1)).filter((i) => i >= 0);
       if (f.length) {
         const b = c.pick(f);
-        const rab = new ArrayBuffer(args[b].byteLength, { maxByteLength: args[b].byteLength + 64 });
-        const v = new Float32Array(rab);
-        v.set(args[b]);
-        args[b] = v;
+        const v = resizableCopy(args[b], args[b].byteLength + 64);
+        if (v) args[b] = v;
       }
     }
     let prog;
