@@ -72,7 +72,10 @@ export function runtimeEnv(extra = {}) {
 
 export function buildAsan() {
   fs.mkdirSync(work, { recursive: true });
-  sync(path.join(root, 'binding.gyp'), path.join(work, 'binding.gyp'));
+  // A changed binding.gyp needs a fresh configure (defines, flags, sources).
+  const gypCopy = path.join(work, 'binding.gyp');
+  const gypChanged = !fs.existsSync(gypCopy) || !fs.readFileSync(gypCopy).equals(fs.readFileSync(path.join(root, 'binding.gyp')));
+  sync(path.join(root, 'binding.gyp'), gypCopy);
   sync(path.join(root, 'package.json'), path.join(work, 'package.json'));
   sync(path.join(root, 'native'), path.join(work, 'native'));
   const nm = path.join(work, 'node_modules');
@@ -83,7 +86,7 @@ export function buildAsan() {
   const env = { ...process.env, CFLAGS: flags, CXXFLAGS: flags, LDFLAGS: '-fsanitize=address,undefined' };
   const gyp = path.join(root, 'node_modules', '.bin', 'node-gyp');
   const jobs = process.env.JOBS ?? '2';
-  const configured = fs.existsSync(path.join(work, 'build', 'Makefile'));
+  const configured = !gypChanged && fs.existsSync(path.join(work, 'build', 'Makefile'));
   const args = configured ? ['build', '-j', jobs] : ['rebuild', '-j', jobs];
   // Same headers as the normal build: npm passes its nodedir setting as npm_config_nodedir.
   const nodedir = process.env.npm_config_nodedir ?? (fs.existsSync('/usr/include/node/node_api.h') ? '/usr' : undefined);

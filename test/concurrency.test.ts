@@ -46,7 +46,7 @@ describe('fit in worker threads', () => {
 
   it('workers terminated in the middle of fit (native work in flight) do not crash the process', async () => {
     const r = rng(3);
-    for (let k = 0; k < 8; k++) {
+    for (let k = 0; k < 12; k++) {
       const { worker, result } = fitInWorker(30 + k, 1000, 2000);
       // Let it get into training, then pull the rug at a random moment.
       await new Promise((res) => setTimeout(res, 50 + Math.floor(r() * 250)));
