@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../lib';
 import { rng } from './helpers/isa';
 
-const iterations = Number(process.env.GRADWELL_KILL_ITERATIONS ?? 20);
+const iterations = Number(process.env.GRADWELL_KILL_ITERATIONS ?? 40);
 const child = path.join(__dirname, 'fixtures', 'save-loop.cjs');
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-model-crash-'));
 afterAll(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
