@@ -9,7 +9,7 @@
     "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fexceptions"],
     "cflags": ["-O3", "-fPIC"],
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
-    "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
+    "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
     "conditions": [
       # Keeps the binary loadable on glibc 2.28 although built on a newer one (see the header).
       ["OS=='linux'", { "cflags_cc": ["-include", "compat/glibc_floor.h"] }]

@@ -113,4 +113,12 @@ function isMusl(): boolean {
   return !report?.header?.glibcVersionRuntime;
 }
 
-export const native: NativeBinding = loadBinding(packageRoot);
+/** An explicit addon file (GRADWELL_NATIVE_PATH: the sanitizer build of scripts/test-asan.mjs) wins. */
+function loadOverride(file: string): NativeBinding {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return require(path.resolve(file)) as NativeBinding;
+}
+
+export const native: NativeBinding = process.env.GRADWELL_NATIVE_PATH
+  ? loadOverride(process.env.GRADWELL_NATIVE_PATH)
+  : loadBinding(packageRoot);

@@ -345,6 +345,10 @@ export class Sequential {
   // ---------------------------------------------------------------- programs
 
   private gatherSteps(b: Buffers, src: DataSource, tgt: TargetSource | null, rows: number): ProgramStep[] {
+    // The index buffer still holds the last batch of whatever ran before (a larger
+    // training set, say); compiling checks it against this source, so start from
+    // row 0, valid for any non-empty source. Each run sets the real indices.
+    b.index.fill(0);
     const steps: ProgramStep[] = [['gather_rows', src.data, b.index, rows, src.sampleSize, b.input, src.scale]];
     if (tgt) {
       if (tgt.data instanceof Int32Array) steps.push(['gather_i32', tgt.data, b.index, rows, b.labels]);

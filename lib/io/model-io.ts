@@ -75,8 +75,26 @@ export async function saveModel(model: Sequential, dir: string): Promise<void> {
   await writeDirAtomic(dir, serializeModel(model));
 }
 
+/** Largest per-sample tensor a loaded model may declare (elements), checked before any allocation. */
+export const MAX_SAMPLE_ELEMENTS = 2 ** 26;
+const MAX_LAYERS = 10_000;
+
+function checkShape(dir: string, what: string, shape: unknown): asserts shape is number[] {
+  if (!Array.isArray(shape) || shape.length === 0 || shape.length > 8 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+    fail(dir, `${what} must be an array of 1 to 8 positive integers, found ${JSON.stringify(shape) ?? String(shape)}`);
+  }
+  const size = shape.reduce((p: number, d: number) => p * d, 1);
+  if (size > MAX_SAMPLE_ELEMENTS) fail(dir, `${what} [${shape}] has ${size} elements per sample (at most ${MAX_SAMPLE_ELEMENTS})`);
+}
+
 function fail(dir: string, what: string): never {
   throw new Error(`loadModel(${dir}): ${what}`);
+}
+
+function counter(dir: string, what: string, v: unknown): number {
+  if (v === undefined) return 0;
+  if (!(Number.isSafeInteger(v) && (v as number) >= 0)) fail(dir, `${what} must be a non-negative integer, found ${JSON.stringify(v) ?? String(v)}`);
+  return v as number;
 }
 
 /** Loads a model saved with model.save(dir), validating everything it reads. */
@@ -96,18 +114,59 @@ export async function loadModel(dir: string): Promise<Sequential> {
   if (!saved || typeof saved !== 'object' || saved.format !== MODEL_FORMAT) fail(dir, `model.json is not a ${MODEL_FORMAT} file`);
   if (saved.version !== MODEL_FORMAT_VERSION) fail(dir, `unsupported format version ${saved.version} (this gradwell reads ${MODEL_FORMAT_VERSION})`);
   if (!Array.isArray(saved.layers) || saved.layers.length === 0) fail(dir, 'model.json has no layers');
-  if (!Array.isArray(saved.inputShape) || !saved.inputShape.every((d) => Number.isInteger(d) && d > 0)) fail(dir, 'model.json has a bad inputShape');
+  if (saved.layers.length > MAX_LAYERS) fail(dir, `model.json has ${saved.layers.length} layers (at most ${MAX_LAYERS})`);
+  checkShape(dir, 'inputShape', saved.inputShape);
+  if (saved.name !== undefined && typeof saved.name !== 'string') fail(dir, `model name must be a string, found ${typeof saved.name}`);
+  if (saved.seed !== undefined && !(Number.isInteger(saved.seed) && saved.seed >= 0 && saved.seed <= 2 ** 31 - 1)) {
+    fail(dir, `seed must be an integer in [0, 2^31), found ${JSON.stringify(saved.seed)}`);
+  }
   const layers = saved.layers.map((l, i) => {
-    const make = layerFactories[l?.className];
-    if (!make || typeof l.config !== 'object' || l.config === null) fail(dir, `layer ${i} has unknown class ${JSON.stringify(l?.className)}`);
+    const cls = l !== null && typeof l === 'object' ? (l as { className?: unknown }).className : undefined;
+    // Own keys only: "constructor" or "__proto__" must not reach Object.prototype.
+    const make = typeof cls === 'string' && Object.prototype.hasOwnProperty.call(layerFactories, cls) ? layerFactories[cls] : undefined;
+    if (!make) fail(dir, `layer ${i} has unknown class ${JSON.stringify(cls) ?? String(cls)} (known: ${Object.keys(layerFactories).join(', ')})`);
+    const config = l.config;
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) fail(dir, `layer ${i} (${cls}) has no config object`);
+    if (config.name !== undefined && typeof config.name !== 'string') fail(dir, `layer ${i} (${cls}) has a non-string name`);
+    if (config.inputShape !== undefined) checkShape(dir, `layer ${i} inputShape`, config.inputShape);
+    if (cls === 'Dense' && !(Number.isInteger(config.units) && (config.units as number) >= 1 && (config.units as number) <= MAX_SAMPLE_ELEMENTS)) {
+      fail(dir, `layer ${i} (Dense) has units ${JSON.stringify(config.units) ?? String(config.units)}; expected an integer in [1, ${MAX_SAMPLE_ELEMENTS}]`);
+    }
     try {
-      return make(l.config);
+      return make(config);
     } catch (e) {
-      fail(dir, `layer ${i} (${l.className}) has a bad config: ${(e as Error).message}`);
+      fail(dir, `layer ${i} (${cls}) has a bad config: ${(e as Error).message}`);
     }
   });
-  const model = new Sequential(layers, { name: String(saved.name ?? 'sequential'), seed: saved.seed });
-  model.build(saved.inputShape);
+  let model: Sequential;
+  try {
+    model = new Sequential(layers, { name: saved.name ?? 'sequential', seed: saved.seed });
+  } catch (e) {
+    fail(dir, (e as Error).message);
+  }
+  // Walk the shapes and count the weights before allocating any: every weight
+  // must be in weights.safetensors, so the count is bounded by its size.
+  let shape = [...saved.inputShape];
+  let weightCount = 0;
+  for (const [i, layer] of layers.entries()) {
+    let next: number[];
+    try {
+      next = layer.computeOutputShape(shape);
+    } catch (e) {
+      fail(dir, `layer ${i} (${layer.className}) does not accept its input shape [${shape}]: ${(e as Error).message}`);
+    }
+    checkShape(dir, `layer ${i} output shape`, next);
+    if (layer instanceof Dense) weightCount += shape[0] * layer.units; // the kernel is always saved
+    shape = next;
+  }
+  if (weightCount * 4 > weights.byteLength) {
+    fail(dir, `the architecture needs ${weightCount} weights (${weightCount * 4} bytes) but weights.safetensors has ${weights.byteLength} bytes`);
+  }
+  try {
+    model.build(saved.inputShape);
+  } catch (e) {
+    fail(dir, `cannot build the architecture: ${(e as Error).message}`);
+  }
   let contents;
   try {
     contents = parseSafetensors(new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), 'weights.safetensors');
@@ -126,16 +185,21 @@ export async function loadModel(dir: string): Promise<Sequential> {
     if (t.length !== v.length) fail(dir, `'${name}' has ${t.length} values, the architecture needs ${v.length}`);
   }
   model.setWeights(new Map([...expected.keys()].map((k) => [k, tensors.get(k)!])));
-  if (saved.compile) {
+  if (saved.compile !== null && saved.compile !== undefined) {
     const c = saved.compile;
-    model.compile({
-      optimizer: optimizerFromConfig(c.optimizer),
-      loss: getLoss(c.loss.name, c.loss.config),
-      metrics: c.metrics,
-      clipNorm: c.clipNorm,
-      clipValue: c.clipValue,
-      checkFinite: c.checkFinite,
-    });
+    if (typeof c !== 'object' || c === null || typeof c.loss !== 'object' || c.loss === null) fail(dir, 'compile must be an object with optimizer and loss');
+    try {
+      model.compile({
+        optimizer: optimizerFromConfig(c.optimizer),
+        loss: getLoss(c.loss.name, c.loss.config),
+        metrics: c.metrics,
+        clipNorm: c.clipNorm,
+        clipValue: c.clipValue,
+        checkFinite: c.checkFinite,
+      });
+    } catch (e) {
+      fail(dir, `bad compile settings: ${(e as Error).message}`);
+    }
     const opt = new Map<string, Float32Array>();
     for (const [k, v] of tensors) if (k.startsWith('optimizer.')) opt.set(k.slice('optimizer.'.length), v);
     try {
@@ -143,9 +207,9 @@ export async function loadModel(dir: string): Promise<Sequential> {
     } catch (e) {
       fail(dir, (e as Error).message);
     }
-    model.optimizer.iterations = saved.training?.iterations ?? 0;
+    model.optimizer.iterations = counter(dir, 'training.iterations', saved.training?.iterations);
   }
-  model.epochsTrained = saved.training?.epochsTrained ?? 0;
+  model.epochsTrained = counter(dir, 'training.epochsTrained', saved.training?.epochsTrained);
   return model;
 }
 

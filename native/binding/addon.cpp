@@ -39,7 +39,7 @@ Prepare find_op(const std::string& name) {
 // A validated list of tasks plus references to every JavaScript value they use.
 struct Batch {
   std::vector<Task> tasks;
-  std::vector<Napi::Reference<Napi::Value>> keep_alive;
+  std::vector<KeptBuffer> keep_alive;
 };
 
 // Validates program = [[opName, ...args], ...] into `batch`; throws a JS error
@@ -72,46 +72,70 @@ void run_tasks(const std::vector<Task>& tasks) {
   for (const auto& t : tasks) t();
 }
 
-class BatchWorker : public Napi::AsyncWorker {
- public:
-  BatchWorker(Napi::Env env, std::shared_ptr<Batch> batch, std::shared_ptr<std::atomic<bool>> busy)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), batch_(std::move(batch)),
-        busy_(std::move(busy)) {}
-
-  Napi::Promise promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      run_tasks(batch_->tasks);
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
-  }
-  // Settling the promise can fail while the environment shuts down (a worker
-  // thread or the process exiting with a run in flight); that must not terminate.
-  void OnOK() override {
-    release();
-    try {
-      deferred_.Resolve(Env().Undefined());
-    } catch (...) {
-    }
-  }
-  void OnError(const Napi::Error& e) override {
-    release();
-    try {
-      deferred_.Reject(e.Value());
-    } catch (...) {
-    }
-  }
-
- private:
-  void release() {
-    if (busy_) busy_->store(false);
-  }
-  Napi::Promise::Deferred deferred_;
-  std::shared_ptr<Batch> batch_;  // holds the buffer references until the work ends
-  std::shared_ptr<std::atomic<bool>> busy_;
+// One queued run of a batch on the libuv pool. Written against the C API so the
+// completion never throws: when a worker thread is terminated mid-run its
+// environment is shutting down, every N-API call may fail, and an exception
+// escaping the completion callback would std::terminate the whole process.
+struct AsyncRun {
+  napi_async_work work = nullptr;
+  napi_deferred deferred = nullptr;
+  std::shared_ptr<Batch> batch;  // holds the buffer references until the work ends
+  std::shared_ptr<std::atomic<bool>> busy;
+  bool failed = false;
+  std::string error;
 };
+
+void execute_run(napi_env, void* data) {
+  auto* run = static_cast<AsyncRun*>(data);
+  try {
+    run_tasks(run->batch->tasks);
+  } catch (const std::exception& e) {
+    run->failed = true;
+    run->error = e.what();
+  } catch (...) {
+    run->failed = true;
+    run->error = "gradwell: unknown native error";
+  }
+}
+
+void complete_run(napi_env env, napi_status status, void* data) {
+  std::unique_ptr<AsyncRun> run(static_cast<AsyncRun*>(data));
+  if (run->busy) run->busy->store(false);
+  // Statuses are ignored on purpose: in a terminating environment these fail and there is nobody left to tell.
+  if (status == napi_ok && !run->failed) {
+    napi_value undefined;
+    if (napi_get_undefined(env, &undefined) == napi_ok) napi_resolve_deferred(env, run->deferred, undefined);
+  } else {
+    const std::string message = status == napi_cancelled ? std::string("gradwell: the run was cancelled") : run->error;
+    napi_value text, error;
+    if (napi_create_string_utf8(env, message.data(), message.size(), &text) == napi_ok &&
+        napi_create_error(env, nullptr, text, &error) == napi_ok) {
+      napi_reject_deferred(env, run->deferred, error);
+    }
+  }
+  napi_delete_async_work(env, run->work);
+}
+
+// Queues `batch` and returns its promise; `busy` (may be null) is cleared when the run ends.
+Napi::Value queue_run(Napi::Env env, std::shared_ptr<Batch> batch, std::shared_ptr<std::atomic<bool>> busy) {
+  auto run = std::make_unique<AsyncRun>();
+  run->batch = std::move(batch);
+  run->busy = std::move(busy);
+  napi_value promise, name;
+  if (napi_create_promise(env, &run->deferred, &promise) != napi_ok ||
+      napi_create_string_utf8(env, "gradwell.run", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, nullptr, name, execute_run, complete_run, run.get(), &run->work) != napi_ok) {
+    if (run->busy) run->busy->store(false);
+    throw Napi::Error::New(env, "gradwell: could not queue the run");
+  }
+  if (napi_queue_async_work(env, run->work) != napi_ok) {
+    napi_delete_async_work(env, run->work);
+    if (run->busy) run->busy->store(false);
+    throw Napi::Error::New(env, "gradwell: could not queue the run");
+  }
+  run.release();  // complete_run owns it now
+  return Napi::Value(env, promise);
+}
 
 // A program validated once and run many times (one training step per run).
 class CompiledProgram : public Napi::ObjectWrap<CompiledProgram> {
@@ -132,10 +156,7 @@ class CompiledProgram : public Napi::ObjectWrap<CompiledProgram> {
  private:
   Napi::Value Run(const Napi::CallbackInfo& info) {
     claim(info.Env());
-    auto* worker = new BatchWorker(info.Env(), batch_, busy_);
-    Napi::Promise p = worker->promise();
-    worker->Queue();
-    return p;
+    return queue_run(info.Env(), batch_, busy_);
   }
   Napi::Value RunSync(const Napi::CallbackInfo& info) {
     claim(info.Env());
@@ -153,6 +174,12 @@ class CompiledProgram : public Napi::ObjectWrap<CompiledProgram> {
     if (!busy_->compare_exchange_strong(expected, true)) {
       throw Napi::Error::New(env, "CompiledProgram.run: the program is already running; await the previous run first");
     }
+    // The tasks hold raw pointers: refuse to run on buffers that were detached or shrunk since compiling.
+    const std::string moved = check_kept(env, batch_->keep_alive);
+    if (!moved.empty()) {
+      busy_->store(false);
+      throw Napi::Error::New(env, "CompiledProgram.run: " + moved);
+    }
   }
   Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), busy_->load()); }
   Napi::Value Length(const Napi::CallbackInfo& info) {
@@ -166,10 +193,7 @@ class CompiledProgram : public Napi::ObjectWrap<CompiledProgram> {
 Napi::Value RunAsync(const Napi::CallbackInfo& info) {
   auto batch = std::make_shared<Batch>();
   build_batch(info.Env(), info[0], batch.get());
-  auto* worker = new BatchWorker(info.Env(), batch, nullptr);
-  Napi::Promise p = worker->promise();
-  worker->Queue();
-  return p;
+  return queue_run(info.Env(), batch, nullptr);
 }
 
 Napi::Value Backend(const Napi::CallbackInfo& info) {
@@ -218,6 +242,18 @@ Napi::Value SetMaxIsa(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), gw::isa_name(gw::set_max_isa(cap)));
 }
 
+#if defined(GW_SANITIZE_CANARY)
+// Sanitizer builds only (scripts/test-asan.mjs): writes element i of a 16-float
+// heap array, so asanCanary(16) is a heap-buffer-overflow ASan must report.
+Napi::Value AsanCanary(const Napi::CallbackInfo& info) {
+  const auto i = static_cast<std::size_t>(info[0].As<Napi::Number>().Int64Value());
+  std::vector<float> v(16);
+  float* volatile p = v.data();
+  p[i] = 1.0f;
+  return Napi::Number::New(info.Env(), p[0]);
+}
+#endif
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   std::call_once(g_register_once, register_all);
   exports.Set("backend", Napi::Function::New(env, Backend, "backend"));
@@ -225,6 +261,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setMaxIsa", Napi::Function::New(env, SetMaxIsa, "setMaxIsa"));
   exports.Set("runAsync", Napi::Function::New(env, RunAsync, "runAsync"));
   exports.Set("CompiledProgram", CompiledProgram::Init(env));
+#if defined(GW_SANITIZE_CANARY)
+  exports.Set("asanCanary", Napi::Function::New(env, AsanCanary, "asanCanary"));
+#endif
 
   Napi::Object ops = Napi::Object::New(env);
   for (const auto& entry : registered_ops()) {

@@ -8,21 +8,32 @@ namespace gwb {
 
 namespace {
 
+// Reads a typed array with napi_get_typedarray_info, which also handles views
+// of a SharedArrayBuffer or of a resizable ArrayBuffer; a detached buffer is a TypeError.
 template <class ElemT>
 ElemT* typed_data(const Args& args, const Napi::Value& v, const char* name, napi_typedarray_type want,
                   const char* want_name, std::size_t* size) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != want) {
     args.type_error(std::string("argument '") + name + "' must be a " + want_name + ", received " + describe(v));
   }
-  Napi::TypedArray ta = v.As<Napi::TypedArray>();
-  Napi::ArrayBuffer buf = ta.ArrayBuffer();
-  if (buf.IsDetached()) {
+  napi_env env = args.env();
+  napi_typedarray_type type;
+  std::size_t length = 0;
+  void* data = nullptr;
+  napi_value buffer;
+  std::size_t offset = 0;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok) {
+    args.type_error(std::string("argument '") + name + "' is a " + want_name + " that cannot be read");
+  }
+  bool is_array_buffer = false;
+  bool detached = false;
+  napi_is_arraybuffer(env, buffer, &is_array_buffer);
+  if (is_array_buffer && napi_is_detached_arraybuffer(env, buffer, &detached) == napi_ok && detached) {
     args.type_error(std::string("argument '") + name + "' is a " + want_name + " whose buffer is detached");
   }
-  *size = ta.ElementLength();
-  auto* base = static_cast<std::uint8_t*>(buf.Data());
-  if (*size == 0) return nullptr;
-  return reinterpret_cast<ElemT*>(base + ta.ByteOffset());
+  *size = length;
+  if (length == 0) return nullptr;
+  return static_cast<ElemT*>(data);
 }
 
 }  // namespace
@@ -70,7 +81,7 @@ std::string shape_str(std::initializer_list<std::int64_t> dims) {
 }
 
 Args::Args(Napi::Env env, std::string op, std::vector<Napi::Value> values,
-           std::vector<Napi::Reference<Napi::Value>>* keep_alive)
+           std::vector<KeptBuffer>* keep_alive)
     : env_(env), op_(std::move(op)), values_(std::move(values)), keep_alive_(keep_alive) {}
 
 bool Args::is_undefined(std::size_t i) const { return i >= values_.size() || values_[i].IsUndefined(); }
@@ -87,8 +98,39 @@ Napi::Value Args::at(std::size_t i, const char* name) const {
   return values_[i];
 }
 
-void Args::keep(const Napi::Value& v) {
-  if (keep_alive_) keep_alive_->push_back(Napi::Persistent(v));
+void Args::keep(const Napi::Value& v, const char* name, const void* data, std::size_t bytes) {
+  if (keep_alive_) {
+    keep_alive_->push_back(KeptBuffer{Napi::Persistent(v), const_cast<void*>(data), bytes,
+                                      std::string("argument '") + name + "' of " + op_});
+  }
+}
+
+std::string check_kept(Napi::Env env, const std::vector<KeptBuffer>& kept) {
+  for (const KeptBuffer& k : kept) {
+    napi_value v = k.ref.Value();
+    napi_typedarray_type type;
+    std::size_t length = 0;
+    void* data = nullptr;
+    napi_value buffer;
+    std::size_t offset = 0;
+    if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok) {
+      return k.what + " can no longer be read";
+    }
+    bool is_array_buffer = false;
+    bool detached = false;
+    napi_is_arraybuffer(env, buffer, &is_array_buffer);
+    if (is_array_buffer && napi_is_detached_arraybuffer(env, buffer, &detached) == napi_ok && detached) {
+      return k.what + " was detached (transferred) after the program was compiled; compile a new program";
+    }
+    std::size_t elem = 4;
+    if (type == napi_float64_array) elem = 8;
+    if (type == napi_uint8_array) elem = 1;
+    if (k.bytes > 0 && (data != k.data || length * elem < k.bytes)) {
+      return k.what + " was resized after the program was compiled (" + std::to_string(k.bytes) + " bytes then, " +
+             std::to_string(length * elem) + " now); compile a new program";
+    }
+  }
+  return "";
 }
 
 void Args::type_error(const std::string& message) const {
@@ -115,7 +157,7 @@ F32 Args::f32(std::size_t i, const char* name) {
   Napi::Value v = at(i, name);
   F32 out{};
   out.data = typed_data<float>(*this, v, name, napi_float32_array, "Float32Array", &out.size);
-  keep(v);
+  keep(v, name, out.data, out.size * sizeof(float));
   return out;
 }
 
@@ -123,7 +165,7 @@ I32 Args::i32(std::size_t i, const char* name) {
   Napi::Value v = at(i, name);
   I32 out{};
   out.data = typed_data<std::int32_t>(*this, v, name, napi_int32_array, "Int32Array", &out.size);
-  keep(v);
+  keep(v, name, out.data, out.size * sizeof(std::int32_t));
   return out;
 }
 
@@ -131,7 +173,7 @@ U8 Args::u8(std::size_t i, const char* name) {
   Napi::Value v = at(i, name);
   U8 out{};
   out.data = typed_data<std::uint8_t>(*this, v, name, napi_uint8_array, "Uint8Array", &out.size);
-  keep(v);
+  keep(v, name, out.data, out.size);
   return out;
 }
 
@@ -139,7 +181,7 @@ F64 Args::f64(std::size_t i, const char* name) {
   Napi::Value v = at(i, name);
   F64 out{};
   out.data = typed_data<double>(*this, v, name, napi_float64_array, "Float64Array", &out.size);
-  keep(v);
+  keep(v, name, out.data, out.size * sizeof(double));
   return out;
 }
 
@@ -193,7 +235,7 @@ std::vector<F32> Args::f32_list(std::size_t i, const char* name) {
     const std::string elem_name = std::string(name) + "[" + std::to_string(k) + "]";
     F32 t{};
     t.data = typed_data<float>(*this, e, elem_name.c_str(), napi_float32_array, "Float32Array", &t.size);
-    keep(e);
+    keep(e, elem_name.c_str(), t.data, t.size * sizeof(float));
     out.push_back(t);
   }
   return out;

@@ -33,12 +33,27 @@ struct U8 {
   std::size_t size;
 };
 
+// A buffer a program holds on to: its JavaScript value (kept alive) and where
+// its memory was when the program was validated. A compiled program re-checks
+// these before every run: JavaScript may detach (transfer) or shrink a buffer
+// between runs, and the tasks hold plain pointers.
+struct KeptBuffer {
+  Napi::Reference<Napi::Value> ref;
+  void* data;
+  std::size_t bytes;
+  std::string what;  // "argument 'x' of gemm"
+};
+
+// Empty when every kept buffer is still where and as large as it was; else a
+// message naming the first one that moved, shrank or was detached.
+std::string check_kept(Napi::Env env, const std::vector<KeptBuffer>& kept);
+
 // Reads the arguments of one op. Every accessor throws a JavaScript
 // TypeError/RangeError that names the op and the argument.
 class Args {
  public:
   Args(Napi::Env env, std::string op, std::vector<Napi::Value> values,
-       std::vector<Napi::Reference<Napi::Value>>* keep_alive);
+       std::vector<KeptBuffer>* keep_alive);
 
   Napi::Env env() const { return env_; }
   const std::string& op() const { return op_; }
@@ -68,12 +83,12 @@ class Args {
 
  private:
   Napi::Value at(std::size_t i, const char* name) const;
-  void keep(const Napi::Value& v);
+  void keep(const Napi::Value& v, const char* name, const void* data, std::size_t bytes);
 
   Napi::Env env_;
   std::string op_;
   std::vector<Napi::Value> values_;
-  std::vector<Napi::Reference<Napi::Value>>* keep_alive_;
+  std::vector<KeptBuffer>* keep_alive_;
 };
 
 std::string describe(const Napi::Value& v);  // "Float64Array(12)", "number 3", "undefined"

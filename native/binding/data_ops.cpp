@@ -1,11 +1,25 @@
 // Data-movement ops and program control at the binding boundary.
 #include <stdexcept>
+#include <string>
 
 #include "binding/args.h"
 #include "kernels/data.h"
 
 namespace gwb {
 namespace {
+
+// Index values are checked when the op is prepared (RangeError) and again when
+// the task runs: a compiled program's index buffer is refilled between runs.
+// Returns "" when every index[0..n) lies in [0, limit).
+std::string bad_index(const std::int32_t* index, std::size_t n, std::size_t limit, const char* what) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (index[i] < 0 || static_cast<std::size_t>(index[i]) >= limit) {
+      return "index[" + std::to_string(i) + "] = " + std::to_string(index[i]) + " is out of range for " + what + " of " +
+             std::to_string(limit) + (std::string(what) == "a source" ? " rows" : " elements");
+    }
+  }
+  return "";
+}
 
 std::size_t count_arg(Args& a, std::size_t i, const char* name) {
   return static_cast<std::size_t>(a.integer(i, name, 0, (std::int64_t{1} << 40)));
@@ -21,31 +35,32 @@ Task gather_rows(Args& a) {
     a.range_error("argument 'index' has " + std::to_string(index.size) + " elements but rows = " + std::to_string(rows));
   }
   a.require_size(dst, "dst", rows * cols, shape_str({static_cast<std::int64_t>(rows), static_cast<std::int64_t>(cols)}));
-  // Indices are checked when the task runs: a compiled program is validated once
-  // and run many times, with JavaScript refilling `index` between runs.
-  auto check_index = [](const std::int32_t* idx, std::size_t n, std::size_t src_rows) {
-    for (std::size_t r = 0; r < n; ++r) {
-      if (idx[r] < 0 || static_cast<std::size_t>(idx[r]) >= src_rows) {
-        throw std::runtime_error("gather_rows: index[" + std::to_string(r) + "] = " + std::to_string(idx[r]) +
-                                 " is out of range for a source of " + std::to_string(src_rows) + " rows");
-      }
-    }
+  auto check_index = [&](std::size_t src_rows) {
+    const std::string bad = bad_index(index.data, rows, src_rows, "a source");
+    if (!bad.empty()) a.range_error(bad);
   };
+  const std::string op = a.op();
   const double scale = a.number_or(5, "scale", 1.0);
   if (a.is_u8(0)) {
     U8 src = a.u8(0, "src");
     if (cols == 0) return [] {};
+    const std::size_t src_rows = src.size / cols;
+    check_index(src_rows);
     const float s = static_cast<float>(scale);
     return [=] {
-      check_index(index.data, rows, src.size / cols);
+      const std::string bad = bad_index(index.data, rows, src_rows, "a source");
+      if (!bad.empty()) throw std::range_error(op + ": " + bad);
       gw::gather_rows_u8(src.data, index.data, rows, cols, s, dst.data);
     };
   }
   F32 src = a.f32(0, "src");
   if (cols == 0) return [] {};
+  const std::size_t src_rows = src.size / cols;
+  check_index(src_rows);
   if (scale != 1.0) a.range_error("argument 'scale' is only supported for a Uint8Array source");
   return [=] {
-    check_index(index.data, rows, src.size / cols);
+    const std::string bad = bad_index(index.data, rows, src_rows, "a source");
+    if (!bad.empty()) throw std::range_error(op + ": " + bad);
     gw::gather_rows_f32(src.data, index.data, rows, cols, dst.data);
   };
 }
@@ -60,13 +75,12 @@ Task gather_i32(Args& a) {
     a.range_error("arguments 'index' (" + std::to_string(index.size) + ") and 'dst' (" + std::to_string(dst.size) +
                   ") need at least n = " + std::to_string(n) + " elements");
   }
+  const std::string bad = bad_index(index.data, n, src.size, "'src'");
+  if (!bad.empty()) a.range_error(bad);
+  const std::string op = a.op();
   return [=] {
-    for (std::size_t i = 0; i < n; ++i) {
-      if (index.data[i] < 0 || static_cast<std::size_t>(index.data[i]) >= src.size) {
-        throw std::runtime_error("gather_i32: index[" + std::to_string(i) + "] = " + std::to_string(index.data[i]) +
-                                 " is out of range for 'src' of " + std::to_string(src.size) + " elements");
-      }
-    }
+    const std::string bad_now = bad_index(index.data, n, src.size, "'src'");
+    if (!bad_now.empty()) throw std::range_error(op + ": " + bad_now);
     gw::gather_i32(src.data, index.data, n, dst.data);
   };
 }

@@ -69,6 +69,8 @@ Task gemm(Args& a) {
   if (overlaps(pc, c_span, pa, span(a_rows, a_cols, lda)) || overlaps(pc, c_span, pb, span(b_rows, b_cols, ldb))) {
     a.range_error("argument 'c' overlaps 'a' or 'b' in memory; the output must not alias an input");
   }
+  // An empty C (M = 2^31, N = 0 passes the size checks) has nothing to compute.
+  if (M == 0 || N == 0) return [] {};
   return [=] { gw::sgemm(trans_a, trans_b, M, N, K, alpha, pa, lda, pb, ldb, beta, pc, ldc); };
 }
 
@@ -101,6 +103,7 @@ Task linear_forward(Args& a) {
     a.range_error("argument 'y' overlaps an input in memory; the output must not alias an input");
   }
   const float* pb = has_bias ? bias.data : nullptr;
+  if (rows == 0 || out == 0) return [] {};  // empty y: nothing to compute
   return [=] { gw::linear_forward(x.data, w.data, pb, y.data, rows, in, out, relu); };
 }
 
@@ -116,6 +119,7 @@ Task bias_grad(Args& a) {
   if (overlaps(db.data, cols, dy.data, rows * cols)) {
     a.range_error("argument 'db' overlaps 'dy' in memory; the output must not alias an input");
   }
+  if (cols == 0) return [] {};  // empty db: nothing to compute (rows may be huge)
   return [=] { gw::bias_grad(dy.data, db.data, rows, cols); };
 }
 

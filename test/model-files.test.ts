@@ -1,0 +1,210 @@
+// Hostile model files: truncated, oversized, bit-flipped and adversarial
+// model.json / weights.safetensors, and IDX files, are rejected with an Error
+// that says what is wrong, before any allocation the file cannot justify.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Dense, SGD, Sequential, loadModel } from '../lib';
+import { decodeIdx, encodeIdx } from '../lib/data';
+import { writeDirAtomic } from '../lib/io/atomic';
+import { parseSafetensors, serializeSafetensors } from '../lib/io/safetensors';
+import { rng } from './helpers/isa';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-hostile-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+let n = 0;
+const fresh = () => path.join(tmp, `m${n++}`);
+
+let goodJson: Record<string, unknown>;
+let goodWeights: Uint8Array;
+
+beforeAll(async () => {
+  const m = new Sequential([new Dense({ units: 4, activation: 'relu', inputShape: [3] }), new Dense({ units: 2 })], { seed: 1 });
+  m.build([3]);
+  m.compile({ optimizer: new SGD({ lr: 0.1, momentum: 0.9 }), loss: 'mse' });
+  const dir = fresh();
+  await m.save(dir);
+  // Read the committed files back through a load, and keep their contents.
+  const { readDirAtomic } = await import('../lib/io/atomic');
+  const files = await readDirAtomic(dir);
+  goodJson = JSON.parse(files.get('model.json')!.toString('utf8'));
+  goodWeights = new Uint8Array(files.get('weights.safetensors')!);
+});
+
+/** Saves model.json (as edited by `edit`) and weights with a valid manifest, then loads. */
+async function loadEdited(edit: (j: any) => void, weights: Uint8Array = goodWeights): Promise<Sequential> {
+  const j = structuredClone(goodJson);
+  edit(j);
+  const dir = fresh();
+  await writeDirAtomic(dir, { 'model.json': JSON.stringify(j), 'weights.safetensors': weights });
+  return loadModel(dir);
+}
+
+describe('loadModel on adversarial model.json', () => {
+  it('the untouched files load (control)', async () => {
+    const m = await loadEdited(() => {});
+    expect(m.layers.map((l) => l.className)).toEqual(['Dense', 'Dense']);
+  });
+
+  const cases: [string, (j: any) => void, RegExp][] = [
+    ['units: "x"', (j) => (j.layers[0].config.units = 'x'), /layer 0 \(Dense\) has units "x"/],
+    ['units: 1e12', (j) => (j.layers[0].config.units = 1e12), /layer 0 \(Dense\) has units 1000000000000; expected an integer in \[1, 67108864\]/],
+    ['units: 0.5', (j) => (j.layers[1].config.units = 0.5), /layer 1 \(Dense\) has units 0.5/],
+    ['units: -3', (j) => (j.layers[1].config.units = -3), /layer 1 \(Dense\) has units -3/],
+    ['layers: {}', (j) => (j.layers = {}), /has no layers/],
+    ['layers: []', (j) => (j.layers = []), /has no layers/],
+    ['inputShape: [1e12]', (j) => (j.inputShape = [1e12]), /inputShape \[1000000000000\] has 1000000000000 elements per sample \(at most 67108864\)/],
+    ['inputShape: [65536, 65536]', (j) => (j.inputShape = [65536, 65536]), /elements per sample/],
+    ['inputShape: ["3"]', (j) => (j.inputShape = ['3']), /inputShape must be an array of 1 to 8 positive integers, found \["3"\]/],
+    ['inputShape: []', (j) => (j.inputShape = []), /inputShape must be an array/],
+    ['inputShape: {}', (j) => (j.inputShape = {}), /inputShape must be an array/],
+    ['unknown className', (j) => (j.layers[0].className = 'Conv9D'), /layer 0 has unknown class "Conv9D" \(known: Dense/],
+    ['className "constructor"', (j) => (j.layers[0].className = 'constructor'), /layer 0 has unknown class "constructor"/],
+    ['className "__proto__"', (j) => (j.layers[1].className = '__proto__'), /layer 1 has unknown class "__proto__"/],
+    ['className "toString"', (j) => (j.layers[0].className = 'toString'), /unknown class "toString"/],
+    ['className: 7', (j) => (j.layers[0].className = 7), /unknown class 7/],
+    ['layer null', (j) => (j.layers[0] = null), /layer 0 has unknown class/],
+    ['config: []', (j) => (j.layers[0].config = []), /layer 0 \(Dense\) has no config object/],
+    ['config: null', (j) => (j.layers[0].config = null), /no config object/],
+    ['layer name {}', (j) => (j.layers[0].config.name = {}), /non-string name/],
+    ['duplicate layer names', (j) => (j.layers[1].config.name = j.layers[0].config.name), /already exists/],
+    ['model name 5', (j) => (j.name = 5), /model name must be a string/],
+    ['seed -1', (j) => (j.seed = -1), /seed must be an integer in \[0, 2\^31\)/],
+    ['seed "x"', (j) => (j.seed = 'x'), /seed must be an integer/],
+    ['iterations "x"', (j) => (j.training.iterations = 'x'), /training.iterations must be a non-negative integer/],
+    ['epochsTrained -2', (j) => (j.training.epochsTrained = -2), /training.epochsTrained must be a non-negative integer/],
+    ['compile: "x"', (j) => (j.compile = 'x'), /compile must be an object/],
+    ['unknown optimizer', (j) => (j.compile.optimizer = { name: 'nope' }), /bad compile settings/],
+    ['unknown loss', (j) => (j.compile.loss.name = 'nope'), /bad compile settings/],
+    ['format', (j) => (j.format = 'other'), /not a gradwell-model file/],
+    ['version 99', (j) => (j.version = 99), /unsupported format version 99/],
+    ['Dropout rate 5', (j) => j.layers.splice(1, 0, { className: 'Dropout', config: { rate: 5 } }), /layer 1 \(Dropout\) has a bad config/],
+    ['GroupNorm groups 0', (j) => j.layers.splice(1, 0, { className: 'GroupNorm', config: { groups: 0 } }), /layer 1 \(GroupNorm\) has a bad config/],
+    ['GroupNorm groups not dividing', (j) => j.layers.splice(1, 0, { className: 'GroupNorm', config: { groups: 3 } }), /layer 1 \(GroupNorm\) does not accept its input shape \[4\]/],
+    ['Dense after a 2-D shape', (j) => (j.inputShape = [3, 2]), /layer 0 \(Dense\) does not accept its input shape \[3,2\]/],
+  ];
+  for (const [what, edit, message] of cases) {
+    it(`rejects ${what}`, async () => {
+      await expect(loadEdited(edit)).rejects.toThrow(message);
+    });
+  }
+
+  it('rejects an architecture whose weights the file cannot hold, before allocating them', async () => {
+    // 20000 x 20000 floats would be 1.6 GB: refused from the sizes alone.
+    const before = process.memoryUsage().arrayBuffers;
+    await expect(
+      loadEdited((j) => {
+        j.inputShape = [20000];
+        j.layers[0].config.units = 20000;
+      }),
+    ).rejects.toThrow(/the architecture needs 400040000 weights \(1600160000 bytes\) but weights.safetensors has \d+ bytes/);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
+  });
+
+  it('rejects weights of the wrong size or dtype for the architecture', async () => {
+    const bad = serializeSafetensors(new Map([['dense_1.kernel', { dtype: 'F32', shape: [2], data: new Float32Array(2) }]]), {});
+    await expect(loadEdited(() => {}, bad)).rejects.toThrow(/loadModel\(.*\): 'dense_1.kernel' has 2 values, the architecture needs 12/);
+    const f64 = serializeSafetensors(new Map([['dense_1.kernel', { dtype: 'F64', shape: [12], data: new Float64Array(12) }]]), {});
+    await expect(loadEdited(() => {}, f64)).rejects.toThrow(/tensor 'dense_1.kernel' has dtype F64, expected F32/);
+  });
+});
+
+describe('loadModel on damaged weights.safetensors', () => {
+  function header(obj: unknown): Uint8Array {
+    // Padded with spaces (valid JSON) so the file is large enough to pass the architecture's size check.
+    const text = new TextEncoder().encode(JSON.stringify(obj).padEnd(400, ' '));
+    const out = new Uint8Array(8 + text.length);
+    new DataView(out.buffer).setBigUint64(0, BigInt(text.length), true);
+    out.set(text, 8);
+    return out;
+  }
+
+  it('rejects a header claiming huge shapes or offsets past the end', async () => {
+    await expect(loadEdited(() => {}, header({ x: { dtype: 'F32', shape: [1e12], data_offsets: [0, 4e12] } }))).rejects.toThrow(/past the end of the data/);
+    await expect(loadEdited(() => {}, header({ x: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }))).rejects.toThrow(/past the end/);
+    const hugeLen = new Uint8Array(200);
+    new DataView(hugeLen.buffer).setBigUint64(0, 1n << 60n, true);
+    await expect(loadEdited(() => {}, hugeLen)).rejects.toThrow(/header length \d+ exceeds/);
+  });
+
+  it('truncated files (the manifest checks size and sha256) and files cut at every length fail cleanly', async () => {
+    for (const cut of [0, 1, 7, 8, 9, 20, goodWeights.length >> 1, goodWeights.length - 1]) {
+      await expect(loadEdited(() => {}, goodWeights.subarray(0, cut))).rejects.toThrow(/loadModel|safetensors/);
+    }
+    // A file changed on disk after the save: the manifest catches it.
+    const dir = fresh();
+    await writeDirAtomic(dir, { 'model.json': JSON.stringify(goodJson), 'weights.safetensors': goodWeights });
+    const w = fs.readdirSync(dir).find((f) => f.startsWith('weights'))!;
+    fs.truncateSync(path.join(dir, w), 10);
+    await expect(loadModel(dir)).rejects.toThrow(/size|sha256|bytes/);
+  });
+
+  it('300 random bit flips in either file: a model or an Error, never anything else', async () => {
+    const r = rng(99);
+    const json = new TextEncoder().encode(JSON.stringify(goodJson));
+    let loaded = 0;
+    let rejected = 0;
+    for (let k = 0; k < 300; k++) {
+      const inJson = r() < 0.4;
+      const bytes = (inJson ? json : goodWeights).slice();
+      const flips = 1 + Math.floor(r() * 4);
+      for (let f = 0; f < flips; f++) bytes[Math.floor(r() * bytes.length)] ^= 1 << Math.floor(r() * 8);
+      const dir = fresh();
+      await writeDirAtomic(dir, { 'model.json': inJson ? bytes : json, 'weights.safetensors': inJson ? goodWeights : bytes });
+      try {
+        const m = await loadModel(dir);
+        expect(m).toBeInstanceOf(Sequential);
+        loaded++;
+      } catch (e) {
+        expect(e).toBeInstanceOf(Error);
+        expect((e as Error).message.length).toBeGreaterThan(10);
+        rejected++;
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect(loaded + rejected).toBe(300);
+    expect(rejected).toBeGreaterThan(0);
+  });
+
+  it('parseSafetensors: 2000 random corruptions give a result or an Error', () => {
+    const r = rng(7);
+    for (let k = 0; k < 2000; k++) {
+      const bytes = goodWeights.slice(0, Math.max(0, goodWeights.length - (r() < 0.2 ? Math.floor(r() * 40) : 0)));
+      for (let f = 0; f < 3; f++) if (bytes.length) bytes[Math.floor(r() * Math.min(bytes.length, 200))] = Math.floor(r() * 256);
+      try {
+        parseSafetensors(bytes, 'fuzz');
+      } catch (e) {
+        expect(e).toBeInstanceOf(Error);
+      }
+    }
+  });
+});
+
+describe('hostile IDX files', () => {
+  const good = encodeIdx(Uint8Array.from({ length: 2 * 4 * 4 }, (_, i) => i), [2, 4, 4]);
+
+  it('rejects headers declaring more data than the file holds, before allocating', () => {
+    const huge = good.slice();
+    new DataView(huge.buffer).setUint32(4, 0xffffffff); // 2^32-1 images
+    expect(() => decodeIdx(huge)).toThrow(/more than the file can hold/);
+    const dims = good.slice();
+    dims[3] = 200; // 200 dimensions, header runs past the end
+    expect(() => decodeIdx(dims)).toThrow(RangeError);
+  });
+
+  it('2000 random corruptions and truncations: a result or a RangeError/TypeError', () => {
+    const r = rng(5);
+    for (let k = 0; k < 2000; k++) {
+      const cut = r() < 0.3 ? Math.floor(r() * good.length) : good.length;
+      const bytes = good.slice(0, cut);
+      for (let f = 0; f < 2; f++) if (bytes.length) bytes[Math.floor(r() * Math.min(bytes.length, 24))] = Math.floor(r() * 256);
+      try {
+        const out = decodeIdx(bytes);
+        expect(out.data.length).toBe(out.dims.reduce((a, b) => a * b, 1));
+      } catch (e) {
+        expect(e instanceof RangeError || e instanceof TypeError, String(e)).toBe(true);
+      }
+    }
+  });
+});
