@@ -77,3 +77,5 @@ export {
   writeIdxFile,
 } from './data';
 export type { Dataset, TrainTest, Splits, CsvDataset } from './data';
+export * as plot from './plot';
+export { plotLines } from './plot';

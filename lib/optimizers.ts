@@ -28,6 +28,14 @@ export interface OptimizerConfig {
   config: Record<string, number | boolean>;
 }
 
+/** Rejects misspelt options (a `learningRate` that would silently be ignored). */
+function checkKeys(where: string, opts: object, allowed: readonly string[]): void {
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`${where}: expected an options object`);
+  for (const k of Object.keys(opts)) {
+    if (!allowed.includes(k)) throw new TypeError(`${where}: unknown option '${k}' (expected ${allowed.join(', ')})`);
+  }
+}
+
 export abstract class Optimizer {
   /** Learning rate in effect; schedules and callbacks change it between steps. */
   lr: number;
@@ -128,6 +136,7 @@ export class SGD extends Optimizer {
   readonly dampening: number;
   readonly nesterov: boolean;
   constructor(opts: SGDOptions = {}) {
+    checkKeys('SGD', opts, ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay']);
     super(opts.lr ?? 0.01, opts.weightDecay ?? 0);
     this.momentum = checkNumber('SGD', 'momentum', opts.momentum ?? 0, { min: 0 });
     this.dampening = checkNumber('SGD', 'dampening', opts.dampening ?? 0, { min: 0, max: 1 });
@@ -160,6 +169,7 @@ export class Adagrad extends Optimizer {
   readonly initialAccumulatorValue: number;
   readonly eps: number;
   constructor(opts: AdagradOptions = {}) {
+    checkKeys('Adagrad', opts, ['lr', 'lrDecay', 'initialAccumulatorValue', 'eps', 'weightDecay']);
     super(opts.lr ?? 0.01, opts.weightDecay ?? 0);
     this.lrDecay = checkNumber('Adagrad', 'lrDecay', opts.lrDecay ?? 0, { min: 0 });
     this.initialAccumulatorValue = checkNumber('Adagrad', 'initialAccumulatorValue', opts.initialAccumulatorValue ?? 0, { min: 0 });
@@ -193,6 +203,7 @@ export class RMSprop extends Optimizer {
   readonly momentum: number;
   readonly centered: boolean;
   constructor(opts: RMSpropOptions = {}) {
+    checkKeys('RMSprop', opts, ['lr', 'alpha', 'eps', 'momentum', 'centered', 'weightDecay']);
     super(opts.lr ?? 0.01, opts.weightDecay ?? 0);
     this.alpha = checkNumber('RMSprop', 'alpha', opts.alpha ?? 0.99, { min: 0 });
     this.eps = checkNumber('RMSprop', 'eps', opts.eps ?? 1e-8, { min: 0 });
@@ -228,6 +239,7 @@ export class Adam extends Optimizer {
   readonly eps: number;
   readonly amsgrad: boolean;
   constructor(opts: AdamOptions = {}, defaultWeightDecay = 0) {
+    checkKeys(new.target.name, opts, ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'amsgrad']);
     super(opts.lr ?? 0.001, opts.weightDecay ?? defaultWeightDecay);
     const where = this.constructor.name;
     this.beta1 = checkBeta(where, 'beta1', opts.beta1 ?? 0.9);
@@ -267,6 +279,7 @@ export class Adamax extends Optimizer {
   readonly beta2: number;
   readonly eps: number;
   constructor(opts: AdamaxOptions = {}) {
+    checkKeys('Adamax', opts, ['lr', 'beta1', 'beta2', 'eps', 'weightDecay']);
     super(opts.lr ?? 0.002, opts.weightDecay ?? 0);
     this.beta1 = checkBeta('Adamax', 'beta1', opts.beta1 ?? 0.9);
     this.beta2 = checkBeta('Adamax', 'beta2', opts.beta2 ?? 0.999);
@@ -293,6 +306,7 @@ export class Adadelta extends Optimizer {
   readonly rho: number;
   readonly eps: number;
   constructor(opts: AdadeltaOptions = {}) {
+    checkKeys('Adadelta', opts, ['lr', 'rho', 'eps', 'weightDecay']);
     super(opts.lr ?? 1.0, opts.weightDecay ?? 0);
     this.rho = checkNumber('Adadelta', 'rho', opts.rho ?? 0.9, { min: 0, max: 1 });
     this.eps = checkNumber('Adadelta', 'eps', opts.eps ?? 1e-6, { min: 0 });

@@ -53,8 +53,17 @@ describe('gradwell train', () => {
     expect(model.outputShape).toEqual([10]);
   });
 
-  it('prints per-epoch lines and a confusion matrix for people', () => {
-    const r = cli(['train', '--data', 'mnist', '--data-dir', dataDir, '--layers', '8', '--norm', 'batch', '--dropout', '0.1', '--epochs', '2', '--schedule', 'cosine', '--optimizer', 'sgd', '--momentum', '0.9', '--lr', '0.05']);
+  it('prints per-epoch lines and a confusion matrix for people, and plots the curves', () => {
+    const svg = path.join(dataDir, 'curves.svg');
+    const png = path.join(dataDir, 'curves.png');
+    const r = cli(['train', '--data', 'mnist', '--data-dir', dataDir, '--layers', '8', '--norm', 'batch', '--dropout', '0.1', '--epochs', '2', '--schedule', 'cosine', '--optimizer', 'sgd', '--momentum', '0.9', '--lr', '0.05', '--plot', svg]);
+    const text = fs.readFileSync(svg, 'utf8');
+    expect(text.startsWith('<svg')).toBe(true);
+    expect(text).toContain('validation loss');
+    expect(r.out).toContain(`wrote the training curves to ${svg}`);
+    const r2 = cli(['train', '--data', 'mnist', '--data-dir', dataDir, '--layers', '8', '--epochs', '1', '--quiet', '--plot', png]);
+    expect(r2.code, r2.err).toBe(0);
+    expect(Array.from(fs.readFileSync(png).subarray(0, 8))).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/Total params: \d+/);
     expect(r.out).toMatch(/test: loss [\d.]+, accuracy [\d.]+% on 100 samples/);

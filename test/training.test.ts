@@ -166,6 +166,8 @@ describe('fit', () => {
     expect(() => m.compile({ optimizer: 'adamm' as never, loss: 'mse' })).toThrow(/unknown optimizer "adamm"/);
     expect(() => m.compile({ optimizer: 'sgd', loss: 'nll' as never })).toThrow(/unknown loss "nll"/);
     expect(() => new Dense({ units: 0 })).toThrow(/units/);
+    expect(() => new Adam({ learningRate: 0.1 } as never)).toThrow(/Adam: unknown option 'learningRate'/);
+    expect(() => new SGD({ lr: -1 })).toThrow(/lr/);
     expect(() => new Dropout(1)).toThrow(/rate/);
   });
 });
