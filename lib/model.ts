@@ -58,6 +58,11 @@ export interface FitOptions {
   verbose?: 0 | 1;
   /** Epoch to start from (to resume a saved model). Default: the epochs the model has trained. */
   initialEpoch?: number;
+  /**
+   * Leave out the last, smaller batch of each epoch (a different remainder each
+   * epoch when shuffling). Needed by BatchNorm when that batch would hold one sample.
+   */
+  dropRemainder?: boolean;
   /** Record per-layer gradient norms, update ratios and dead-unit fractions each epoch. */
   diagnostics?: boolean;
 }
@@ -531,8 +536,8 @@ export class Sequential {
         trainIdx = trainIdx.slice(0, src.n - nVal);
       }
     }
-    const n = trainIdx.length;
-    if (n === 0) throw new RangeError('fit: no training samples');
+    if (trainIdx.length === 0) throw new RangeError('fit: no training samples');
+    const n = opts.dropRemainder ? trainIdx.length - (trainIdx.length % Math.min(batchSize, trainIdx.length)) : trainIdx.length;
 
     const callbacks = (opts.callbacks ?? []).map((cb) => (cb instanceof Callback ? cb : new LambdaCallback(cb)));
     if (opts.verbose) callbacks.push(new ProgressBarCallback(Math.ceil(n / batchSize)));

@@ -118,6 +118,17 @@ describe('fit', () => {
     await expect(m.fit(x, y, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
   });
 
+  it('dropRemainder leaves out the last small batch (BatchNorm cannot train on one sample)', async () => {
+    const m = mlp(9, { bn: true });
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const x61 = new Tensor(x.data.subarray(0, 61 * 8), [61, 8]);
+    const y61 = y.subarray(0, 61);
+    await expect(m.fit(x61, y61, { epochs: 1, batchSize: 20 })).rejects.toThrow(/more than 1 value per channel/);
+    const h = await m.fit(x61, y61, { epochs: 2, batchSize: 20, dropRemainder: true });
+    expect(h.epoch).toHaveLength(2);
+    expect(m.optimizer.iterations).toBe(6);
+  });
+
   it('trains two models at once, each as it would alone', async () => {
     const make = () => {
       const m = mlp(21, { dropout: 0.2 });
