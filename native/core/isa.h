@@ -22,21 +22,23 @@ Isa set_max_isa(Isa cap);
 
 // Picks the best available kernel table at or below the active ISA; a null
 // pointer means "this ISA has no specialisation", and the next lower one is used.
+// Takes the table getters, not the tables: a getter of an ISA above the active one
+// must never run, since the compiler may use that ISA's instructions inside it (an
+// AVX-512 getter initialising its static table with zmm stores is an illegal
+// instruction on an AVX2 machine).
 template <class T>
-const T& pick(const T& scalar, const T* baseline, const T* avx2, const T* avx512) {
-  switch (active_isa()) {
-    case Isa::kAvx512:
-      if (avx512) return *avx512;
-      [[fallthrough]];
-    case Isa::kAvx2:
-      if (avx2) return *avx2;
-      [[fallthrough]];
-    case Isa::kBaseline:
-      if (baseline) return *baseline;
-      [[fallthrough]];
-    default:
-      return scalar;
+const T& pick(const T& (*scalar)(), const T* (*baseline)(), const T* (*avx2)(), const T* (*avx512)()) {
+  const Isa isa = active_isa();
+  if (isa >= Isa::kAvx512 && avx512 != nullptr) {
+    if (const T* t = avx512()) return *t;
   }
+  if (isa >= Isa::kAvx2 && avx2 != nullptr) {
+    if (const T* t = avx2()) return *t;
+  }
+  if (isa >= Isa::kBaseline && baseline != nullptr) {
+    if (const T* t = baseline()) return *t;
+  }
+  return scalar();
 }
 
 }  // namespace gw
@@ -45,12 +47,11 @@ const T& pick(const T& scalar, const T* baseline, const T* avx2, const T* avx512
 // (nullptr when it has no specialisation). These macros give the arguments of
 // pick() for the current architecture, so drivers need no #ifdefs.
 #if defined(GW_ARCH_X86)
-#define GW_PICK(family) \
-  ::gw::pick(family##_scalar(), family##_sse2(), family##_avx2(), family##_avx512())
+#define GW_PICK(family) ::gw::pick(&family##_scalar, &family##_sse2, &family##_avx2, &family##_avx512)
 #elif defined(GW_ARCH_ARM64)
-#define GW_PICK(family)                                                                        \
-  ::gw::pick(family##_scalar(), family##_neon(), static_cast<decltype(family##_neon())>(nullptr), \
-             static_cast<decltype(family##_neon())>(nullptr))
+#define GW_PICK(family)                                              \
+  ::gw::pick(&family##_scalar, &family##_neon,                         \
+             static_cast<decltype(&family##_neon)>(nullptr), static_cast<decltype(&family##_neon)>(nullptr))
 #else
 #define GW_PICK(family) family##_scalar()
 #endif
