@@ -3,6 +3,7 @@
 // backward, checks, fused optimizer steps) validated once and run on a libuv
 // worker, so the event loop stays free while the model trains.
 import { native, type NativeCompiledProgram, type ProgramStep } from './binding';
+import { op } from './ops';
 import { Callback, LambdaCallback, type CallbackHooks, type Logs } from './callbacks';
 import { AbortError, NonFiniteError, checkNumber } from './errors';
 import { Layer, type Param } from './layers/base';
@@ -354,10 +355,10 @@ export class Sequential {
     // training set, say); compiling checks it against this source, so start from
     // row 0, valid for any non-empty source. Each run sets the real indices.
     b.index.fill(0);
-    const steps: ProgramStep[] = [['gather_rows', src.data, b.index, rows, src.sampleSize, b.input, src.scale]];
+    const steps: ProgramStep[] = [op.gather_rows(src.data, b.index, rows, src.sampleSize, b.input, src.scale)];
     if (tgt) {
-      if (tgt.data instanceof Int32Array) steps.push(['gather_i32', tgt.data, b.index, rows, b.labels]);
-      else steps.push(['gather_rows', tgt.data, b.index, rows, shapeSize(this.outputShape!), b.targets]);
+      if (tgt.data instanceof Int32Array) steps.push(op.gather_i32(tgt.data, b.index, rows, b.labels));
+      else steps.push(op.gather_rows(tgt.data, b.index, rows, shapeSize(this.outputShape!), b.targets));
     }
     return steps;
   }
@@ -401,14 +402,14 @@ export class Sequential {
     const grads = params.map((p) => p.grad);
     if (params.length > 0) {
       const regularized = params.filter((p) => p.regularizer && p.regularizer.l2 > 0);
-      if (regularized.length > 0) steps.push(['sum_squares', regularized.map((p) => p.value), b.penalty]);
-      if (diagnostics) steps.push(['sum_squares', grads, b.gradSq]);
+      if (regularized.length > 0) steps.push(op.sum_squares(regularized.map((p) => p.value), b.penalty));
+      if (diagnostics) steps.push(op.sum_squares(grads, b.gradSq));
       if (c.checkFinite) {
-        steps.push(['check_finite', grads, b.finite]);
-        steps.push(['halt_if_nonzero', b.finite, 'gradwell: non-finite gradient']);
+        steps.push(op.check_finite(grads, b.finite));
+        steps.push(op.halt_if_nonzero(b.finite, 'gradwell: non-finite gradient'));
       }
-      if (c.clipNorm !== undefined) steps.push(['clip_grad_norm', grads, c.clipNorm, b.clipNorm]);
-      if (c.clipValue !== undefined) steps.push(['clip_grad_value', grads, c.clipValue]);
+      if (c.clipNorm !== undefined) steps.push(op.clip_grad_norm(grads, c.clipNorm, b.clipNorm));
+      if (c.clipValue !== undefined) steps.push(op.clip_grad_value(grads, c.clipValue));
       steps.push(...c.optimizer.steps());
     }
     return new native.CompiledProgram(steps);

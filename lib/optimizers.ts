@@ -2,6 +2,8 @@
 // is one fused native pass per parameter buffer (op `optim_step`); this class
 // owns hyper-parameters, per-parameter state and the step counter.
 import type { ProgramStep } from './binding';
+import type { OptimizerKind } from './kinds';
+import { op } from './ops';
 import { checkNumber } from './errors';
 
 /** A trainable buffer with its gradient, as the optimizer sees it. */
@@ -15,7 +17,7 @@ export interface OptimizerParam {
   l1: number;
 }
 
-type Kind = 'sgd' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw' | 'adamax' | 'adadelta';
+type Kind = OptimizerKind;
 
 interface Slot {
   param: OptimizerParam;
@@ -78,7 +80,7 @@ export abstract class Optimizer {
 
   /** Program steps of one update (one fused pass per parameter). */
   steps(): ProgramStep[] {
-    return this.slots.map((s) => ['optim_step', this.kind, s.param.value, s.param.grad, s.states[0], s.states[1], s.states[2], s.hp, this.status] as const);
+    return this.slots.map((s) => op.optim_step(this.kind, s.param.value, s.param.grad, s.states[0], s.states[1], s.states[2], s.hp, this.status));
   }
 
   /** Called before a step runs: advances the counter and publishes lr and t to the native program. */

@@ -1,19 +1,12 @@
 // optim kernels: typed wrappers over the native ops (see native/binding/optim_ops.cpp).
 // One fused pass per parameter buffer with torch.optim semantics, gradient
 // clipping and the non-finite guard.
-import { native } from '../binding';
+import { runStep } from '../binding';
+import { op as build } from '../ops';
+import { OPTIMIZER_KINDS as KINDS, type OptimizerKind } from '../kinds';
 
-export type OptimizerKind = 'sgd' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw' | 'adamax' | 'adadelta';
-
-export const OPTIMIZER_KINDS: readonly OptimizerKind[] = [
-  'sgd',
-  'adagrad',
-  'rmsprop',
-  'adam',
-  'adamw',
-  'adamax',
-  'adadelta',
-];
+export type { OptimizerKind } from '../kinds';
+export const OPTIMIZER_KINDS: readonly OptimizerKind[] = KINDS;
 
 /** Slots of the hyper-parameter vector `hp` of optimStep (native/OPS.md). */
 export const OPTIM_HP = { lr: 0, t: 1, weightDecay: 2, l1: 3, a: 4, b: 5, eps: 6, c: 7 } as const;
@@ -197,7 +190,7 @@ export function optimStep(
   s.forEach((x, i) => {
     if (x !== null) checkF32(op, `s${i + 1}`, x);
   });
-  native.ops.optim_step(kind, param, grad, s[0], s[1], s[2], hp, status);
+  runStep(build.optim_step(kind, param, grad, s[0], s[1], s[2], hp, status));
 }
 
 /**
@@ -207,21 +200,21 @@ export function optimStep(
 export function clipGradNorm(grads: Float32Array[], maxNorm: number, out: Float32Array = new Float32Array(1)): number {
   checkF32List('clip_grad_norm', 'grads', grads);
   checkF32('clip_grad_norm', 'out', out);
-  native.ops.clip_grad_norm(grads, maxNorm, out);
+  runStep(build.clip_grad_norm(grads, maxNorm, out));
   return out[0];
 }
 
 /** torch.nn.utils.clip_grad_value_: clamps every element to [-clipValue, clipValue] (NaN stays NaN). */
 export function clipGradValue(grads: Float32Array[], clipValue: number): void {
   checkF32List('clip_grad_value', 'grads', grads);
-  native.ops.clip_grad_value(grads, clipValue);
+  runStep(build.clip_grad_value(grads, clipValue));
 }
 
 /** flags[i] = 1 when buffers[i] holds a NaN or an infinity, else 0. */
 export function checkFinite(buffers: Float32Array[], flags: Float32Array = new Float32Array(buffers.length)): Float32Array {
   checkF32List('check_finite', 'buffers', buffers);
   checkF32('check_finite', 'flags', flags);
-  native.ops.check_finite(buffers, flags);
+  runStep(build.check_finite(buffers, flags));
   return flags;
 }
 
@@ -229,6 +222,6 @@ export function checkFinite(buffers: Float32Array[], flags: Float32Array = new F
 export function sumSquares(buffers: Float32Array[], out: Float32Array = new Float32Array(buffers.length)): Float32Array {
   checkF32List('sum_squares', 'buffers', buffers);
   checkF32('sum_squares', 'out', out);
-  native.ops.sum_squares(buffers, out);
+  runStep(build.sum_squares(buffers, out));
   return out;
 }

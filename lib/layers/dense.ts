@@ -1,11 +1,12 @@
 import type { ProgramStep } from '../binding';
+import { op } from '../ops';
 import { checkNumber } from '../errors';
 import { getInitializer, type Initializer, type InitializerConfig } from '../initializers';
 
 export type InitializerSpec = string | InitializerConfig | Initializer;
 import type { Random } from '../random';
 import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regularizers';
-import { activationBackward, activationForward, defaultAlpha, isReluFamily, resolveActivation, type ActivationName } from './activation';
+import { activationBackward, activationForward, defaultAlpha, isReluFamily, resolveActivation, type ActivationName, type LayerActivationKind } from './activation';
 import { Layer, type BackwardArgs, type ForwardArgs, type Param } from './base';
 
 export interface DenseOptions {
@@ -44,7 +45,7 @@ export class Dense extends Layer {
   readonly biasInitializerSpec: InitializerSpec;
   readonly kernelRegularizer: Regularizer | null;
   readonly biasRegularizer: Regularizer | null;
-  private readonly kind: string | null;
+  private readonly kind: LayerActivationKind | null;
   private inFeatures = 0;
   kernel: Param | null = null;
   bias: Param | null = null;
@@ -104,13 +105,13 @@ export class Dense extends Layer {
     const k = this.kernel!;
     const b = this.bias ? this.bias.value : null;
     const n = this.inFeatures;
-    if (!this.kind) return [['linear_forward', a.x, k.value, b, a.y, a.rows, n, this.units, 'none']];
+    if (!this.kind) return [op.linear_forward(a.x, k.value, b, a.y, a.rows, n, this.units, 'none')];
     if (this.fusedRelu()) {
-      return [['linear_forward', a.x, k.value, b, a.y, a.rows, n, this.units, a.skipOutputActivation ? 'none' : 'relu']];
+      return [op.linear_forward(a.x, k.value, b, a.y, a.rows, n, this.units, a.skipOutputActivation ? 'none' : 'relu')];
     }
-    if (a.skipOutputActivation) return [['linear_forward', a.x, k.value, b, a.y, a.rows, n, this.units, 'none']];
+    if (a.skipOutputActivation) return [op.linear_forward(a.x, k.value, b, a.y, a.rows, n, this.units, 'none')];
     return [
-      ['linear_forward', a.x, k.value, b, this.pre!, a.rows, n, this.units, 'none'],
+      op.linear_forward(a.x, k.value, b, this.pre!, a.rows, n, this.units, 'none'),
       activationForward(this.kind, this.pre!, a.y, a.rows, this.units, this.alpha),
     ];
   }
@@ -126,9 +127,9 @@ export class Dense extends Layer {
       g = this.dpre!;
     }
     // dW[n,m] = x^T g ; db = column sums of g ; dx[rows,n] = g W^T
-    steps.push(['gemm', true, false, n, m, a.rows, 1, a.x, n, g, m, 0, this.kernel!.grad, m]);
-    if (this.bias) steps.push(['bias_grad', g, this.bias.grad, a.rows, m]);
-    if (a.dx) steps.push(['gemm', false, true, a.rows, n, m, 1, g, m, this.kernel!.value, m, 0, a.dx, n]);
+    steps.push(op.gemm(true, false, n, m, a.rows, 1, a.x, n, g, m, 0, this.kernel!.grad, m));
+    if (this.bias) steps.push(op.bias_grad(g, this.bias.grad, a.rows, m));
+    if (a.dx) steps.push(op.gemm(false, true, a.rows, n, m, 1, g, m, this.kernel!.value, m, 0, a.dx, n));
     return steps;
   }
 

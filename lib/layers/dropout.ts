@@ -1,4 +1,5 @@
 import type { ProgramStep } from '../binding';
+import { op } from '../ops';
 import { checkNumber } from '../errors';
 import type { Random } from '../random';
 import { shapeSize } from '../tensor';
@@ -38,15 +39,15 @@ export class Dropout extends Layer {
 
   forward(a: ForwardArgs): ProgramStep[] {
     const n = a.rows * shapeSize(this.requireBuilt().inputShape);
-    if (!a.training || this.rate === 0) return [['copy', a.x, a.y, n]];
-    return [['dropout_forward', a.x, a.y, n, this.rate, this.rngState]];
+    if (!a.training || this.rate === 0) return [op.copy(a.x, a.y, n)];
+    return [op.dropout_forward(a.x, a.y, n, this.rate, this.rngState)];
   }
 
   backward(a: BackwardArgs): ProgramStep[] {
     if (!a.dx) return [];
     const n = a.rows * shapeSize(this.requireBuilt().inputShape);
-    if (this.rate === 0) return [['copy', a.dy, a.dx, n]];
-    return [['dropout_backward', a.dy, a.dx, n, this.rate, this.rngState]];
+    if (this.rate === 0) return [op.copy(a.dy, a.dx, n)];
+    return [op.dropout_backward(a.dy, a.dx, n, this.rate, this.rngState)];
   }
 
   getConfig(): Record<string, unknown> {
