@@ -40,6 +40,9 @@ export interface NativeKinds {
   families: string[];
   activations: string[];
   losses: string[];
+  /** The slots of optim_step's hyper-parameter vector, in order. */
+  optimHyperSlots: string[];
+  /** Per optimizer kind: what hp slots a, b, c hold ('' = unused) and when s1, s2, s3 are needed. */
   optimizers: { name: string; hyper: string[]; states: string[] }[];
 }
 

@@ -1,16 +1,15 @@
 // optim kernels: typed wrappers over the native ops (see native/binding/optim_ops.cpp).
 // One fused pass per parameter buffer with torch.optim semantics, gradient
 // clipping and the non-finite guard.
-import { runStep } from '../binding';
+import { native, runStep } from '../binding';
 import { op as build } from '../ops';
-import { OPTIMIZER_KINDS as KINDS, type OptimizerKind } from '../kinds';
+import { OPTIMIZER_KINDS as KINDS, OPTIM_HP, packOptimHyper, type OptimizerKind } from '../kinds';
 
 export type { OptimizerKind } from '../kinds';
 export const OPTIMIZER_KINDS: readonly OptimizerKind[] = KINDS;
 
 /** Slots of the hyper-parameter vector `hp` of optimStep (native/OPS.md). */
-export const OPTIM_HP = { lr: 0, t: 1, weightDecay: 2, l1: 3, a: 4, b: 5, eps: 6, c: 7 } as const;
-export const OPTIM_HP_LENGTH = 8;
+export { OPTIM_HP, OPTIM_HP_LENGTH } from '../kinds';
 
 /** Hyper-parameters by name; the defaults are torch.optim's. */
 export interface OptimizerOptions {
@@ -39,26 +38,6 @@ export interface OptimizerOptions {
   rho?: number;
   eps?: number;
 }
-
-const DEFAULT_LR: Record<OptimizerKind, number> = {
-  sgd: 0.001,
-  adagrad: 0.01,
-  rmsprop: 0.01,
-  adam: 0.001,
-  adamw: 0.001,
-  adamax: 0.002,
-  adadelta: 1.0,
-};
-
-const DEFAULT_EPS: Record<OptimizerKind, number> = {
-  sgd: 0,
-  adagrad: 1e-10,
-  rmsprop: 1e-8,
-  adam: 1e-8,
-  adamw: 1e-8,
-  adamax: 1e-8,
-  adadelta: 1e-6,
-};
 
 function checkKind(op: string, kind: unknown): OptimizerKind {
   if (typeof kind !== 'string' || !(OPTIMIZER_KINDS as readonly string[]).includes(kind)) {
@@ -93,66 +72,43 @@ function describe(x: unknown): string {
  */
 export function optimHyper(kind: OptimizerKind, options: OptimizerOptions = {}): Float64Array {
   checkKind('optimHyper', kind);
-  const o = options;
-  const hp = new Float64Array(OPTIM_HP_LENGTH);
-  hp[OPTIM_HP.lr] = o.lr ?? DEFAULT_LR[kind];
-  hp[OPTIM_HP.t] = o.step ?? 1;
-  hp[OPTIM_HP.weightDecay] = o.weightDecay ?? (kind === 'adamw' ? 0.01 : 0);
-  hp[OPTIM_HP.l1] = o.l1 ?? 0;
-  hp[OPTIM_HP.eps] = o.eps ?? DEFAULT_EPS[kind];
-  const betas = o.betas ?? [0.9, 0.999];
-  switch (kind) {
-    case 'sgd':
-      hp[OPTIM_HP.a] = o.momentum ?? 0;
-      hp[OPTIM_HP.b] = o.dampening ?? 0;
-      hp[OPTIM_HP.c] = o.nesterov ? 1 : 0;
-      break;
-    case 'adagrad':
-      hp[OPTIM_HP.a] = o.lrDecay ?? 0;
-      hp[OPTIM_HP.b] = o.initialAccumulatorValue ?? 0;
-      break;
-    case 'rmsprop':
-      hp[OPTIM_HP.a] = o.alpha ?? 0.99;
-      hp[OPTIM_HP.b] = o.momentum ?? 0;
-      hp[OPTIM_HP.c] = o.centered ? 1 : 0;
-      break;
-    case 'adam':
-    case 'adamw':
-      hp[OPTIM_HP.a] = betas[0];
-      hp[OPTIM_HP.b] = betas[1];
-      hp[OPTIM_HP.c] = o.amsgrad ? 1 : 0;
-      break;
-    case 'adamax':
-      hp[OPTIM_HP.a] = betas[0];
-      hp[OPTIM_HP.b] = betas[1];
-      break;
-    case 'adadelta':
-      hp[OPTIM_HP.a] = o.rho ?? 0.9;
-      break;
+  const { betas, ...o } = options;
+  return packOptimHyper(kind, {
+    lr: o.lr,
+    t: o.step,
+    weightDecay: o.weightDecay,
+    l1: o.l1,
+    eps: o.eps,
+    hyper: { ...o, beta1: betas?.[0], beta2: betas?.[1] },
+  });
+}
+
+type StateRule = 'always' | 'never' | 'a != 0' | 'b > 0' | 'c != 0';
+
+/** When each state buffer is needed, per kind, as the native side says (native/kernels/kinds.inc). */
+const STATE_RULES = new Map<string, StateRule[]>(native.kinds().optimizers.map((o) => [o.name, o.states as StateRule[]]));
+
+function ruleHolds(rule: StateRule, hp: Float64Array): boolean {
+  switch (rule) {
+    case 'always':
+      return true;
+    case 'never':
+      return false;
+    case 'a != 0':
+      return hp[OPTIM_HP.a] !== 0;
+    case 'b > 0':
+      return hp[OPTIM_HP.b] > 0;
+    case 'c != 0':
+      return hp[OPTIM_HP.c] !== 0;
   }
-  return hp;
 }
 
 /** Which state buffers (s1, s2, s3) a step of `kind` with `hp` reads and writes. */
 export function optimStateSlots(kind: OptimizerKind, hp: Float64Array): [boolean, boolean, boolean] {
   checkKind('optimStateSlots', kind);
-  const a = hp[OPTIM_HP.a];
-  const b = hp[OPTIM_HP.b];
-  const c = hp[OPTIM_HP.c];
-  switch (kind) {
-    case 'sgd':
-      return [a !== 0, false, false];
-    case 'adagrad':
-      return [true, false, false];
-    case 'rmsprop':
-      return [true, b > 0, c !== 0];
-    case 'adam':
-    case 'adamw':
-      return [true, true, c !== 0];
-    case 'adamax':
-    case 'adadelta':
-      return [true, true, false];
-  }
+  const rules = STATE_RULES.get(kind);
+  if (!rules) throw new Error(`optimStateSlots: the native addon does not know optimizer kind '${kind}'`);
+  return [ruleHolds(rules[0], hp), ruleHolds(rules[1], hp), ruleHolds(rules[2], hp)];
 }
 
 /** State buffers of one parameter for `kind` (null where the step needs none). */
