@@ -31,10 +31,15 @@ export class Dropout extends Layer {
     this.rngState[0] = rng.int(0x7fffffff);
   }
 
-  /** Called by the model with its layer index and the training step. */
-  setStep(stream: number, step: number): void {
-    this.rngState[1] = stream;
+  /** The mask's stream is the layer index, its step the training step. */
+  override beginStep(layerIndex: number, step: number): void {
+    this.rngState[1] = layerIndex;
     this.rngState[2] = step;
+  }
+
+  /** Same as beginStep (kept for callers of earlier versions). */
+  setStep(stream: number, step: number): void {
+    this.beginStep(stream, step);
   }
 
   forward(a: ForwardArgs): ProgramStep[] {
