@@ -9,9 +9,7 @@ namespace {
 
 constexpr std::int64_t kMaxElems = std::int64_t{1} << 40;
 
-std::size_t count_arg(Args& a, std::size_t i, const char* name) {
-  return static_cast<std::size_t>(a.integer(i, name, 0, kMaxElems));
-}
+std::size_t count_arg(Args& a, std::size_t i, const char* name) { return a.dim(i, name, 0, kMaxElems); }
 
 gw::ActKind kind_arg(Args& a, std::size_t i) {
   const std::string name = a.string(i, "kind");
@@ -28,17 +26,15 @@ float alpha_arg(Args& a, std::size_t i, gw::ActKind kind) {
   return static_cast<float>(a.number_or(i, "alpha", fallback));
 }
 
-std::string vec_shape(std::size_t n) { return shape_str({static_cast<std::int64_t>(n)}); }
+std::string vec_shape(std::size_t n) { return shape_of({n}); }
 
 // activation_forward(kind, x, y, n, alpha?)
 Task activation_forward(Args& a) {
   const gw::ActKind kind = kind_arg(a, 0);
-  F32 x = a.f32(1, "x");
-  F32 y = a.f32(2, "y");
   const std::size_t n = count_arg(a, 3, "n");
+  F32 x = a.sized(1, "x", n, vec_shape(n));
+  F32 y = a.sized(2, "y", n, vec_shape(n));
   const float alpha = alpha_arg(a, 4, kind);
-  a.require_size(x, "x", n, vec_shape(n));
-  a.require_size(y, "y", n, vec_shape(n));
   return [=] { gw::activation_forward(kind, x.data, y.data, n, alpha); };
 }
 
@@ -65,7 +61,7 @@ void rows_cols(Args& a, std::size_t i, std::size_t* rows, std::size_t* cols, std
   if (*cols != 0 && *rows > static_cast<std::size_t>(kMaxElems) / *cols) {
     a.range_error("rows * cols = " + std::to_string(*rows) + " * " + std::to_string(*cols) + " is too large");
   }
-  *shape = shape_str({static_cast<std::int64_t>(*rows), static_cast<std::int64_t>(*cols)});
+  *shape = shape_of({*rows, *cols});
 }
 
 // (x, y, rows, cols)

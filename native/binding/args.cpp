@@ -1,6 +1,7 @@
 #include "binding/args.h"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <sstream>
 
@@ -247,6 +248,38 @@ std::vector<std::pair<std::string, Prepare>>& registry() {
   return ops;
 }
 }  // namespace
+
+std::size_t Args::dim(std::size_t i, const char* name, std::int64_t min, std::int64_t max) {
+  return static_cast<std::size_t>(integer(i, name, min, max));
+}
+
+F32 Args::sized(std::size_t i, const char* name, std::size_t n, const std::string& shape) {
+  F32 t = f32(i, name);
+  require_size(t, name, n, shape);
+  return t;
+}
+
+F32 Args::sized_or_null(std::size_t i, const char* name, std::size_t n, const std::string& shape) {
+  F32 t = f32_or_null(i, name);
+  if (t.data) require_size(t, name, n, shape);
+  return t;
+}
+
+std::string shape_of(std::initializer_list<std::size_t> dims) {
+  std::string s = "[";
+  bool first = true;
+  for (std::size_t d : dims) {
+    s += (first ? "" : ", ") + std::to_string(d);
+    first = false;
+  }
+  return s + "]";
+}
+
+std::string num_str(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
 
 void run_for_js(Napi::Env env, const Task& task, const std::function<void()>& cleanup) {
   try {

@@ -92,6 +92,11 @@ class Args {
   bool boolean(std::size_t i, const char* name);
   std::string string(std::size_t i, const char* name);
   std::vector<F32> f32_list(std::size_t i, const char* name);  // Array of Float32Array
+  // A size: an integer in [min, max] (default [0, 2^40]).
+  std::size_t dim(std::size_t i, const char* name, std::int64_t min = 0, std::int64_t max = std::int64_t{1} << 40);
+  // A Float32Array holding at least n elements for `shape`; the optional form also takes undefined/null.
+  F32 sized(std::size_t i, const char* name, std::size_t n, const std::string& shape);
+  F32 sized_or_null(std::size_t i, const char* name, std::size_t n, const std::string& shape);
 
   // Errors naming this op: "<op>: <message>".
   [[noreturn]] void type_error(const std::string& message) const;
@@ -112,6 +117,8 @@ class Args {
 
 std::string describe(const Napi::Value& v);  // "Float64Array(12)", "number 3", "undefined"
 std::string shape_str(std::initializer_list<std::int64_t> dims);  // "[3, 4]"
+std::string shape_of(std::initializer_list<std::size_t> dims);    // the same from sizes
+std::string num_str(double v);  // shortest faithful text ("1e-09", "1.5"), unlike std::to_string's six decimals
 
 using Prepare = Task (*)(Args&);
 

@@ -21,9 +21,7 @@ std::string bad_index(const std::int32_t* index, std::size_t n, std::size_t limi
   return "";
 }
 
-std::size_t count_arg(Args& a, std::size_t i, const char* name) {
-  return static_cast<std::size_t>(a.integer(i, name, 0, (std::int64_t{1} << 40)));
-}
+std::size_t count_arg(Args& a, std::size_t i, const char* name) { return a.dim(i, name); }
 
 // gather_rows(src: Float32Array | Uint8Array, index: Int32Array, rows, cols, dst: Float32Array, scale = 1)
 Task gather_rows(Args& a) {
@@ -34,7 +32,7 @@ Task gather_rows(Args& a) {
   if (index.size < rows) {
     a.range_error("argument 'index' has " + std::to_string(index.size) + " elements but rows = " + std::to_string(rows));
   }
-  a.require_size(dst, "dst", rows * cols, shape_str({static_cast<std::int64_t>(rows), static_cast<std::int64_t>(cols)}));
+  a.require_size(dst, "dst", rows * cols, shape_of({rows, cols}));
   auto check_index = [&](std::size_t src_rows) {
     const std::string bad = bad_index(index.data, rows, src_rows, "a source");
     if (!bad.empty()) a.range_error(bad);
@@ -90,7 +88,7 @@ Task fill(Args& a) {
   F32 x = a.f32(0, "x");
   const float value = static_cast<float>(a.number(1, "value"));
   const std::size_t n = a.is_undefined(2) ? x.size : count_arg(a, 2, "n");
-  a.require_size(x, "x", n, shape_str({static_cast<std::int64_t>(n)}));
+  a.require_size(x, "x", n, shape_of({n}));
   return [=] { gw::fill_f32(x.data, n, value); };
 }
 
@@ -99,8 +97,8 @@ Task copy(Args& a) {
   F32 src = a.f32(0, "src");
   F32 dst = a.f32(1, "dst");
   const std::size_t n = a.is_undefined(2) ? src.size : count_arg(a, 2, "n");
-  a.require_size(src, "src", n, shape_str({static_cast<std::int64_t>(n)}));
-  a.require_size(dst, "dst", n, shape_str({static_cast<std::int64_t>(n)}));
+  a.require_size(src, "src", n, shape_of({n}));
+  a.require_size(dst, "dst", n, shape_of({n}));
   return [=] { gw::copy_f32(src.data, dst.data, n); };
 }
 

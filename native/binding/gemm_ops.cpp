@@ -11,9 +11,7 @@ namespace {
 // two of them fits in 64 bits.
 constexpr std::int64_t kMaxDim = std::int64_t{1} << 31;
 
-std::size_t dim_arg(Args& a, std::size_t i, const char* name) {
-  return static_cast<std::size_t>(a.integer(i, name, 0, kMaxDim));
-}
+std::size_t dim_arg(Args& a, std::size_t i, const char* name) { return a.dim(i, name, 0, kMaxDim); }
 
 // Elements a row-major [rows, cols] matrix with leading dimension ld spans.
 std::size_t span(std::size_t rows, std::size_t cols, std::size_t ld) {
@@ -21,7 +19,7 @@ std::size_t span(std::size_t rows, std::size_t cols, std::size_t ld) {
 }
 
 std::string shape_ld(std::size_t rows, std::size_t cols, const char* ld_name, std::size_t ld) {
-  return shape_str({static_cast<std::int64_t>(rows), static_cast<std::int64_t>(cols)}) + " with " + ld_name + " = " +
+  return shape_of({rows, cols}) + " with " + ld_name + " = " +
          std::to_string(ld);
 }
 
@@ -32,7 +30,7 @@ const float* matrix_arg(Args& a, const F32& t, const char* name, std::size_t row
   if (ld < min_ld) {
     a.range_error(std::string("argument '") + ld_name + "' = " + std::to_string(ld) + " is smaller than the " +
                   std::to_string(cols) + " columns of '" + name + "' " +
-                  shape_str({static_cast<std::int64_t>(rows), static_cast<std::int64_t>(cols)}) + " (needs >= " +
+                  shape_of({rows, cols}) + " (needs >= " +
                   std::to_string(min_ld) + ")");
   }
   a.require_size(t, name, span(rows, cols, ld), shape_ld(rows, cols, ld_name, ld));
@@ -90,13 +88,11 @@ Task linear_forward(Args& a) {
   } else if (activation != "none") {
     a.range_error("argument 'activation' must be \"none\" or \"relu\", received \"" + activation + "\"");
   }
-  auto shape = [](std::size_t r, std::size_t c) {
-    return shape_str({static_cast<std::int64_t>(r), static_cast<std::int64_t>(c)});
-  };
+  auto shape = [](std::size_t r, std::size_t c) { return shape_of({r, c}); };
   a.require_size(x, "x", rows * in, shape(rows, in));
   a.require_size(w, "w", in * out, shape(in, out));
   a.require_size(y, "y", rows * out, shape(rows, out));
-  if (bias.data || bias.size) a.require_size(bias, "bias", out, shape_str({static_cast<std::int64_t>(out)}));
+  if (bias.data || bias.size) a.require_size(bias, "bias", out, shape_of({out}));
   const bool has_bias = !a.is_undefined(2) && bias.size >= out;
   if (overlaps(y.data, rows * out, x.data, rows * in) || overlaps(y.data, rows * out, w.data, in * out) ||
       (has_bias && overlaps(y.data, rows * out, bias.data, out))) {
@@ -114,8 +110,8 @@ Task bias_grad(Args& a) {
   const std::size_t rows = dim_arg(a, 2, "rows");
   const std::size_t cols = dim_arg(a, 3, "cols");
   a.require_size(dy, "dy", rows * cols,
-                 shape_str({static_cast<std::int64_t>(rows), static_cast<std::int64_t>(cols)}));
-  a.require_size(db, "db", cols, shape_str({static_cast<std::int64_t>(cols)}));
+                 shape_of({rows, cols}));
+  a.require_size(db, "db", cols, shape_of({cols}));
   if (overlaps(db.data, cols, dy.data, rows * cols)) {
     a.range_error("argument 'db' overlaps 'dy' in memory; the output must not alias an input");
   }

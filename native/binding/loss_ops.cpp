@@ -4,7 +4,6 @@
 // buffers between runs, and a bad label must never index out of bounds.
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -16,25 +15,14 @@ namespace {
 
 constexpr std::int64_t kMaxDim = std::int64_t{1} << 40;
 
-// Shortest faithful text of a number ("1e-09", "1.5"), unlike std::to_string's fixed six decimals.
-std::string num_str(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
-}
-
-std::size_t dim_arg(Args& a, std::size_t i, const char* name) {
-  return static_cast<std::size_t>(a.integer(i, name, 1, kMaxDim));
-}
+std::size_t dim_arg(Args& a, std::size_t i, const char* name) { return a.dim(i, name, 1, kMaxDim); }
 
 std::size_t checked_nc(Args& a, std::size_t N, std::size_t C) {
   if (N > (std::size_t{1} << 62) / C) a.range_error("N*C is too large");
   return N * C;
 }
 
-std::string nc_shape(std::size_t N, std::size_t C) {
-  return shape_str({static_cast<std::int64_t>(N), static_cast<std::int64_t>(C)});
-}
+std::string nc_shape(std::size_t N, std::size_t C) { return shape_of({N, C}); }
 
 // Returns an empty string when every value lies in [0, 1], else a message naming the first bad one.
 std::string check_unit_interval(const float* v, std::size_t n, const char* name) {
@@ -70,14 +58,10 @@ Task loss(Args& a) {
   const std::size_t N = dim_arg(a, 5, "N"), C = dim_arg(a, 6, "C");
   const std::size_t total = checked_nc(a, N, C);
   const std::string shape = nc_shape(N, C);
-  F32 input = a.f32(1, "input");
-  a.require_size(input, "input", total, shape);
-  F32 target = a.f32(2, "target");
-  a.require_size(target, "target", total, shape);
-  F32 dinput = a.f32_or_null(3, "dinput");
-  if (dinput.data) a.require_size(dinput, "dinput", total, shape);
-  F32 out = a.f32(4, "out");
-  a.require_size(out, "out", 1, "[1]");
+  F32 input = a.sized(1, "input", total, shape);
+  F32 target = a.sized(2, "target", total, shape);
+  F32 dinput = a.sized_or_null(3, "dinput", total, shape);
+  F32 out = a.sized(4, "out", 1, "[1]");
   const std::string op = a.op();
 
   gw::LossKind k;
@@ -121,16 +105,13 @@ Task sparse_cross_entropy(Args& a) {
   const std::size_t N = dim_arg(a, 4, "N"), C = dim_arg(a, 5, "C");
   const std::size_t total = checked_nc(a, N, C);
   const std::string shape = nc_shape(N, C);
-  F32 logits = a.f32(0, "logits");
-  a.require_size(logits, "logits", total, shape);
+  F32 logits = a.sized(0, "logits", total, shape);
   I32 labels = a.i32(1, "labels");
   if (labels.size < N) {
     a.range_error("argument 'labels' has " + std::to_string(labels.size) + " elements but N = " + std::to_string(N));
   }
-  F32 dlogits = a.f32_or_null(2, "dlogits");
-  if (dlogits.data) a.require_size(dlogits, "dlogits", total, shape);
-  F32 out = a.f32(3, "out");
-  a.require_size(out, "out", 1, "[1]");
+  F32 dlogits = a.sized_or_null(2, "dlogits", total, shape);
+  F32 out = a.sized(3, "out", 1, "[1]");
   const double smoothing = a.number_or(6, "labelSmoothing", 0.0);
   if (smoothing < 0.0 || smoothing > 1.0) {
     a.range_error("argument 'labelSmoothing' must be in [0, 1], received " + num_str(smoothing));

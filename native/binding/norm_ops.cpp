@@ -1,7 +1,6 @@
 // norms ops at the binding boundary: validate arguments, return a task.
 // x is (N, C, L) row-major ((N, C) is L = 1); see native/OPS.md.
 #include <cstdint>
-#include <cstdio>
 #include <string>
 
 #include "binding/args.h"
@@ -12,16 +11,7 @@ namespace {
 
 constexpr std::int64_t kMaxDim = std::int64_t{1} << 40;
 
-// Shortest faithful text of a number ("1e-09", "1.5"), unlike std::to_string's fixed six decimals.
-std::string num_str(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
-}
-
-std::size_t dim_arg(Args& a, std::size_t i, const char* name) {
-  return static_cast<std::size_t>(a.integer(i, name, 1, kMaxDim));
-}
+std::size_t dim_arg(Args& a, std::size_t i, const char* name) { return a.dim(i, name, 1, kMaxDim); }
 
 // Product of dims, with a RangeError instead of a silent overflow.
 std::size_t checked_product(Args& a, std::initializer_list<std::size_t> dims, const std::string& what) {
@@ -33,43 +23,39 @@ std::size_t checked_product(Args& a, std::initializer_list<std::size_t> dims, co
   return p;
 }
 
-std::string shape3(std::size_t N, std::size_t C, std::size_t L) {
-  return shape_str({static_cast<std::int64_t>(N), static_cast<std::int64_t>(C), static_cast<std::int64_t>(L)});
-}
-std::string shape1(std::size_t n) { return shape_str({static_cast<std::int64_t>(n)}); }
-
 double eps_arg(Args& a, std::size_t i) {
   const double eps = a.number(i, "eps");
   if (!(eps > 0.0)) a.range_error("argument 'eps' must be > 0, received " + num_str(eps));
   return eps;
 }
 
-// An optional buffer that, when given, must hold `n` elements.
-F32 optional_sized(Args& a, std::size_t i, const char* name, std::size_t n, const std::string& shape) {
-  F32 t = a.f32_or_null(i, name);
-  if (t.data) a.require_size(t, name, n, shape);
-  return t;
-}
-
-F32 sized(Args& a, std::size_t i, const char* name, std::size_t n, const std::string& shape) {
-  F32 t = a.f32(i, name);
-  a.require_size(t, name, n, shape);
-  return t;
+// The buffers every norm backward takes: (x, dy, dx?, gamma?, dgamma?, dbeta?, stat1, stat2, ...),
+// x/dy/dx of `total` elements, the affine ones of `params`, the statistics of `stats`.
+struct Backward {
+  F32 x, dy, dx, gamma, dgamma, dbeta, s1, s2;
+};
+Backward backward_args(Args& a, std::size_t total, const std::string& shape, std::size_t params,
+                       const std::string& pshape, std::size_t stats, const std::string& sshape, const char* s1,
+                       const char* s2) {
+  return {a.sized(0, "x", total, shape),           a.sized(1, "dy", total, shape),
+          a.sized_or_null(2, "dx", total, shape),  a.sized_or_null(3, "gamma", params, pshape),
+          a.sized_or_null(4, "dgamma", params, pshape), a.sized_or_null(5, "dbeta", params, pshape),
+          a.sized(6, s1, stats, sshape),           a.sized(7, s2, stats, sshape)};
 }
 
 // batchnorm_forward_train(x, y, gamma, beta, runningMean, runningVar, saveMean, saveInvStd, N, C, L, momentum, eps)
 Task batchnorm_forward_train(Args& a) {
   const std::size_t N = dim_arg(a, 8, "N"), C = dim_arg(a, 9, "C"), L = dim_arg(a, 10, "L");
   const std::size_t total = checked_product(a, {N, C, L}, "N*C*L");
-  const std::string shape = shape3(N, C, L), cshape = shape1(C);
-  F32 x = sized(a, 0, "x", total, shape);
-  F32 y = sized(a, 1, "y", total, shape);
-  F32 gamma = optional_sized(a, 2, "gamma", C, cshape);
-  F32 beta = optional_sized(a, 3, "beta", C, cshape);
-  F32 rmean = optional_sized(a, 4, "runningMean", C, cshape);
-  F32 rvar = optional_sized(a, 5, "runningVar", C, cshape);
-  F32 smean = optional_sized(a, 6, "saveMean", C, cshape);
-  F32 sinv = optional_sized(a, 7, "saveInvStd", C, cshape);
+  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
+  F32 x = a.sized(0, "x", total, shape);
+  F32 y = a.sized(1, "y", total, shape);
+  F32 gamma = a.sized_or_null(2, "gamma", C, cshape);
+  F32 beta = a.sized_or_null(3, "beta", C, cshape);
+  F32 rmean = a.sized_or_null(4, "runningMean", C, cshape);
+  F32 rvar = a.sized_or_null(5, "runningVar", C, cshape);
+  F32 smean = a.sized_or_null(6, "saveMean", C, cshape);
+  F32 sinv = a.sized_or_null(7, "saveInvStd", C, cshape);
   const double momentum = a.number(11, "momentum");
   if (momentum < 0.0 || momentum > 1.0) a.range_error("argument 'momentum' must be in [0, 1], received " + num_str(momentum));
   const double eps = eps_arg(a, 12);
@@ -86,13 +72,13 @@ Task batchnorm_forward_train(Args& a) {
 Task batchnorm_forward_eval(Args& a) {
   const std::size_t N = dim_arg(a, 6, "N"), C = dim_arg(a, 7, "C"), L = dim_arg(a, 8, "L");
   const std::size_t total = checked_product(a, {N, C, L}, "N*C*L");
-  const std::string shape = shape3(N, C, L), cshape = shape1(C);
-  F32 x = sized(a, 0, "x", total, shape);
-  F32 y = sized(a, 1, "y", total, shape);
-  F32 gamma = optional_sized(a, 2, "gamma", C, cshape);
-  F32 beta = optional_sized(a, 3, "beta", C, cshape);
-  F32 rmean = sized(a, 4, "runningMean", C, cshape);
-  F32 rvar = sized(a, 5, "runningVar", C, cshape);
+  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
+  F32 x = a.sized(0, "x", total, shape);
+  F32 y = a.sized(1, "y", total, shape);
+  F32 gamma = a.sized_or_null(2, "gamma", C, cshape);
+  F32 beta = a.sized_or_null(3, "beta", C, cshape);
+  F32 rmean = a.sized(4, "runningMean", C, cshape);
+  F32 rvar = a.sized(5, "runningVar", C, cshape);
   const double eps = eps_arg(a, 9);
   return [=] { gw::batchnorm_forward_eval(x.data, y.data, gamma.data, beta.data, rmean.data, rvar.data, N, C, L, eps); };
 }
@@ -101,17 +87,10 @@ Task batchnorm_forward_eval(Args& a) {
 Task batchnorm_backward(Args& a) {
   const std::size_t N = dim_arg(a, 8, "N"), C = dim_arg(a, 9, "C"), L = dim_arg(a, 10, "L");
   const std::size_t total = checked_product(a, {N, C, L}, "N*C*L");
-  const std::string shape = shape3(N, C, L), cshape = shape1(C);
-  F32 x = sized(a, 0, "x", total, shape);
-  F32 dy = sized(a, 1, "dy", total, shape);
-  F32 dx = optional_sized(a, 2, "dx", total, shape);
-  F32 gamma = optional_sized(a, 3, "gamma", C, cshape);
-  F32 dgamma = optional_sized(a, 4, "dgamma", C, cshape);
-  F32 dbeta = optional_sized(a, 5, "dbeta", C, cshape);
-  F32 smean = sized(a, 6, "saveMean", C, cshape);
-  F32 sinv = sized(a, 7, "saveInvStd", C, cshape);
+  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
+  const Backward g = backward_args(a, total, shape, C, cshape, C, cshape, "saveMean", "saveInvStd");
   return [=] {
-    gw::batchnorm_backward(x.data, dy.data, dx.data, gamma.data, dgamma.data, dbeta.data, smean.data, sinv.data, N, C, L);
+    gw::batchnorm_backward(g.x.data, g.dy.data, g.dx.data, g.gamma.data, g.dgamma.data, g.dbeta.data, g.s1.data, g.s2.data, N, C, L);
   };
 }
 
@@ -119,18 +98,11 @@ Task batchnorm_backward(Args& a) {
 Task batchnorm_backward_eval(Args& a) {
   const std::size_t N = dim_arg(a, 8, "N"), C = dim_arg(a, 9, "C"), L = dim_arg(a, 10, "L");
   const std::size_t total = checked_product(a, {N, C, L}, "N*C*L");
-  const std::string shape = shape3(N, C, L), cshape = shape1(C);
-  F32 x = sized(a, 0, "x", total, shape);
-  F32 dy = sized(a, 1, "dy", total, shape);
-  F32 dx = optional_sized(a, 2, "dx", total, shape);
-  F32 gamma = optional_sized(a, 3, "gamma", C, cshape);
-  F32 dgamma = optional_sized(a, 4, "dgamma", C, cshape);
-  F32 dbeta = optional_sized(a, 5, "dbeta", C, cshape);
-  F32 rmean = sized(a, 6, "runningMean", C, cshape);
-  F32 rvar = sized(a, 7, "runningVar", C, cshape);
+  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
+  const Backward g = backward_args(a, total, shape, C, cshape, C, cshape, "runningMean", "runningVar");
   const double eps = eps_arg(a, 11);
   return [=] {
-    gw::batchnorm_backward_eval(x.data, dy.data, dx.data, gamma.data, dgamma.data, dbeta.data, rmean.data, rvar.data, N,
+    gw::batchnorm_backward_eval(g.x.data, g.dy.data, g.dx.data, g.gamma.data, g.dgamma.data, g.dbeta.data, g.s1.data, g.s2.data, N,
                                 C, L, eps);
   };
 }
@@ -139,13 +111,13 @@ Task batchnorm_backward_eval(Args& a) {
 Task layernorm_forward(Args& a) {
   const std::size_t rows = dim_arg(a, 6, "rows"), cols = dim_arg(a, 7, "cols");
   const std::size_t total = checked_product(a, {rows, cols}, "rows*cols");
-  const std::string shape = shape_str({static_cast<std::int64_t>(rows), static_cast<std::int64_t>(cols)});
-  F32 x = sized(a, 0, "x", total, shape);
-  F32 y = sized(a, 1, "y", total, shape);
-  F32 gamma = optional_sized(a, 2, "gamma", cols, shape1(cols));
-  F32 beta = optional_sized(a, 3, "beta", cols, shape1(cols));
-  F32 smean = optional_sized(a, 4, "saveMean", rows, shape1(rows));
-  F32 sinv = optional_sized(a, 5, "saveInvStd", rows, shape1(rows));
+  const std::string shape = shape_of({rows, cols});
+  F32 x = a.sized(0, "x", total, shape);
+  F32 y = a.sized(1, "y", total, shape);
+  F32 gamma = a.sized_or_null(2, "gamma", cols, shape_of({cols}));
+  F32 beta = a.sized_or_null(3, "beta", cols, shape_of({cols}));
+  F32 smean = a.sized_or_null(4, "saveMean", rows, shape_of({rows}));
+  F32 sinv = a.sized_or_null(5, "saveInvStd", rows, shape_of({rows}));
   const double eps = eps_arg(a, 8);
   return [=] { gw::layernorm_forward(x.data, y.data, gamma.data, beta.data, smean.data, sinv.data, rows, cols, eps); };
 }
@@ -154,17 +126,10 @@ Task layernorm_forward(Args& a) {
 Task layernorm_backward(Args& a) {
   const std::size_t rows = dim_arg(a, 8, "rows"), cols = dim_arg(a, 9, "cols");
   const std::size_t total = checked_product(a, {rows, cols}, "rows*cols");
-  const std::string shape = shape_str({static_cast<std::int64_t>(rows), static_cast<std::int64_t>(cols)});
-  F32 x = sized(a, 0, "x", total, shape);
-  F32 dy = sized(a, 1, "dy", total, shape);
-  F32 dx = optional_sized(a, 2, "dx", total, shape);
-  F32 gamma = optional_sized(a, 3, "gamma", cols, shape1(cols));
-  F32 dgamma = optional_sized(a, 4, "dgamma", cols, shape1(cols));
-  F32 dbeta = optional_sized(a, 5, "dbeta", cols, shape1(cols));
-  F32 smean = sized(a, 6, "saveMean", rows, shape1(rows));
-  F32 sinv = sized(a, 7, "saveInvStd", rows, shape1(rows));
+  const std::string shape = shape_of({rows, cols});
+  const Backward g = backward_args(a, total, shape, cols, shape_of({cols}), rows, shape_of({rows}), "saveMean", "saveInvStd");
   return [=] {
-    gw::layernorm_backward(x.data, dy.data, dx.data, gamma.data, dgamma.data, dbeta.data, smean.data, sinv.data, rows,
+    gw::layernorm_backward(g.x.data, g.dy.data, g.dx.data, g.gamma.data, g.dgamma.data, g.dbeta.data, g.s1.data, g.s2.data, rows,
                            cols);
   };
 }
@@ -180,15 +145,15 @@ Task groupnorm_forward(Args& a) {
   const std::size_t N = dim_arg(a, 6, "N"), C = dim_arg(a, 7, "C"), L = dim_arg(a, 8, "L"), G = dim_arg(a, 9, "G");
   check_groups(a, C, G);
   const std::size_t total = checked_product(a, {N, C, L}, "N*C*L");
-  const std::string shape = shape3(N, C, L), cshape = shape1(C);
+  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
   const std::size_t units = N * G;
-  const std::string ushape = shape_str({static_cast<std::int64_t>(N), static_cast<std::int64_t>(G)});
-  F32 x = sized(a, 0, "x", total, shape);
-  F32 y = sized(a, 1, "y", total, shape);
-  F32 gamma = optional_sized(a, 2, "gamma", C, cshape);
-  F32 beta = optional_sized(a, 3, "beta", C, cshape);
-  F32 smean = optional_sized(a, 4, "saveMean", units, ushape);
-  F32 sinv = optional_sized(a, 5, "saveInvStd", units, ushape);
+  const std::string ushape = shape_of({N, G});
+  F32 x = a.sized(0, "x", total, shape);
+  F32 y = a.sized(1, "y", total, shape);
+  F32 gamma = a.sized_or_null(2, "gamma", C, cshape);
+  F32 beta = a.sized_or_null(3, "beta", C, cshape);
+  F32 smean = a.sized_or_null(4, "saveMean", units, ushape);
+  F32 sinv = a.sized_or_null(5, "saveInvStd", units, ushape);
   const double eps = eps_arg(a, 10);
   return [=] { gw::groupnorm_forward(x.data, y.data, gamma.data, beta.data, smean.data, sinv.data, N, C, L, G, eps); };
 }
@@ -198,19 +163,12 @@ Task groupnorm_backward(Args& a) {
   const std::size_t N = dim_arg(a, 8, "N"), C = dim_arg(a, 9, "C"), L = dim_arg(a, 10, "L"), G = dim_arg(a, 11, "G");
   check_groups(a, C, G);
   const std::size_t total = checked_product(a, {N, C, L}, "N*C*L");
-  const std::string shape = shape3(N, C, L), cshape = shape1(C);
+  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
   const std::size_t units = N * G;
-  const std::string ushape = shape_str({static_cast<std::int64_t>(N), static_cast<std::int64_t>(G)});
-  F32 x = sized(a, 0, "x", total, shape);
-  F32 dy = sized(a, 1, "dy", total, shape);
-  F32 dx = optional_sized(a, 2, "dx", total, shape);
-  F32 gamma = optional_sized(a, 3, "gamma", C, cshape);
-  F32 dgamma = optional_sized(a, 4, "dgamma", C, cshape);
-  F32 dbeta = optional_sized(a, 5, "dbeta", C, cshape);
-  F32 smean = sized(a, 6, "saveMean", units, ushape);
-  F32 sinv = sized(a, 7, "saveInvStd", units, ushape);
+  const std::string ushape = shape_of({N, G});
+  const Backward g = backward_args(a, total, shape, C, cshape, units, ushape, "saveMean", "saveInvStd");
   return [=] {
-    gw::groupnorm_backward(x.data, dy.data, dx.data, gamma.data, dgamma.data, dbeta.data, smean.data, sinv.data, N, C, L,
+    gw::groupnorm_backward(g.x.data, g.dy.data, g.dx.data, g.gamma.data, g.dgamma.data, g.dbeta.data, g.s1.data, g.s2.data, N, C, L,
                            G);
   };
 }
