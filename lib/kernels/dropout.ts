@@ -73,11 +73,23 @@ export function dropoutForward(
   stream?: number,
   step?: number,
 ): void {
-  const op = 'dropout_forward';
-  checkArgs(op, ['x', x], ['y', y], n, p);
+  runDropout('dropout_forward', ['x', x], ['y', y], n, p, seed, stream, step);
+}
+
+function runDropout(
+  op: 'dropout_forward' | 'dropout_backward',
+  src: [string, Float32Array],
+  dst: [string, Float32Array],
+  n: number,
+  p: number,
+  seed: number | Float64Array,
+  stream?: number,
+  step?: number,
+): void {
+  checkArgs(op, src, dst, n, p);
   checkKey(op, seed, stream, step);
-  if (seed instanceof Float64Array) runStep(build.dropout_forward(x, y, n, p, seed));
-  else runStep(build.dropout_forward(x, y, n, p, seed, stream as number, step as number));
+  if (seed instanceof Float64Array) runStep(build[op](src[1], dst[1], n, p, seed));
+  else runStep(build[op](src[1], dst[1], n, p, seed, stream as number, step as number));
 }
 
 /** dx = mask * dy / (1 - p), with the mask of the forward call with the same p, seed, stream and step. */
@@ -100,9 +112,5 @@ export function dropoutBackward(
   stream?: number,
   step?: number,
 ): void {
-  const op = 'dropout_backward';
-  checkArgs(op, ['dy', dy], ['dx', dx], n, p);
-  checkKey(op, seed, stream, step);
-  if (seed instanceof Float64Array) runStep(build.dropout_backward(dy, dx, n, p, seed));
-  else runStep(build.dropout_backward(dy, dx, n, p, seed, stream as number, step as number));
+  runDropout('dropout_backward', ['dy', dy], ['dx', dx], n, p, seed, stream, step);
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <limits>
 #include <sstream>
+#include <type_traits>
 
 namespace gwb {
 
@@ -154,37 +155,20 @@ void Args::require_exact(const F32& t, const char* name, std::size_t needed, con
   }
 }
 
-F32 Args::f32(std::size_t i, const char* name) {
+template <class Buf>
+Buf Args::typed(std::size_t i, const char* name, napi_typedarray_type type, const char* type_name) {
+  using Elem = std::remove_pointer_t<decltype(Buf::data)>;
   Napi::Value v = at(i, name);
-  F32 out{};
-  out.data = typed_data<float>(*this, v, name, napi_float32_array, "Float32Array", &out.size);
-  keep(v, name, out.data, out.size * sizeof(float));
+  Buf out{};
+  out.data = typed_data<Elem>(*this, v, name, type, type_name, &out.size);
+  keep(v, name, out.data, out.size * sizeof(Elem));
   return out;
 }
 
-I32 Args::i32(std::size_t i, const char* name) {
-  Napi::Value v = at(i, name);
-  I32 out{};
-  out.data = typed_data<std::int32_t>(*this, v, name, napi_int32_array, "Int32Array", &out.size);
-  keep(v, name, out.data, out.size * sizeof(std::int32_t));
-  return out;
-}
-
-U8 Args::u8(std::size_t i, const char* name) {
-  Napi::Value v = at(i, name);
-  U8 out{};
-  out.data = typed_data<std::uint8_t>(*this, v, name, napi_uint8_array, "Uint8Array", &out.size);
-  keep(v, name, out.data, out.size);
-  return out;
-}
-
-F64 Args::f64(std::size_t i, const char* name) {
-  Napi::Value v = at(i, name);
-  F64 out{};
-  out.data = typed_data<double>(*this, v, name, napi_float64_array, "Float64Array", &out.size);
-  keep(v, name, out.data, out.size * sizeof(double));
-  return out;
-}
+F32 Args::f32(std::size_t i, const char* name) { return typed<F32>(i, name, napi_float32_array, "Float32Array"); }
+I32 Args::i32(std::size_t i, const char* name) { return typed<I32>(i, name, napi_int32_array, "Int32Array"); }
+U8 Args::u8(std::size_t i, const char* name) { return typed<U8>(i, name, napi_uint8_array, "Uint8Array"); }
+F64 Args::f64(std::size_t i, const char* name) { return typed<F64>(i, name, napi_float64_array, "Float64Array"); }
 
 F32 Args::f32_or_null(std::size_t i, const char* name) {
   if (i >= values_.size() || values_[i].IsUndefined() || values_[i].IsNull()) return F32{nullptr, 0};

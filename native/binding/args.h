@@ -107,6 +107,9 @@ class Args {
 
  private:
   Napi::Value at(std::size_t i, const char* name) const;
+  // A typed array of `type` (named `type_name` in errors) at position i, kept alive.
+  template <class Buf>
+  Buf typed(std::size_t i, const char* name, napi_typedarray_type type, const char* type_name);
   void keep(const Napi::Value& v, const char* name, const void* data, std::size_t bytes);
 
   Napi::Env env_;

@@ -5,13 +5,7 @@
 #include "kernels/gemm.h"
 
 #if defined(__AVX512F__)
-// GCC 12's own shuffle/unpack intrinsics start from _mm512_undefined_ps(),
-// which trips -Wmaybe-uninitialized once inlined here; the warning is spurious.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <immintrin.h>
+#include "kernels/immintrin_avx512.h"
 
 #include "kernels/gemm_generic_inl.h"
 

@@ -1,15 +1,4 @@
-// losses: avx512 kernels (the generic kernels of losses_simd_inl.h over the avx512 vector type).
-// GCC 12 reports false (maybe-)uninitialized warnings inside its own AVX-512 headers
-// (GCC bug 105593, _mm512_undefined_*); the state at the header's lines decides.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#include "kernels/immintrin_avx512.h"
 
 #include <algorithm>
 #include <cmath>

@@ -2,12 +2,7 @@
 #include "kernels/optim.h"
 
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
-// GCC 12 reports the deliberately undefined pass-through operand inside the
-// AVX-512 intrinsics as maybe-uninitialized (a false positive, GCC bug 105593).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
+#include "kernels/immintrin_avx512.h"
 
 #include "kernels/optim_simd.h"
 
