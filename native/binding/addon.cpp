@@ -23,6 +23,7 @@ void register_all() {
   register_gemm_ops();
   register_activation_ops();
   register_dropout_ops();
+  register_dropconnect_ops();
   register_norm_ops();
   register_loss_ops();
   register_optim_ops();

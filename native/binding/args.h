@@ -105,6 +105,7 @@ const std::vector<std::pair<std::string, Prepare>>& registered_ops();
 void register_gemm_ops();
 void register_activation_ops();
 void register_dropout_ops();
+void register_dropconnect_ops();
 void register_norm_ops();
 void register_loss_ops();
 void register_optim_ops();
