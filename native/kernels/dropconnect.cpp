@@ -86,16 +86,20 @@ void pack_b_block(const MaskedB& B, std::size_t NR, std::size_t pc, std::size_t 
     }
     return;
   }
-  for (std::size_t j = 0; j < nc; ++j) {  // column j0+j of op(B) is row j0+j of W
-    const std::size_t f0 = (j0 + j) * B.ldw + pc;
-    B.mask_range(B.w, rowbuf, f0, f0 + kc, *B.params);
-    float* d = dst + (j / NR) * NR * kc + j % NR;
-    for (std::size_t p = 0; p < kc; ++p) d[p * NR] = rowbuf[p];
-  }
-  const std::size_t used = nc - (panels - 1) * NR;  // lanes of the last panel
-  float* last = dst + (panels - 1) * NR * kc;
-  for (std::size_t p = 0; p < kc; ++p) {
-    for (std::size_t j = used; j < NR; ++j) last[p * NR + j] = 0.0f;
+  // Column j0+j of op(B) is row j0+j of W: mask the NR rows of one micro-panel
+  // into rowbuf (NR x kc, L1-sized), then write the panel contiguously.
+  for (std::size_t q = 0; q < panels; ++q) {
+    const std::size_t n = std::min(NR, nc - q * NR);
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::size_t f0 = (j0 + q * NR + j) * B.ldw + pc;
+      B.mask_range(B.w, rowbuf + j * kc, f0, f0 + kc, *B.params);
+    }
+    float* d = dst + q * NR * kc;
+    for (std::size_t p = 0; p < kc; ++p) {
+      std::size_t j = 0;
+      for (; j < n; ++j) d[p * NR + j] = rowbuf[j * kc + p];
+      for (; j < NR; ++j) d[p * NR + j] = 0.0f;
+    }
   }
 }
 
@@ -109,7 +113,7 @@ void blocked_serial_masked(const GemmKernels& kt, std::size_t M, std::size_t j_b
   static thread_local Scratch packed_a_buf, packed_b_buf, row_buf;
   float* packed_a = packed_a_buf.get(round_up(std::min(MC, M), MR) * std::min(KC, K));
   float* packed_b = packed_b_buf.get(round_up(std::min(NC, N), NR) * std::min(KC, K));
-  float* rowbuf = row_buf.get(std::max(std::min(NC, N), std::min(KC, K)));
+  float* rowbuf = row_buf.get(std::max(std::min(NC, N), NR * std::min(KC, K)));  // a row of the block, or NR columns
 
   for (std::size_t jc = j_begin; jc < j_end; jc += NC) {
     const std::size_t nc = std::min(NC, j_end - jc);
