@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -15,7 +16,10 @@ const { values } = parseArgs({
   },
 });
 
-const families = ['activations', 'dropout', 'norms', 'losses', 'optim'];
+// Every native op family (native/kernels/kinds.inc) with a benchmark here; gemm has its own (bench/gemm.mjs).
+const require = createRequire(import.meta.url);
+const { native } = require('../dist/binding.js');
+const families = native.kinds().families.filter((f) => fs.existsSync(path.join(here, 'kernels', `${f}.mjs`)));
 const wanted = values.only ? values.only.split(',') : families;
 const threadCounts = values.threads ? [Number(values.threads)] : [1, (await import('node:os')).availableParallelism()];
 

@@ -2,9 +2,9 @@
 // and types its raw surface. The public API wraps this; users never see it.
 import * as fs from 'fs';
 import * as path from 'path';
+import type { NativeOps, ProgramStep, Step } from './ops';
 
-/** One step of a native program: the op's name followed by its arguments. */
-export type ProgramStep = readonly [string, ...unknown[]];
+export type { ProgramStep } from './ops';
 
 export interface NativeBackendInfo {
   isa: string;
@@ -30,8 +30,22 @@ export interface NativeBinding {
   setMaxIsa(isa: string): string;
   runAsync(program: readonly ProgramStep[]): Promise<void>;
   CompiledProgram: new (program: readonly ProgramStep[]) => NativeCompiledProgram;
-  ops: Record<string, (...args: unknown[]) => void>;
+  /** Every op as a synchronous function, typed from lib/ops.ts. */
+  ops: NativeOps;
+  /** The kind lists of native/kernels/kinds.inc (see lib/kinds.ts). */
+  kinds(): NativeKinds;
 }
+
+export interface NativeKinds {
+  families: string[];
+  activations: string[];
+  losses: string[];
+  /** The slots of optim_step's hyper-parameter vector, in order. */
+  optimHyperSlots: string[];
+  /** Per optimizer kind: what hp slots a, b, c hold ('' = unused) and when s1, s2, s3 are needed. */
+  optimizers: { name: string; hyper: string[]; states: string[] }[];
+}
+
 
 const packageRoot = path.resolve(__dirname, '..');
 
@@ -122,3 +136,9 @@ function loadOverride(file: string): NativeBinding {
 export const native: NativeBinding = process.env.GRADWELL_NATIVE_PATH
   ? loadOverride(process.env.GRADWELL_NATIVE_PATH)
   : loadBinding(packageRoot);
+
+/** Runs one step at once on the calling thread (the public `kernels` wrappers use this). */
+export function runStep<K extends Step>(step: K): void {
+  const [name, ...args] = step;
+  (native.ops[name] as (...a: unknown[]) => void)(...args);
+}

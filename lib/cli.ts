@@ -8,6 +8,7 @@ import { EarlyStopping, LearningRateScheduler, ReduceLROnPlateau, type Callback 
 import { fashionMnist, kmnist, mnist, mnistEmbedded, readCsv, trainValTestSplit, type Dataset, type TrainTest } from './data';
 import { Activation, BatchNorm, Dense, Dropout, GroupNorm, LayerNorm } from './layers';
 import { Sequential, type History } from './model';
+import { OPTIMIZER_KINDS } from './kinds';
 import { getOptimizer } from './optimizers';
 import { regularizers } from './regularizers';
 import { getSchedule } from './schedules';
@@ -194,7 +195,7 @@ function makeProgram(): Command {
     .option('--dropconnect <p>', 'DropConnect rate on the weights of each hidden layer (Wan et al. 2013)', numArg('--dropconnect', 0, 0.99))
     .addOption(new Option('--norm <kind>', 'normalization after each hidden Dense').choices(['none', 'batch', 'layer', 'group']))
     .option('--groups <g>', 'groups for --norm group', intArg('--groups', 1))
-    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adagrad', 'rmsprop', 'adam', 'adamw', 'adamax', 'adadelta']))
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZER_KINDS))
     .option('--lr <rate>', 'learning rate (default: the optimizer\'s torch default)', numArg('--lr', 0))
     .option('--momentum <m>', 'momentum (sgd, rmsprop)', numArg('--momentum', 0, 1))
     .option('--weight-decay <wd>', 'weight decay (coupled L2; decoupled for adamw)', numArg('--weight-decay', 0))

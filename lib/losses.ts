@@ -2,6 +2,8 @@
 // one pass, mean reduction as in torch.nn); cross-entropies take logits and
 // fuse the softmax.
 import type { ProgramStep } from './binding';
+import type { LossKind } from './kinds';
+import { op } from './ops';
 import { checkNumber } from './errors';
 
 export type LossName =
@@ -38,13 +40,13 @@ export abstract class Loss {
 }
 
 class ElementwiseLoss extends Loss {
-  constructor(readonly name: string, private readonly kind: string, private readonly param?: number) {
+  constructor(readonly name: string, private readonly kind: LossKind, private readonly param?: number) {
     super();
   }
   step(b: LossBuffers): ProgramStep {
-    const step: unknown[] = ['loss', this.kind, b.output, b.target, b.dOutput, b.value, b.rows, b.cols];
-    if (this.param !== undefined) step.push(this.param);
-    return step as unknown as ProgramStep;
+    const target = b.target as Float32Array; // dense targets: the model gives an Int32Array to sparse losses only
+    if (this.param === undefined) return op.loss(this.kind, b.output, target, b.dOutput, b.value, b.rows, b.cols);
+    return op.loss(this.kind, b.output, target, b.dOutput, b.value, b.rows, b.cols, this.param);
   }
 }
 
@@ -106,7 +108,7 @@ export class SparseCategoricalCrossentropy extends Loss {
     this.labelSmoothing = checkNumber('SparseCategoricalCrossentropy', 'labelSmoothing', opts.labelSmoothing ?? 0, { min: 0, max: 1 });
   }
   step(b: LossBuffers): ProgramStep {
-    return ['sparse_cross_entropy', b.output, b.target, b.dOutput, b.value, b.rows, b.cols, this.labelSmoothing];
+    return op.sparse_cross_entropy(b.output, b.target as Int32Array, b.dOutput, b.value, b.rows, b.cols, this.labelSmoothing);
   }
   override getConfig() {
     return { name: this.name, config: { labelSmoothing: this.labelSmoothing } };

@@ -1,117 +1,35 @@
 // Sequential models: build, compile, fit/evaluate/predict, save/load.
 // Each training step is one native program (gather the batch, forward, loss,
 // backward, checks, fused optimizer steps) validated once and run on a libuv
-// worker, so the event loop stays free while the model trains.
-import { native, type NativeCompiledProgram, type ProgramStep } from './binding';
-import { Callback, LambdaCallback, type CallbackHooks, type Logs } from './callbacks';
-import { AbortError, NonFiniteError, checkNumber } from './errors';
-import { Layer, type Param } from './layers/base';
-import { getLoss, type Loss, type LossName } from './losses';
-import { getMetric, type Metric, type MetricName } from './metrics';
-import { getOptimizer, type Optimizer, type OptimizerName } from './optimizers';
-import { Random } from './random';
-import { Regularizer } from './regularizers';
-import { Tensor, describeValue, formatShape, shapeSize } from './tensor';
-import { ProgressBarCallback } from './progress';
+// worker, so the event loop stays free while the model trains. The jobs live in
+// lib/sequential/: inputs (input adaptation), program (buffers and programs),
+// batches (the full-batch + last-batch pair), fit-loop (epochs and callbacks),
+// layer-diagnostics and summary; penalties are in lib/regularizers.ts.
+import type { NativeCompiledProgram } from './binding';
+import { Callback, LambdaCallback } from './callbacks';
 import type { Dataset } from './data/dataset';
-import { saveModel } from './io/model-io';
+import { AbortError, NonFiniteError, checkNumber } from './errors';
+import { saveModel } from './io/model-save';
+import { Layer, type Param } from './layers/base';
+import { getLoss, type Loss } from './losses';
+import { getMetric, type Metric } from './metrics';
+import { getOptimizer, type Optimizer } from './optimizers';
+import { ProgressBarCallback } from './progress';
+import { Random } from './random';
+import { l1Penalty, stepPenalty, totalPenalty } from './regularizers';
+import { forEachBatch, planBatches } from './sequential/batches';
+import { runEpochs, type History } from './sequential/fit-loop';
+import { isDataset, splitArgs, toSource, toTargets, type DataSource, type Inputs, type TargetSource, type Targets } from './sequential/inputs';
+import { allocateBuffers, evalProgram, trainProgram, type Buffers, type Net } from './sequential/program';
+import type { CompileOptions, FitOptions } from './sequential/options';
+import { summaryText } from './sequential/summary';
+import { Tensor, describeValue, formatShape, shapeSize } from './tensor';
 
-/** Samples: a float tensor [n, ...shape], or compact bytes converted per batch (data * scale). */
-export type Inputs = Tensor | { data: Float32Array | Uint8Array; shape: readonly number[]; scale?: number };
-/** Targets: integer labels for sparse losses, else a float tensor [n, outputs] (or [n] for one output). */
-export type Targets = Tensor | Int32Array | Float32Array | readonly number[];
+export type { Inputs, Targets } from './sequential/inputs';
+export type { History } from './sequential/fit-loop';
+export type { LayerDiagnostics } from './sequential/layer-diagnostics';
 
-/** True for a Dataset (lib/data): samples, targets and scale in one object. */
-function isDataset(v: unknown): v is Dataset {
-  return !!v && typeof v === 'object' && 'x' in v && 'y' in v && 'featureSize' in v && 'n' in v;
-}
-
-function datasetInputs(d: Dataset): Inputs {
-  return { data: d.x, shape: [d.n, ...d.shape], scale: d.scale };
-}
-
-export interface CompileOptions {
-  optimizer: Optimizer | OptimizerName;
-  loss: Loss | LossName;
-  metrics?: (MetricName | string)[];
-  /** Clip the global gradient norm to this value before each step. */
-  clipNorm?: number;
-  /** Clip every gradient element to [-clipValue, clipValue]. */
-  clipValue?: number;
-  /** Stop with a NonFiniteError naming the parameter when a gradient holds NaN/Inf. Default true. */
-  checkFinite?: boolean;
-}
-
-export interface FitOptions {
-  epochs?: number;
-  batchSize?: number;
-  shuffle?: boolean;
-  /** Held-out data evaluated after each epoch: [x, y] or a Dataset. */
-  validationData?: [Inputs, Targets] | Dataset;
-  /** Fraction of the samples (the last ones, before shuffling) held out for validation. */
-  validationSplit?: number;
-  callbacks?: (Callback | CallbackHooks)[];
-  signal?: AbortSignal;
-  /** Seeds the shuffling; the same seed gives bit-identical training. Default: the model's seed. */
-  seed?: number;
-  /** 0 silent, 1 a progress bar and a line per epoch. Default 0. */
-  verbose?: 0 | 1;
-  /** Epoch to start from (to resume a saved model). Default: the epochs the model has trained. */
-  initialEpoch?: number;
-  /**
-   * Leave out the last, smaller batch of each epoch (a different remainder each
-   * epoch when shuffling). Needed by BatchNorm when that batch would hold one sample.
-   */
-  dropRemainder?: boolean;
-  /** Record per-layer gradient norms, update ratios and dead-unit fractions each epoch. */
-  diagnostics?: boolean;
-}
-
-export interface LayerDiagnostics {
-  layer: string;
-  /** Root-mean over the epoch's batches of the kernel gradient's 2-norm. */
-  gradNorm: number;
-  /** ||delta W|| / ||W|| of the epoch's last step. */
-  updateRatio: number;
-  /** Fraction of units that output 0 for every sample of the last batch (ReLU family), else null. */
-  deadFraction: number | null;
-}
-
-export interface History {
-  epoch: number[];
-  /** Per-epoch logs: loss, each metric, valLoss and val<Metric> (when validating), lr, seconds. */
-  history: Record<string, number[]>;
-  /** Present when fit ran with diagnostics: one entry per epoch. */
-  diagnostics?: LayerDiagnostics[][];
-}
-
-interface DataSource {
-  data: Float32Array | Uint8Array;
-  n: number;
-  sampleShape: number[];
-  sampleSize: number;
-  scale: number;
-}
-
-interface TargetSource {
-  data: Float32Array | Int32Array;
-  n: number;
-}
-
-interface Buffers {
-  maxRows: number;
-  input: Float32Array;
-  acts: Float32Array[];
-  grads: (Float32Array | null)[];
-  labels: Int32Array;
-  targets: Float32Array;
-  index: Int32Array;
-  loss: Float32Array;
-  penalty: Float32Array;
-  clipNorm: Float32Array;
-  finite: Float32Array;
-  gradSq: Float32Array;
-}
+export type { CompileOptions, FitOptions } from './sequential/options';
 
 const defaultSeed = 1234;
 
@@ -243,58 +161,10 @@ export class Sequential {
     return !!loss && !!loss.takesLogits && last.outputActivation() === loss.takesLogits;
   }
 
-  // ---------------------------------------------------------------- data
+  // ---------------------------------------------------------------- data and programs
 
-  private toSource(x: Inputs, what: string): DataSource {
-    if (x instanceof Tensor) {
-      if (x.rank < 2) throw new RangeError(`${what}: expected a tensor of shape [samples, ...features] but received ${formatShape(x.shape)}`);
-      return { data: x.data, n: x.shape[0], sampleShape: [...x.shape.slice(1)], sampleSize: shapeSize(x.shape.slice(1)), scale: 1 };
-    }
-    if (x && typeof x === 'object' && (x.data instanceof Float32Array || x.data instanceof Uint8Array) && Array.isArray(x.shape)) {
-      const shape = x.shape as number[];
-      if (shape.length < 2) throw new RangeError(`${what}: expected shape [samples, ...features] but received ${formatShape(shape)}`);
-      const size = shapeSize(shape);
-      if (size !== x.data.length) throw new RangeError(`${what}: shape ${formatShape(shape)} needs ${size} values but data has ${x.data.length}`);
-      const scale = x.scale ?? 1;
-      if (x.data instanceof Float32Array && scale !== 1) throw new RangeError(`${what}: scale applies to Uint8Array data only`);
-      checkNumber(what, 'scale', scale);
-      return { data: x.data, n: shape[0], sampleShape: shape.slice(1), sampleSize: shapeSize(shape.slice(1)), scale };
-    }
-    throw new TypeError(`${what}: expected a Tensor or { data: Float32Array | Uint8Array, shape } but received ${describeValue(x)}`);
-  }
-
-  private toTargets(y: Targets, n: number, what: string): TargetSource {
-    const loss = this.requireCompiled().loss;
-    const outputs = shapeSize(this.outputShape!);
-    if (loss.sparseTargets) {
-      let labels: Int32Array;
-      if (y instanceof Int32Array) labels = y;
-      else if (Array.isArray(y)) labels = Int32Array.from(y as number[]);
-      else if (y instanceof Tensor || y instanceof Float32Array) {
-        const d = y instanceof Tensor ? y.data : y;
-        labels = new Int32Array(d.length);
-        for (let i = 0; i < d.length; i++) {
-          if (!Number.isInteger(d[i])) throw new RangeError(`${what}: labels must be integers; label ${i} is ${d[i]}`);
-          labels[i] = d[i];
-        }
-      } else throw new TypeError(`${what}: expected integer labels (Int32Array) but received ${describeValue(y)}`);
-      if (labels.length !== n) throw new RangeError(`${what}: ${labels.length} labels for ${n} samples`);
-      for (let i = 0; i < n; i++) {
-        if (labels[i] < 0 || labels[i] >= outputs) {
-          throw new RangeError(`${what}: label ${i} is ${labels[i]}, outside [0, ${outputs}) for a model with ${outputs} outputs`);
-        }
-      }
-      return { data: labels, n };
-    }
-    let d: Float32Array;
-    if (y instanceof Tensor) d = y.data;
-    else if (y instanceof Float32Array) d = y;
-    else if (Array.isArray(y)) d = Float32Array.from(y as number[]);
-    else throw new TypeError(`${what}: expected a Tensor or Float32Array of targets but received ${describeValue(y)}`);
-    if (d.length !== n * outputs) {
-      throw new RangeError(`${what}: targets have ${d.length} values; expected ${n} samples x ${outputs} outputs = ${n * outputs}`);
-    }
-    return { data: d, n };
+  private targets(y: Targets, n: number, what: string): TargetSource {
+    return toTargets(y, n, what, this.requireCompiled().loss.sparseTargets, shapeSize(this.outputShape!));
   }
 
   private ensureBuilt(src: DataSource): void {
@@ -306,119 +176,22 @@ export class Sequential {
     if (this.compiled && !this.attached) this.attachOptimizer();
   }
 
+  private net(): Net {
+    return { layers: this.layers, inputShape: this.inputShape!, outputShape: this.outputShape!, params: () => this.params() };
+  }
+
   private ensureBuffers(maxRows: number): Buffers {
-    if (this.buffers && this.buffers.maxRows >= maxRows) return this.buffers;
-    const inSize = shapeSize(this.inputShape!);
-    const outSize = shapeSize(this.outputShape!);
-    const input = new Float32Array(maxRows * inSize);
-    const acts: Float32Array[] = [];
-    const grads: (Float32Array | null)[] = [];
-    let prev: Float32Array = input;
-    let prevGrad: Float32Array | null = null;
-    this.layers.forEach((l, i) => {
-      l.allocate(maxRows);
-      if (l.aliasesInput) {
-        acts.push(prev);
-        grads.push(prevGrad);
-      } else {
-        const a = new Float32Array(maxRows * shapeSize(l.outputShape!));
-        acts.push(a);
-        grads.push(new Float32Array(a.length));
-        prev = a;
-      }
-      prevGrad = grads[i];
-      prev = acts[i];
-    });
-    const nParams = this.params().length;
-    this.buffers = {
-      maxRows,
-      input,
-      acts,
-      grads,
-      labels: new Int32Array(maxRows),
-      targets: new Float32Array(maxRows * outSize),
-      index: new Int32Array(maxRows),
-      loss: new Float32Array(1),
-      penalty: new Float32Array(Math.max(1, nParams)),
-      clipNorm: new Float32Array(1),
-      finite: new Float32Array(Math.max(1, nParams)),
-      gradSq: new Float32Array(Math.max(1, nParams)),
-    };
+    if (!this.buffers || this.buffers.maxRows < maxRows) this.buffers = allocateBuffers(this.net(), maxRows);
     return this.buffers;
-  }
-
-  // ---------------------------------------------------------------- programs
-
-  private gatherSteps(b: Buffers, src: DataSource, tgt: TargetSource | null, rows: number): ProgramStep[] {
-    // The index buffer still holds the last batch of whatever ran before (a larger
-    // training set, say); compiling checks it against this source, so start from
-    // row 0, valid for any non-empty source. Each run sets the real indices.
-    b.index.fill(0);
-    const steps: ProgramStep[] = [['gather_rows', src.data, b.index, rows, src.sampleSize, b.input, src.scale]];
-    if (tgt) {
-      if (tgt.data instanceof Int32Array) steps.push(['gather_i32', tgt.data, b.index, rows, b.labels]);
-      else steps.push(['gather_rows', tgt.data, b.index, rows, shapeSize(this.outputShape!), b.targets]);
-    }
-    return steps;
-  }
-
-  private forwardSteps(b: Buffers, rows: number, training: boolean, skipLast: boolean): ProgramStep[] {
-    const steps: ProgramStep[] = [];
-    let x = b.input;
-    this.layers.forEach((l, i) => {
-      const isLast = i === this.layers.length - 1;
-      steps.push(...l.forward({ x, y: b.acts[i], rows, training, skipOutputActivation: isLast && skipLast }));
-      x = b.acts[i];
-    });
-    return steps;
-  }
-
-  private lossStep(b: Buffers, rows: number, withGrad: boolean): ProgramStep {
-    const loss = this.requireCompiled().loss;
-    const last = this.layers.length - 1;
-    return loss.step({
-      output: b.acts[last],
-      target: loss.sparseTargets ? b.labels : b.targets,
-      dOutput: withGrad ? b.grads[last] : null,
-      value: b.loss,
-      rows,
-      cols: shapeSize(this.outputShape!),
-    });
   }
 
   private trainProgram(src: DataSource, tgt: TargetSource, rows: number, diagnostics: boolean): NativeCompiledProgram {
     const c = this.requireCompiled();
-    const b = this.ensureBuffers(rows);
-    const fused = this.fusedOutput();
-    const steps: ProgramStep[] = [...this.gatherSteps(b, src, tgt, rows), ...this.forwardSteps(b, rows, true, fused), this.lossStep(b, rows, true)];
-    for (let i = this.layers.length - 1; i >= 0; i--) {
-      const l = this.layers[i];
-      const x = i === 0 ? b.input : b.acts[i - 1];
-      const dx = i === 0 ? null : b.grads[i - 1];
-      steps.push(...l.backward({ x, y: b.acts[i], dy: b.grads[i]!, dx: l.aliasesInput ? null : dx, rows, skipOutputActivation: i === this.layers.length - 1 && fused }));
-    }
-    const params = this.params();
-    const grads = params.map((p) => p.grad);
-    if (params.length > 0) {
-      const regularized = params.filter((p) => p.regularizer && p.regularizer.l2 > 0);
-      if (regularized.length > 0) steps.push(['sum_squares', regularized.map((p) => p.value), b.penalty]);
-      if (diagnostics) steps.push(['sum_squares', grads, b.gradSq]);
-      if (c.checkFinite) {
-        steps.push(['check_finite', grads, b.finite]);
-        steps.push(['halt_if_nonzero', b.finite, 'gradwell: non-finite gradient']);
-      }
-      if (c.clipNorm !== undefined) steps.push(['clip_grad_norm', grads, c.clipNorm, b.clipNorm]);
-      if (c.clipValue !== undefined) steps.push(['clip_grad_value', grads, c.clipValue]);
-      steps.push(...c.optimizer.steps());
-    }
-    return new native.CompiledProgram(steps);
+    return trainProgram(this.net(), this.ensureBuffers(rows), c.loss, c, src, tgt, rows, this.fusedOutput(), diagnostics);
   }
 
   private evalProgram(src: DataSource, tgt: TargetSource | null, rows: number, logits: boolean): NativeCompiledProgram {
-    const b = this.ensureBuffers(rows);
-    const steps = [...this.gatherSteps(b, src, tgt, rows), ...this.forwardSteps(b, rows, false, logits)];
-    if (tgt) steps.push(this.lossStep(b, rows, false));
-    return new native.CompiledProgram(steps);
+    return evalProgram(this.net(), this.ensureBuffers(rows), this.compiled?.loss ?? null, src, tgt, rows, logits);
   }
 
   // ---------------------------------------------------------------- running
@@ -434,27 +207,6 @@ export class Sequential {
     this.busyWith = null;
   }
 
-  /** L1 penalty of the current weights (computed before a step, on the main thread: L1 is rare). */
-  private l1Penalty(): number {
-    let p = 0;
-    for (const param of this.params()) {
-      const r = param.regularizer;
-      if (r && r.l1 > 0) p += new Regularizer({ l1: r.l1 }).penalty(param.value);
-    }
-    return p;
-  }
-
-  /** Regularization penalty of the weights before the step: L2 from the sums of squares the step computed, plus L1. */
-  private penaltyValue(b: Buffers, l1: number): number {
-    let p = l1;
-    let k = 0;
-    for (const param of this.params()) {
-      const r = param.regularizer;
-      if (r && r.l2 > 0) p += r.l2 * b.penalty[k++];
-    }
-    return p;
-  }
-
   private async runProgram(program: NativeCompiledProgram): Promise<void> {
     this.programRunning = true;
     try {
@@ -464,14 +216,12 @@ export class Sequential {
     }
   }
 
-  private async runStep(program: NativeCompiledProgram, where: string): Promise<void> {
+  /** One training step on the batch in the index; returns its loss with the penalties of the weights before it. */
+  private async runStep(program: NativeCompiledProgram, b: Buffers, where: string): Promise<number> {
     const opt = this.requireCompiled().optimizer;
+    const l1 = l1Penalty(this.params());
     opt.beginStep();
-    for (const l of this.layers) {
-      if ('setStep' in l && typeof (l as { setStep?: unknown }).setStep === 'function') {
-        (l as unknown as { setStep(stream: number, step: number): void }).setStep(this.layers.indexOf(l), opt.iterations);
-      }
-    }
+    this.layers.forEach((l, i) => l.beginStep(i, opt.iterations));
     try {
       await this.runProgram(program);
     } catch (e) {
@@ -483,6 +233,7 @@ export class Sequential {
       }
       throw e;
     }
+    return b.loss[0] + stepPenalty(this.params(), b.penalty, l1);
   }
 
   private metricsSums(b: Buffers, rows: number, sums: number[]): void {
@@ -499,35 +250,29 @@ export class Sequential {
   fit(data: Dataset, opts?: FitOptions): Promise<History>;
   fit(x: Inputs, y: Targets, opts?: FitOptions): Promise<History>;
   async fit(a: Inputs | Dataset, b?: Targets | FitOptions, c2?: FitOptions): Promise<History> {
-    if (isDataset(a)) {
-      const ds = a;
-      const o = (b as FitOptions | undefined) ?? {};
-      const vd = o.validationData;
-      return this.fitArrays(datasetInputs(ds), ds.y, o, vd);
-    }
-    return this.fitArrays(a, b as Targets, c2 ?? {}, c2?.validationData);
+    const { x, y, opts } = splitArgs<FitOptions>(a, b, c2);
+    return this.fitArrays(x, y, opts ?? {});
   }
 
-  private async fitArrays(x: Inputs, y: Targets, opts: FitOptions, validation: FitOptions['validationData']): Promise<History> {
+  private async fitArrays(x: Inputs, y: Targets, opts: FitOptions): Promise<History> {
     const c = this.requireCompiled();
     const epochs = checkNumber('fit', 'epochs', opts.epochs ?? 1, { min: 0, integer: true });
     const batchSize = checkNumber('fit', 'batchSize', opts.batchSize ?? 32, { min: 1, integer: true });
     const seed = checkNumber('fit', 'seed', opts.seed ?? this.seed, { min: 0, max: 2 ** 31 - 1, integer: true });
     const initialEpoch = checkNumber('fit', 'initialEpoch', opts.initialEpoch ?? this.epochsTrained, { min: 0, integer: true });
-    const shuffle = opts.shuffle ?? true;
-    const signal = opts.signal;
-    if (signal?.aborted) throw new AbortError();
-    const src = this.toSource(x, 'fit: x');
+    if (opts.signal?.aborted) throw new AbortError();
+    const src = toSource(x, 'fit: x');
     this.ensureBuilt(src);
-    const tgt = this.toTargets(y, src.n, 'fit: y');
+    const tgt = this.targets(y, src.n, 'fit: y');
 
     // Train / validation sample indices (validationSplit holds out the last samples, as Keras does).
     let trainIdx = Int32Array.from({ length: src.n }, (_, i) => i);
     let val: { src: DataSource; tgt: TargetSource; idx: Int32Array } | null = null;
+    const validation = opts.validationData;
     if (validation) {
-      const [vx, vy] = isDataset(validation) ? [datasetInputs(validation), validation.y] : validation;
-      const vs = this.toSource(vx, 'fit: validationData[0]');
-      val = { src: vs, tgt: this.toTargets(vy, vs.n, 'fit: validationData[1]'), idx: Int32Array.from({ length: vs.n }, (_, i) => i) };
+      const v = isDataset(validation) ? splitArgs<never>(validation, undefined, undefined) : { x: validation[0], y: validation[1] };
+      const vs = toSource(v.x, 'fit: validationData[0]');
+      val = { src: vs, tgt: this.targets(v.y, vs.n, 'fit: validationData[1]'), idx: Int32Array.from({ length: vs.n }, (_, i) => i) };
     } else if (opts.validationSplit !== undefined) {
       const f = checkNumber('fit', 'validationSplit', opts.validationSplit, { min: 0, max: 1, maxExclusive: true });
       const nVal = Math.floor(src.n * f);
@@ -544,152 +289,60 @@ export class Sequential {
     for (const cb of callbacks) cb.setModel(this);
 
     this.claim('fit');
-    const history: History = { epoch: [], history: {} };
-    const diagnostics = opts.diagnostics ?? false;
-    if (diagnostics) history.diagnostics = [];
     try {
-      const fullRows = Math.min(batchSize, n);
-      const full = this.trainProgram(src, tgt, fullRows, diagnostics);
-      const tailRows = n % fullRows;
-      const tail = tailRows > 0 ? this.trainProgram(src, tgt, tailRows, diagnostics) : null;
-      const b = this.buffers!;
+      const diagnostics = opts.diagnostics ?? false;
+      const plan = planBatches(n, batchSize, (rows) => this.trainProgram(src, tgt, rows, diagnostics));
+      const buffers = this.buffers!; // the programs' buffers (validation may allocate larger ones)
       this.stopTraining = false;
-      for (const cb of callbacks) await cb.onTrainBegin();
-      for (let epoch = initialEpoch; epoch < initialEpoch + epochs && !this.stopTraining; epoch++) {
-        const t0 = performance.now();
-        for (const cb of callbacks) await cb.onEpochBegin(epoch);
-        const order = shuffle ? new Random(seed).fork(`epoch:${epoch}`).shuffle(trainIdx.slice()) : trainIdx;
-        let lossSum = 0;
-        const sums = c.metrics.map(() => 0);
-        const gradSq = new Float64Array(this.params().length);
-        let batches = 0;
-        let diag: LayerDiagnostics[] | null = null;
-        for (let start = 0, batch = 0; start < n; start += fullRows, batch++) {
-          if (signal?.aborted) throw new AbortError(`fit aborted at epoch ${epoch}, batch ${batch}; the model holds the weights of the last completed step`);
-          const rows = Math.min(fullRows, n - start);
-          for (const cb of callbacks) await cb.onBatchBegin(batch);
-          b.index.set(order.subarray(start, start + rows));
-          const last = start + rows >= n;
-          const before = diagnostics && last ? this.params().map((p) => p.value.slice()) : null;
-          const l1 = this.l1Penalty();
-          await this.runStep(rows === fullRows ? full : tail!, `epoch ${epoch}, batch ${batch}`);
-          const lossValue = b.loss[0] + this.penaltyValue(b, l1);
-          if (!Number.isFinite(lossValue)) {
-            throw new NonFiniteError(`non-finite loss (${lossValue}) at epoch ${epoch}, batch ${batch}; training stopped`);
-          }
-          lossSum += lossValue * rows;
-          this.metricsSums(b, rows, sums);
-          if (diagnostics) {
-            for (let i = 0; i < gradSq.length; i++) gradSq[i] += b.gradSq[i];
-            batches++;
-            if (before) diag = this.layerDiagnostics(b, rows, gradSq, batches, before);
-          }
-          const batchLogs: Logs = { loss: lossValue, size: rows };
-          for (const cb of callbacks) await cb.onBatchEnd(batch, batchLogs);
-        }
-        const logs: Logs = { loss: lossSum / n };
-        c.metricNames.forEach((name, i) => (logs[name] = sums[i] / n));
-        if (val) {
-          const v = await this.evaluateSource(val.src, val.tgt, val.idx, batchSize);
-          logs.valLoss = v.loss;
-          c.metricNames.forEach((name) => (logs[`val${name[0].toUpperCase()}${name.slice(1)}`] = v[name]));
-        }
-        logs.lr = c.optimizer.lr;
-        logs.seconds = (performance.now() - t0) / 1000;
-        history.epoch.push(epoch);
-        for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
-        if (diag) history.diagnostics!.push(diag);
-        this.epochsTrained = epoch + 1;
-        for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
-      }
-      for (const cb of callbacks) await cb.onTrainEnd();
-      return history;
+      return await runEpochs(
+        {
+          layers: this.layers,
+          params: () => this.params(),
+          buffers: () => buffers,
+          metricNames: c.metricNames,
+          addMetricSums: (rows, sums) => this.metricsSums(buffers, rows, sums),
+          step: (program, where) => this.runStep(program, buffers, where),
+          validate: () => (val ? this.evaluateSource(val.src, val.tgt, val.idx, batchSize) : null),
+          lr: () => c.optimizer.lr,
+          stopRequested: () => this.stopTraining,
+          epochDone: (epoch) => (this.epochsTrained = epoch + 1),
+        },
+        { plan, trainIdx, epochs, initialEpoch, shuffle: opts.shuffle ?? true, seed, signal: opts.signal, callbacks, diagnostics },
+      );
     } finally {
       this.release();
     }
-  }
-
-  private layerDiagnostics(b: Buffers, rows: number, gradSq: Float64Array, batches: number, before: Float32Array[]): LayerDiagnostics[] {
-    const params = this.params();
-    const out: LayerDiagnostics[] = [];
-    this.layers.forEach((l, li) => {
-      const kernelIndex = params.findIndex((p) => p.name === `${l.name}.kernel`);
-      if (kernelIndex < 0) return;
-      const p = params[kernelIndex];
-      let dw = 0;
-      let w = 0;
-      const old = before[kernelIndex];
-      for (let i = 0; i < p.value.length; i++) {
-        const d = p.value[i] - old[i];
-        dw += d * d;
-        w += old[i] * old[i];
-      }
-      let dead: number | null = null;
-      if (l.hasReluOutput()) {
-        const units = shapeSize(l.outputShape!);
-        const act = b.acts[li];
-        let deadUnits = 0;
-        for (let u = 0; u < units; u++) {
-          let alive = false;
-          for (let r = 0; r < rows && !alive; r++) alive = act[r * units + u] > 0;
-          if (!alive) deadUnits++;
-        }
-        dead = deadUnits / units;
-      }
-      out.push({ layer: l.name, gradNorm: Math.sqrt(gradSq[kernelIndex] / batches), updateRatio: w > 0 ? Math.sqrt(dw / w) : 0, deadFraction: dead });
-    });
-    return out;
   }
 
   private async evaluateSource(src: DataSource, tgt: TargetSource, idx: Int32Array, batchSize: number): Promise<Record<string, number>> {
     const c = this.requireCompiled();
     const n = idx.length;
     if (n === 0) throw new RangeError('evaluate: no samples');
-    const rows = Math.min(batchSize, n);
-    const full = this.evalProgram(src, tgt, rows, this.fusedOutput());
-    const tailRows = n % rows;
-    const tail = tailRows > 0 ? this.evalProgram(src, tgt, tailRows, this.fusedOutput()) : null;
+    const plan = planBatches(n, batchSize, (rows) => this.evalProgram(src, tgt, rows, this.fusedOutput()));
     const b = this.buffers!;
     let lossSum = 0;
     const sums = c.metrics.map(() => 0);
-    for (let start = 0; start < n; start += rows) {
-      const r = Math.min(rows, n - start);
-      b.index.set(idx.subarray(start, start + r));
-      await this.runProgram(r === rows ? full : tail!);
-      lossSum += b.loss[0] * r;
-      this.metricsSums(b, r, sums);
-    }
-    const out: Record<string, number> = { loss: lossSum / n + this.penaltyNow() };
+    await forEachBatch(plan, () => b.index, idx, {
+      run: async (program, _batch, _start, rows) => {
+        await this.runProgram(program);
+        lossSum += b.loss[0] * rows;
+        this.metricsSums(b, rows, sums);
+      },
+    });
+    const out: Record<string, number> = { loss: lossSum / n + totalPenalty(this.params()) };
     c.metricNames.forEach((name, i) => (out[name] = sums[i] / n));
     return out;
-  }
-
-  private penaltyNow(): number {
-    let p = 0;
-    for (const param of this.params()) if (param.regularizer) p += param.regularizer.penalty(param.value);
-    return p;
   }
 
   /** Mean loss (with regularization penalties) and metrics over a data set, in inference mode. */
   evaluate(data: Dataset, opts?: { batchSize?: number }): Promise<Record<string, number>>;
   evaluate(x: Inputs, y: Targets, opts?: { batchSize?: number }): Promise<Record<string, number>>;
   async evaluate(a: Inputs | Dataset, b?: Targets | { batchSize?: number }, c2?: { batchSize?: number }): Promise<Record<string, number>> {
-    let x: Inputs;
-    let y: Targets;
-    let opts: { batchSize?: number };
-    if (isDataset(a)) {
-      x = datasetInputs(a);
-      y = a.y;
-      opts = (b as { batchSize?: number } | undefined) ?? {};
-    } else {
-      x = a;
-      y = b as Targets;
-      opts = c2 ?? {};
-    }
+    const { x, y, opts = {} } = splitArgs<{ batchSize?: number }>(a, b, c2);
     this.requireCompiled();
-    const src = this.toSource(x, 'evaluate: x');
+    const src = toSource(x, 'evaluate: x');
     this.ensureBuilt(src);
-    const tgt = this.toTargets(y, src.n, 'evaluate: y');
+    const tgt = this.targets(y, src.n, 'evaluate: y');
     const batchSize = checkNumber('evaluate', 'batchSize', opts.batchSize ?? 256, { min: 1, integer: true });
     this.claim('evaluate');
     try {
@@ -701,7 +354,7 @@ export class Sequential {
 
   /** Outputs for every sample (after the last activation), in batches, in inference mode. */
   async predict(x: Inputs | Dataset, opts: { batchSize?: number } = {}): Promise<Tensor> {
-    const src = this.toSource(isDataset(x) ? datasetInputs(x) : x, 'predict: x');
+    const src = toSource(isDataset(x) ? splitArgs<never>(x, undefined, undefined).x : x, 'predict: x');
     this.ensureBuilt(src);
     const batchSize = checkNumber('predict', 'batchSize', opts.batchSize ?? 256, { min: 1, integer: true });
     this.claim('predict');
@@ -710,18 +363,15 @@ export class Sequential {
       const outSize = shapeSize(this.outputShape!);
       const result = new Float32Array(n * outSize);
       if (n === 0) return new Tensor(result, [0, ...this.outputShape!]);
-      const rows = Math.min(batchSize, n);
-      const full = this.evalProgram(src, null, rows, false);
-      const tailRows = n % rows;
-      const tail = tailRows > 0 ? this.evalProgram(src, null, tailRows, false) : null;
+      const plan = planBatches(n, batchSize, (rows) => this.evalProgram(src, null, rows, false));
       const b = this.buffers!;
       const out = b.acts[this.layers.length - 1];
-      for (let start = 0; start < n; start += rows) {
-        const r = Math.min(rows, n - start);
-        for (let i = 0; i < r; i++) b.index[i] = start + i;
-        await this.runProgram(r === rows ? full : tail!);
-        result.set(out.subarray(0, r * outSize), start * outSize);
-      }
+      await forEachBatch(plan, () => b.index, null, {
+        run: async (program, _batch, start, rows) => {
+          await this.runProgram(program);
+          result.set(out.subarray(0, rows * outSize), start * outSize);
+        },
+      });
       return new Tensor(result, [n, ...this.outputShape!]);
     } finally {
       this.release();
@@ -731,18 +381,16 @@ export class Sequential {
   /** One optimizer step on one batch; returns the batch's loss (with penalties) and metrics. */
   async trainOnBatch(x: Inputs, y: Targets): Promise<Record<string, number>> {
     const c = this.requireCompiled();
-    const src = this.toSource(x, 'trainOnBatch: x');
+    const src = toSource(x, 'trainOnBatch: x');
     this.ensureBuilt(src);
-    const tgt = this.toTargets(y, src.n, 'trainOnBatch: y');
+    const tgt = this.targets(y, src.n, 'trainOnBatch: y');
     if (src.n === 0) throw new RangeError('trainOnBatch: empty batch');
     this.claim('trainOnBatch');
     try {
       const program = this.trainProgram(src, tgt, src.n, false);
       const b = this.buffers!;
       for (let i = 0; i < src.n; i++) b.index[i] = i;
-      const l1 = this.l1Penalty();
-      await this.runStep(program, `step ${c.optimizer.iterations + 1}`);
-      const out: Record<string, number> = { loss: b.loss[0] + this.penaltyValue(b, l1) };
+      const out: Record<string, number> = { loss: await this.runStep(program, b, `step ${c.optimizer.iterations + 1}`) };
       const sums = c.metrics.map(() => 0);
       this.metricsSums(b, src.n, sums);
       c.metricNames.forEach((name, i) => (out[name] = sums[i] / src.n));
@@ -816,25 +464,7 @@ export class Sequential {
   /** A table of layers, output shapes and parameter counts; also printed unless `print` is false. */
   summary(opts: { print?: boolean } = {}): string {
     if (!this.built) this.build();
-    const rows = this.layers.map((l) => [`${l.name} (${l.className})`, `[null, ${l.outputShape!.join(', ')}]`, String(l.countParams())]);
-    const head = ['Layer (type)', 'Output shape', 'Param #'];
-    const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)) + 2);
-    const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i])).join('').trimEnd();
-    const rule = '-'.repeat(w.reduce((a, b) => a + b, 0));
-    const trainable = this.params().reduce((n, p) => n + p.value.length, 0);
-    const total = this.countParams();
-    const text = [
-      `Model: "${this.name}"`,
-      rule,
-      line(head),
-      rule.replace(/-/g, '='),
-      ...rows.map(line),
-      rule.replace(/-/g, '='),
-      `Total params: ${total}`,
-      `Trainable params: ${trainable}`,
-      `Non-trainable params: ${total - trainable}`,
-      rule,
-    ].join('\n');
+    const text = summaryText(this.name, this.layers);
     if (opts.print ?? true) console.log(text);
     return text;
   }

@@ -2,6 +2,9 @@
 // is one fused native pass per parameter buffer (op `optim_step`); this class
 // owns hyper-parameters, per-parameter state and the step counter.
 import type { ProgramStep } from './binding';
+import { OPTIMIZER_DEFAULTS, OPTIMIZER_KINDS, OPTIM_HP, packOptimHyper, type OptimizerKind } from './kinds';
+import { createOptimState } from './kernels/optim';
+import { op } from './ops';
 import { checkNumber } from './errors';
 
 /** A trainable buffer with its gradient, as the optimizer sees it. */
@@ -15,7 +18,7 @@ export interface OptimizerParam {
   l1: number;
 }
 
-type Kind = 'sgd' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw' | 'adamax' | 'adadelta';
+type Kind = OptimizerKind;
 
 interface Slot {
   param: OptimizerParam;
@@ -42,7 +45,6 @@ export abstract class Optimizer {
   /** Steps taken (torch's per-parameter `step`, shared here since all params step together). */
   iterations = 0;
   protected abstract readonly kind: Kind;
-  protected abstract readonly stateCount: number;
   private slots: Slot[] = [];
   readonly status = new Float32Array(1);
 
@@ -51,20 +53,23 @@ export abstract class Optimizer {
     checkNumber(this.constructor.name, 'weightDecay', weightDecay, { min: 0 });
   }
 
-  /** Hyper-parameters a, b, eps, c of the native hp layout. */
-  protected abstract hyper(): [number, number, number, number];
+  /** The kind's own hyper-parameters (OPTIMIZER_DEFAULTS[kind].hyper's names), read from this optimizer's fields. */
+  private hyper(): Record<string, number | boolean> {
+    const fields = this as unknown as Record<string, number | boolean>;
+    return Object.fromEntries(Object.keys(OPTIMIZER_DEFAULTS[this.kind].hyper).map((k) => [k, fields[k]]));
+  }
 
   abstract getConfig(): OptimizerConfig;
 
   /** Binds the optimizer to a model's parameters, creating (zeroed) state. */
   attach(params: OptimizerParam[]): void {
-    const [a, b, eps, c] = this.hyper();
+    const hyper = this.hyper();
+    const eps = (this as unknown as { eps?: number }).eps;
     this.slots = params.map((p) => {
-      const states: (Float32Array | null)[] = [];
-      for (let i = 0; i < 3; i++) states.push(i < this.stateCount ? new Float32Array(p.value.length) : null);
+      const weightDecay = this.kind === 'adamw' ? this.weightDecay : this.weightDecay + p.l2;
+      const hp = packOptimHyper(this.kind, { lr: this.lr, t: 1, weightDecay, l1: p.l1, eps, hyper });
+      const states: (Float32Array | null)[] = createOptimState(this.kind, hp, p.value.length);
       this.initState(states, p);
-      const hp = new Float64Array([this.lr, 1, 0, p.l1, a, b, eps, c]);
-      hp[2] = this.kind === 'adamw' ? this.weightDecay : this.weightDecay + p.l2;
       return { param: p, states, hp };
     });
     if (this.kind === 'adamw' && params.some((p) => p.l2 > 0)) {
@@ -78,7 +83,7 @@ export abstract class Optimizer {
 
   /** Program steps of one update (one fused pass per parameter). */
   steps(): ProgramStep[] {
-    return this.slots.map((s) => ['optim_step', this.kind, s.param.value, s.param.grad, s.states[0], s.states[1], s.states[2], s.hp, this.status] as const);
+    return this.slots.map((s) => op.optim_step(this.kind, s.param.value, s.param.grad, s.states[0], s.states[1], s.states[2], s.hp, this.status));
   }
 
   /** Called before a step runs: advances the counter and publishes lr and t to the native program. */
@@ -86,8 +91,8 @@ export abstract class Optimizer {
     this.iterations += 1;
     checkNumber(this.constructor.name, 'lr', this.lr, { min: 0 });
     for (const s of this.slots) {
-      s.hp[0] = this.lr;
-      s.hp[1] = this.iterations;
+      s.hp[OPTIM_HP.lr] = this.lr;
+      s.hp[OPTIM_HP.t] = this.iterations;
     }
   }
 
@@ -121,6 +126,12 @@ export abstract class Optimizer {
   }
 }
 
+const SGD_D = OPTIMIZER_DEFAULTS.sgd;
+const ADAGRAD_D = OPTIMIZER_DEFAULTS.adagrad;
+const RMSPROP_D = OPTIMIZER_DEFAULTS.rmsprop;
+const ADAMAX_D = OPTIMIZER_DEFAULTS.adamax;
+const ADADELTA_D = OPTIMIZER_DEFAULTS.adadelta;
+
 export interface SGDOptions {
   lr?: number;
   momentum?: number;
@@ -131,23 +142,18 @@ export interface SGDOptions {
 
 export class SGD extends Optimizer {
   protected readonly kind = 'sgd';
-  protected readonly stateCount: number;
   readonly momentum: number;
   readonly dampening: number;
   readonly nesterov: boolean;
   constructor(opts: SGDOptions = {}) {
     checkKeys('SGD', opts, ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay']);
-    super(opts.lr ?? 0.01, opts.weightDecay ?? 0);
-    this.momentum = checkNumber('SGD', 'momentum', opts.momentum ?? 0, { min: 0 });
-    this.dampening = checkNumber('SGD', 'dampening', opts.dampening ?? 0, { min: 0, max: 1 });
-    this.nesterov = opts.nesterov ?? false;
+    super(opts.lr ?? SGD_D.lr, opts.weightDecay ?? SGD_D.weightDecay);
+    this.momentum = checkNumber('SGD', 'momentum', opts.momentum ?? SGD_D.hyper.momentum, { min: 0 });
+    this.dampening = checkNumber('SGD', 'dampening', opts.dampening ?? SGD_D.hyper.dampening, { min: 0, max: 1 });
+    this.nesterov = opts.nesterov ?? SGD_D.hyper.nesterov;
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
       throw new RangeError('SGD: Nesterov momentum requires a momentum > 0 and zero dampening');
     }
-    this.stateCount = this.momentum > 0 ? 1 : 0;
-  }
-  protected hyper(): [number, number, number, number] {
-    return [this.momentum, this.dampening, 0, this.nesterov ? 1 : 0];
   }
   getConfig(): OptimizerConfig {
     return { className: 'SGD', config: { lr: this.lr, momentum: this.momentum, dampening: this.dampening, nesterov: this.nesterov, weightDecay: this.weightDecay } };
@@ -164,22 +170,18 @@ export interface AdagradOptions {
 
 export class Adagrad extends Optimizer {
   protected readonly kind = 'adagrad';
-  protected readonly stateCount = 1;
   readonly lrDecay: number;
   readonly initialAccumulatorValue: number;
   readonly eps: number;
   constructor(opts: AdagradOptions = {}) {
     checkKeys('Adagrad', opts, ['lr', 'lrDecay', 'initialAccumulatorValue', 'eps', 'weightDecay']);
-    super(opts.lr ?? 0.01, opts.weightDecay ?? 0);
-    this.lrDecay = checkNumber('Adagrad', 'lrDecay', opts.lrDecay ?? 0, { min: 0 });
-    this.initialAccumulatorValue = checkNumber('Adagrad', 'initialAccumulatorValue', opts.initialAccumulatorValue ?? 0, { min: 0 });
-    this.eps = checkNumber('Adagrad', 'eps', opts.eps ?? 1e-10, { min: 0 });
+    super(opts.lr ?? ADAGRAD_D.lr, opts.weightDecay ?? ADAGRAD_D.weightDecay);
+    this.lrDecay = checkNumber('Adagrad', 'lrDecay', opts.lrDecay ?? ADAGRAD_D.hyper.lrDecay, { min: 0 });
+    this.initialAccumulatorValue = checkNumber('Adagrad', 'initialAccumulatorValue', opts.initialAccumulatorValue ?? ADAGRAD_D.hyper.initialAccumulatorValue, { min: 0 });
+    this.eps = checkNumber('Adagrad', 'eps', opts.eps ?? ADAGRAD_D.eps, { min: 0 });
   }
   protected override initState(states: (Float32Array | null)[]): void {
     states[0]!.fill(this.initialAccumulatorValue);
-  }
-  protected hyper(): [number, number, number, number] {
-    return [this.lrDecay, this.initialAccumulatorValue, this.eps, 0];
   }
   getConfig(): OptimizerConfig {
     return { className: 'Adagrad', config: { lr: this.lr, lrDecay: this.lrDecay, initialAccumulatorValue: this.initialAccumulatorValue, eps: this.eps, weightDecay: this.weightDecay } };
@@ -197,21 +199,17 @@ export interface RMSpropOptions {
 
 export class RMSprop extends Optimizer {
   protected readonly kind = 'rmsprop';
-  protected readonly stateCount = 3;
   readonly alpha: number;
   readonly eps: number;
   readonly momentum: number;
   readonly centered: boolean;
   constructor(opts: RMSpropOptions = {}) {
     checkKeys('RMSprop', opts, ['lr', 'alpha', 'eps', 'momentum', 'centered', 'weightDecay']);
-    super(opts.lr ?? 0.01, opts.weightDecay ?? 0);
-    this.alpha = checkNumber('RMSprop', 'alpha', opts.alpha ?? 0.99, { min: 0 });
-    this.eps = checkNumber('RMSprop', 'eps', opts.eps ?? 1e-8, { min: 0 });
-    this.momentum = checkNumber('RMSprop', 'momentum', opts.momentum ?? 0, { min: 0 });
-    this.centered = opts.centered ?? false;
-  }
-  protected hyper(): [number, number, number, number] {
-    return [this.alpha, this.momentum, this.eps, this.centered ? 1 : 0];
+    super(opts.lr ?? RMSPROP_D.lr, opts.weightDecay ?? RMSPROP_D.weightDecay);
+    this.alpha = checkNumber('RMSprop', 'alpha', opts.alpha ?? RMSPROP_D.hyper.alpha, { min: 0 });
+    this.eps = checkNumber('RMSprop', 'eps', opts.eps ?? RMSPROP_D.eps, { min: 0 });
+    this.momentum = checkNumber('RMSprop', 'momentum', opts.momentum ?? RMSPROP_D.hyper.momentum, { min: 0 });
+    this.centered = opts.centered ?? RMSPROP_D.hyper.centered;
   }
   getConfig(): OptimizerConfig {
     return { className: 'RMSprop', config: { lr: this.lr, alpha: this.alpha, eps: this.eps, momentum: this.momentum, centered: this.centered, weightDecay: this.weightDecay } };
@@ -233,23 +231,19 @@ function checkBeta(where: string, name: string, v: number): number {
 
 export class Adam extends Optimizer {
   protected readonly kind: Kind = 'adam';
-  protected readonly stateCount: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
   readonly amsgrad: boolean;
-  constructor(opts: AdamOptions = {}, defaultWeightDecay = 0) {
+  constructor(opts: AdamOptions = {}, kind: 'adam' | 'adamw' = 'adam') {
     checkKeys(new.target.name, opts, ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'amsgrad']);
-    super(opts.lr ?? 0.001, opts.weightDecay ?? defaultWeightDecay);
+    super(opts.lr ?? OPTIMIZER_DEFAULTS[kind].lr, opts.weightDecay ?? OPTIMIZER_DEFAULTS[kind].weightDecay);
+    const d = OPTIMIZER_DEFAULTS[kind];
     const where = this.constructor.name;
-    this.beta1 = checkBeta(where, 'beta1', opts.beta1 ?? 0.9);
-    this.beta2 = checkBeta(where, 'beta2', opts.beta2 ?? 0.999);
-    this.eps = checkNumber(where, 'eps', opts.eps ?? 1e-8, { min: 0 });
-    this.amsgrad = opts.amsgrad ?? false;
-    this.stateCount = this.amsgrad ? 3 : 2;
-  }
-  protected hyper(): [number, number, number, number] {
-    return [this.beta1, this.beta2, this.eps, this.amsgrad ? 1 : 0];
+    this.beta1 = checkBeta(where, 'beta1', opts.beta1 ?? d.hyper.beta1);
+    this.beta2 = checkBeta(where, 'beta2', opts.beta2 ?? d.hyper.beta2);
+    this.eps = checkNumber(where, 'eps', opts.eps ?? d.eps, { min: 0 });
+    this.amsgrad = opts.amsgrad ?? d.hyper.amsgrad;
   }
   getConfig(): OptimizerConfig {
     return { className: this.constructor.name, config: { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, amsgrad: this.amsgrad } };
@@ -260,7 +254,7 @@ export class Adam extends Optimizer {
 export class AdamW extends Adam {
   protected override readonly kind: Kind = 'adamw';
   constructor(opts: AdamOptions = {}) {
-    super(opts, 0.01);
+    super(opts, 'adamw');
   }
 }
 
@@ -274,19 +268,15 @@ export interface AdamaxOptions {
 
 export class Adamax extends Optimizer {
   protected readonly kind = 'adamax';
-  protected readonly stateCount = 2;
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
   constructor(opts: AdamaxOptions = {}) {
     checkKeys('Adamax', opts, ['lr', 'beta1', 'beta2', 'eps', 'weightDecay']);
-    super(opts.lr ?? 0.002, opts.weightDecay ?? 0);
-    this.beta1 = checkBeta('Adamax', 'beta1', opts.beta1 ?? 0.9);
-    this.beta2 = checkBeta('Adamax', 'beta2', opts.beta2 ?? 0.999);
-    this.eps = checkNumber('Adamax', 'eps', opts.eps ?? 1e-8, { min: 0 });
-  }
-  protected hyper(): [number, number, number, number] {
-    return [this.beta1, this.beta2, this.eps, 0];
+    super(opts.lr ?? ADAMAX_D.lr, opts.weightDecay ?? ADAMAX_D.weightDecay);
+    this.beta1 = checkBeta('Adamax', 'beta1', opts.beta1 ?? ADAMAX_D.hyper.beta1);
+    this.beta2 = checkBeta('Adamax', 'beta2', opts.beta2 ?? ADAMAX_D.hyper.beta2);
+    this.eps = checkNumber('Adamax', 'eps', opts.eps ?? ADAMAX_D.eps, { min: 0 });
   }
   getConfig(): OptimizerConfig {
     return { className: 'Adamax', config: { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay } };
@@ -302,24 +292,20 @@ export interface AdadeltaOptions {
 
 export class Adadelta extends Optimizer {
   protected readonly kind = 'adadelta';
-  protected readonly stateCount = 2;
   readonly rho: number;
   readonly eps: number;
   constructor(opts: AdadeltaOptions = {}) {
     checkKeys('Adadelta', opts, ['lr', 'rho', 'eps', 'weightDecay']);
-    super(opts.lr ?? 1.0, opts.weightDecay ?? 0);
-    this.rho = checkNumber('Adadelta', 'rho', opts.rho ?? 0.9, { min: 0, max: 1 });
-    this.eps = checkNumber('Adadelta', 'eps', opts.eps ?? 1e-6, { min: 0 });
-  }
-  protected hyper(): [number, number, number, number] {
-    return [this.rho, 0, this.eps, 0];
+    super(opts.lr ?? ADADELTA_D.lr, opts.weightDecay ?? ADADELTA_D.weightDecay);
+    this.rho = checkNumber('Adadelta', 'rho', opts.rho ?? ADADELTA_D.hyper.rho, { min: 0, max: 1 });
+    this.eps = checkNumber('Adadelta', 'eps', opts.eps ?? ADADELTA_D.eps, { min: 0 });
   }
   getConfig(): OptimizerConfig {
     return { className: 'Adadelta', config: { lr: this.lr, rho: this.rho, eps: this.eps, weightDecay: this.weightDecay } };
   }
 }
 
-const registry: Record<string, (cfg: Record<string, unknown>) => Optimizer> = {
+const registry: Record<OptimizerName, (cfg: Record<string, unknown>) => Optimizer> = {
   sgd: (c) => new SGD(c as SGDOptions),
   adagrad: (c) => new Adagrad(c as AdagradOptions),
   rmsprop: (c) => new RMSprop(c as RMSpropOptions),
@@ -329,16 +315,17 @@ const registry: Record<string, (cfg: Record<string, unknown>) => Optimizer> = {
   adadelta: (c) => new Adadelta(c as AdadeltaOptions),
 };
 
-export type OptimizerName = 'sgd' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw' | 'adamax' | 'adadelta';
+export type OptimizerName = OptimizerKind;
 
 /** Resolves 'adam', 'SGD', ... (torch defaults) or an Optimizer instance. */
 export function getOptimizer(spec: Optimizer | OptimizerName | string, config: Record<string, unknown> = {}): Optimizer {
   if (spec instanceof Optimizer) return spec;
-  const make = typeof spec === 'string' ? registry[spec.toLowerCase()] : undefined;
+  const name = typeof spec === 'string' ? spec.toLowerCase() : undefined;
+  const make = OPTIMIZER_KINDS.find((k) => k === name);
   if (!make) {
-    throw new RangeError(`unknown optimizer ${JSON.stringify(spec)}; expected one of ${Object.keys(registry).join(', ')} or an Optimizer`);
+    throw new RangeError(`unknown optimizer ${JSON.stringify(spec)}; expected one of ${OPTIMIZER_KINDS.join(', ')} or an Optimizer`);
   }
-  return make(config);
+  return registry[make](config);
 }
 
 export function optimizerFromConfig(c: OptimizerConfig): Optimizer {

@@ -1,6 +1,7 @@
 // The terminal progress bar of fit({ verbose: 1 }), drawn by cli-progress,
-// and a one-line summary per epoch.
-import { SingleBar, Presets } from 'cli-progress';
+// and a one-line summary per epoch. cli-progress is loaded when the first bar
+// is drawn, not when the library is imported.
+import type { SingleBar } from 'cli-progress';
 import { Callback, type Logs } from './callbacks';
 
 function formatLogs(logs: Logs): string {
@@ -25,7 +26,9 @@ export class ProgressBarCallback extends Callback {
     this.seen = 0;
     this.lossSum = 0;
     this.epochStart = performance.now();
-    this.bar = new SingleBar(
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { SingleBar: Bar, Presets } = require('cli-progress') as typeof import('cli-progress');
+    this.bar = new Bar(
       {
         format: `epoch ${epoch + 1} [{bar}] {value}/{total} batches | loss {loss} | {rate} samples/s`,
         stream: this.stream,

@@ -48,3 +48,42 @@ export function getRegularizer(spec: RegularizerSpec): Regularizer | null {
   if (typeof spec === 'object') return new Regularizer(spec);
   throw new TypeError(`expected a Regularizer or { l1, l2 } but received ${String(spec)}`);
 }
+
+/** A weight with its regularizer, as the model's penalties see it. */
+export interface Penalized {
+  value: Float32Array;
+  regularizer: Regularizer | null;
+}
+
+/** The weights with an L2 term, in order: a training step sums their squares natively, one slot each. */
+export function l2Weights<P extends Penalized>(params: readonly P[]): P[] {
+  return params.filter((p) => p.regularizer !== null && p.regularizer.l2 > 0);
+}
+
+/** The L1 part of the penalty of the current weights (computed on the main thread: L1 is rare). */
+export function l1Penalty(params: readonly Penalized[]): number {
+  let p = 0;
+  for (const param of params) {
+    const r = param.regularizer;
+    if (r && r.l1 > 0) p += new Regularizer({ l1: r.l1 }).penalty(param.value);
+  }
+  return p;
+}
+
+/** The penalty of the weights before a step: L2 from `sumSquares` (one per l2Weights entry, in order) plus `l1`. */
+export function stepPenalty(params: readonly Penalized[], sumSquares: Float32Array, l1: number): number {
+  let p = l1;
+  let k = 0;
+  for (const param of params) {
+    const r = param.regularizer;
+    if (r && r.l2 > 0) p += r.l2 * sumSquares[k++];
+  }
+  return p;
+}
+
+/** The whole penalty of the current weights. */
+export function totalPenalty(params: readonly Penalized[]): number {
+  let p = 0;
+  for (const param of params) if (param.regularizer) p += param.regularizer.penalty(param.value);
+  return p;
+}

@@ -1,35 +1,14 @@
-// Saving and loading models: model.json (architecture, compile settings,
-// training progress) and weights.safetensors (weights, batch-norm statistics,
-// optimizer state), committed together atomically (lib/io/atomic.ts), so a
-// crash mid-save leaves the previous save loadable.
+// Loading models saved by lib/io/model-save.ts (model.json + weights.safetensors,
+// read atomically), validating everything read before allocating.
 import { Activation, BatchNorm, Dense, Dropout, Flatten, GroupNorm, InstanceNorm, Layer, LayerNorm } from '../layers';
 import { getLoss } from '../losses';
 import { Sequential } from '../model';
-import { optimizerFromConfig, type OptimizerConfig } from '../optimizers';
-import { readDirAtomic, writeDirAtomic } from './atomic';
-import { parseSafetensors, serializeSafetensors, type TensorToWrite } from './safetensors';
+import { optimizerFromConfig } from '../optimizers';
+import { readDirAtomic } from './atomic';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type SavedModel } from './model-save';
+import { parseSafetensors } from './safetensors';
 
-export const MODEL_FORMAT = 'gradwell-model';
-export const MODEL_FORMAT_VERSION = 1;
-
-interface SavedModel {
-  format: string;
-  version: number;
-  className: 'Sequential';
-  name: string;
-  seed: number;
-  inputShape: number[];
-  layers: { className: string; config: Record<string, unknown> }[];
-  compile: {
-    optimizer: OptimizerConfig;
-    loss: { name: string; config: Record<string, number> };
-    metrics: string[];
-    clipNorm?: number;
-    clipValue?: number;
-    checkFinite: boolean;
-  } | null;
-  training: { epochsTrained: number; iterations: number };
-}
+export { MODEL_FORMAT, MODEL_FORMAT_VERSION, saveModel, serializeModel } from './model-save';
 
 const layerFactories: Record<string, (c: Record<string, unknown>) => Layer> = {
   Dense: (c) => new Dense(c as never),
@@ -41,39 +20,6 @@ const layerFactories: Record<string, (c: Record<string, unknown>) => Layer> = {
   GroupNorm: (c) => new GroupNorm(c as never),
   InstanceNorm: (c) => new InstanceNorm(c as never),
 };
-
-export function serializeModel(model: Sequential): Record<string, Uint8Array | string> {
-  if (!model.built) throw new Error('save: the model is not built yet (train it or call build(inputShape) first)');
-  const compiled = model.isCompiled ? model.compileConfig() : null;
-  const saved: SavedModel = {
-    format: MODEL_FORMAT,
-    version: MODEL_FORMAT_VERSION,
-    className: 'Sequential',
-    name: model.name,
-    seed: model.seed,
-    inputShape: model.inputShape!,
-    layers: model.layers.map((l) => ({ className: l.className, config: l.getConfig() })),
-    compile: compiled,
-    training: { epochsTrained: model.epochsTrained, iterations: compiled ? model.optimizer.iterations : 0 },
-  };
-  const tensors = new Map<string, TensorToWrite>();
-  for (const l of model.layers) {
-    for (const p of l.params()) tensors.set(p.name, { dtype: 'F32', shape: p.shape, data: p.value });
-    for (const [k, v] of l.stateBuffers()) tensors.set(k, { dtype: 'F32', shape: [v.length], data: v });
-  }
-  if (compiled) {
-    for (const [k, v] of model.optimizer.stateTensors()) tensors.set(`optimizer.${k}`, { dtype: 'F32', shape: [v.length], data: v });
-  }
-  return {
-    'model.json': JSON.stringify(saved, null, 2) + '\n',
-    'weights.safetensors': serializeSafetensors(tensors, { format: MODEL_FORMAT }),
-  };
-}
-
-export async function saveModel(model: Sequential, dir: string): Promise<void> {
-  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError('save: expected a directory path');
-  await writeDirAtomic(dir, serializeModel(model));
-}
 
 /** Largest per-sample tensor a loaded model may declare (elements), checked before any allocation. */
 export const MAX_SAMPLE_ELEMENTS = 2 ** 26;

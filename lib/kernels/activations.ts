@@ -1,32 +1,11 @@
 // activations kernels: typed wrappers over the native ops (see native/binding/activation_ops.cpp).
 // Each checks its arguments here for a clear message; the native side checks again.
-import { native } from '../binding';
+import { runStep } from '../binding';
+import { op as build } from '../ops';
+import { ACTIVATION_KINDS, type ActivationKind } from '../kinds';
 
-/** Elementwise activations, as in PyTorch (derivatives at kinks use the `x > 0` test). */
-export type ActivationKind =
-  | 'sigmoid'
-  | 'tanh'
-  | 'relu'
-  | 'leaky_relu'
-  | 'elu'
-  | 'selu'
-  | 'gelu'
-  | 'gelu_tanh'
-  | 'silu'
-  | 'softplus';
-
-export const activationKinds: readonly ActivationKind[] = [
-  'sigmoid',
-  'tanh',
-  'relu',
-  'leaky_relu',
-  'elu',
-  'selu',
-  'gelu',
-  'gelu_tanh',
-  'silu',
-  'softplus',
-];
+export type { ActivationKind } from '../kinds';
+export const activationKinds: readonly ActivationKind[] = ACTIVATION_KINDS;
 
 function describeValue(v: unknown): string {
   if (v === null) return 'null';
@@ -81,7 +60,7 @@ export function activationForward(
   checkF32(op, 'x', x, n, `[${n}]`);
   checkF32(op, 'y', y, n, `[${n}]`);
   checkAlpha(op, alpha);
-  native.ops.activation_forward(kind, x, y, n, alpha);
+  runStep(build.activation_forward(kind, x, y, n, alpha));
 }
 
 /** dx[i] = dy[i] * f'(x[i]); x is the forward input and y the forward output (both required). */
@@ -99,7 +78,7 @@ export function activationBackward(
   checkCount(op, 'n', n);
   for (const [name, t] of [['x', x], ['y', y], ['dy', dy], ['dx', dx]] as const) checkF32(op, name, t, n, `[${n}]`);
   checkAlpha(op, alpha);
-  native.ops.activation_backward(kind, x, y, dy, dx, n, alpha);
+  runStep(build.activation_backward(kind, x, y, dy, dx, n, alpha));
 }
 
 function checkRows(op: string, rows: unknown, cols: unknown, buffers: [string, unknown][]): void {
@@ -111,23 +90,23 @@ function checkRows(op: string, rows: unknown, cols: unknown, buffers: [string, u
 /** Softmax along each row of x[rows, cols] (the row maximum is subtracted first). */
 export function softmaxForward(x: Float32Array, y: Float32Array, rows: number, cols: number): void {
   checkRows('softmax_forward', rows, cols, [['x', x], ['y', y]]);
-  native.ops.softmax_forward(x, y, rows, cols);
+  runStep(build.softmax_forward(x, y, rows, cols));
 }
 
 /** dx = y * (dy - sum(dy * y)) per row; y is the forward output. */
 export function softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void {
   checkRows('softmax_backward', rows, cols, [['y', y], ['dy', dy], ['dx', dx]]);
-  native.ops.softmax_backward(y, dy, dx, rows, cols);
+  runStep(build.softmax_backward(y, dy, dx, rows, cols));
 }
 
 /** log_softmax per row: x - max - log(sum(exp(x - max))). */
 export function logSoftmaxForward(x: Float32Array, y: Float32Array, rows: number, cols: number): void {
   checkRows('log_softmax_forward', rows, cols, [['x', x], ['y', y]]);
-  native.ops.log_softmax_forward(x, y, rows, cols);
+  runStep(build.log_softmax_forward(x, y, rows, cols));
 }
 
 /** dx = dy - exp(y) * sum(dy) per row; y is the forward output. */
 export function logSoftmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void {
   checkRows('log_softmax_backward', rows, cols, [['y', y], ['dy', dy], ['dx', dx]]);
-  native.ops.log_softmax_backward(y, dy, dx, rows, cols);
+  runStep(build.log_softmax_backward(y, dy, dx, rows, cols));
 }

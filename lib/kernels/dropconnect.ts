@@ -8,7 +8,8 @@
 // instruction set, and `dropoutForward(w, wm, in*out, p, key)` gives exactly W'.
 // The masked GEMMs make the mask while packing W for the micro-kernel; no
 // copy of W' is made. Inference uses W itself (E[W'] = W).
-import { native } from '../binding';
+import { runStep } from '../binding';
+import { op as build } from '../ops';
 
 /** The mask's key: explicit integers, or `hp = Float64Array [seed, stream, step]` read when the op runs. */
 export type DropConnectKey = { seed: number; stream: number; step: number } | Float64Array;
@@ -20,8 +21,9 @@ function requireF32(op: string, name: string, v: unknown): asserts v is Float32A
   }
 }
 
-function keyArgs(op: string, key: DropConnectKey): unknown[] {
-  if (key instanceof Float64Array) return [key];
+/** The key as the hp form: a Float64Array is passed on (read when the op runs), numbers are packed (checked natively). */
+function hpOf(op: string, key: DropConnectKey): Float64Array | [number, number, number] {
+  if (key instanceof Float64Array) return key;
   if (key === null || typeof key !== 'object') {
     throw new TypeError(`${op}: argument 'key' must be { seed, stream, step } or a Float64Array [seed, stream, step], received ${key === null ? 'null' : typeof key}`);
   }
@@ -52,7 +54,10 @@ export function dropConnectForward(
       throw new RangeError(`${op}: argument 'bias' has ${bias.length} elements but shape [${outFeatures}] needs ${outFeatures}`);
     }
   }
-  native.ops.dropconnect_forward(x, w, bias ?? null, y, rows, inFeatures, outFeatures, activation, p, ...keyArgs(op, key));
+  const k = hpOf(op, key);
+  runStep(k instanceof Float64Array
+    ? build.dropconnect_forward(x, w, bias ?? null, y, rows, inFeatures, outFeatures, activation, p, k)
+    : build.dropconnect_forward(x, w, bias ?? null, y, rows, inFeatures, outFeatures, activation, p, ...k));
 }
 
 /** dx[rows,in] = dy[rows,out] * W'^T, with the mask of the forward call with the same p and key. */
@@ -70,7 +75,10 @@ export function dropConnectBackwardInput(
   requireF32(op, 'dy', dy);
   requireF32(op, 'w', w);
   requireF32(op, 'dx', dx);
-  native.ops.dropconnect_backward_input(dy, w, dx, rows, inFeatures, outFeatures, p, ...keyArgs(op, key));
+  const k = hpOf(op, key);
+  runStep(k instanceof Float64Array
+    ? build.dropconnect_backward_input(dy, w, dx, rows, inFeatures, outFeatures, p, k)
+    : build.dropconnect_backward_input(dy, w, dx, rows, inFeatures, outFeatures, p, ...k));
 }
 
 /** dw[in,out] = M∘(x^T dy)/(1-p) (overwrites), the gradient with respect to the unmasked kernel. */
@@ -88,5 +96,8 @@ export function dropConnectBackwardWeight(
   requireF32(op, 'x', x);
   requireF32(op, 'dy', dy);
   requireF32(op, 'dw', dw);
-  native.ops.dropconnect_backward_weight(x, dy, dw, rows, inFeatures, outFeatures, p, ...keyArgs(op, key));
+  const k = hpOf(op, key);
+  runStep(k instanceof Float64Array
+    ? build.dropconnect_backward_weight(x, dy, dw, rows, inFeatures, outFeatures, p, k)
+    : build.dropconnect_backward_weight(x, dy, dw, rows, inFeatures, outFeatures, p, ...k));
 }

@@ -5,7 +5,8 @@
 // (Philox4x32-10), so masks do not depend on threads or the instruction set,
 // and the backward pass regenerates the forward mask from the same values.
 // Inference simply does not call these; p = 0 is the identity.
-import { native } from '../binding';
+import { runStep } from '../binding';
+import { op as build } from '../ops';
 
 const MAX_U32 = 0xffffffff;
 
@@ -75,8 +76,8 @@ export function dropoutForward(
   const op = 'dropout_forward';
   checkArgs(op, ['x', x], ['y', y], n, p);
   checkKey(op, seed, stream, step);
-  if (seed instanceof Float64Array) native.ops.dropout_forward(x, y, n, p, seed);
-  else native.ops.dropout_forward(x, y, n, p, seed, stream, step);
+  if (seed instanceof Float64Array) runStep(build.dropout_forward(x, y, n, p, seed));
+  else runStep(build.dropout_forward(x, y, n, p, seed, stream as number, step as number));
 }
 
 /** dx = mask * dy / (1 - p), with the mask of the forward call with the same p, seed, stream and step. */
@@ -102,6 +103,6 @@ export function dropoutBackward(
   const op = 'dropout_backward';
   checkArgs(op, ['dy', dy], ['dx', dx], n, p);
   checkKey(op, seed, stream, step);
-  if (seed instanceof Float64Array) native.ops.dropout_backward(dy, dx, n, p, seed);
-  else native.ops.dropout_backward(dy, dx, n, p, seed, stream, step);
+  if (seed instanceof Float64Array) runStep(build.dropout_backward(dy, dx, n, p, seed));
+  else runStep(build.dropout_backward(dy, dx, n, p, seed, stream as number, step as number));
 }

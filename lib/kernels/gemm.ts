@@ -1,5 +1,7 @@
 // gemm kernels: typed wrappers over the native ops (see native/binding/gemm_ops.cpp).
-import { native } from '../binding';
+import { runStep } from '../binding';
+import { op as build } from '../ops';
+import type { LinearActivation } from '../kinds';
 
 function requireF32(op: string, name: string, v: unknown): asserts v is Float32Array {
   if (!(v instanceof Float32Array)) {
@@ -34,15 +36,15 @@ export function gemm(
   requireF32('gemm', 'c', c);
   const tightA = transA ? M : K;
   const tightB = transB ? K : N;
-  native.ops.gemm(
+  runStep(build.gemm(
     transA, transB, M, N, K, alpha,
     a, lda ?? Math.max(1, tightA),
     b, ldb ?? Math.max(1, tightB),
     beta, c, ldc ?? Math.max(1, N),
-  );
+  ));
 }
 
-export type LinearActivation = 'none' | 'relu';
+export type { LinearActivation } from '../kinds';
 
 /**
  * y[rows,out] = act(x[rows,in] * w[in,out] + bias), the bias add and relu fused
@@ -70,12 +72,12 @@ export function linearForward(
       );
     }
   }
-  native.ops.linear_forward(x, w, bias ?? null, y, rows, inFeatures, outFeatures, activation);
+  runStep(build.linear_forward(x, w, bias ?? null, y, rows, inFeatures, outFeatures, activation));
 }
 
 /** db[c] = sum over rows of dy[r, c] (overwrites db). */
 export function biasGrad(dy: Float32Array, db: Float32Array, rows: number, cols: number): void {
   requireF32('bias_grad', 'dy', dy);
   requireF32('bias_grad', 'db', db);
-  native.ops.bias_grad(dy, db, rows, cols);
+  runStep(build.bias_grad(dy, db, rows, cols));
 }

@@ -2,10 +2,13 @@
 // Mean reduction (over all elements for elementwise losses, over the batch N for the
 // cross-entropies); the loss is written to out[0] and returned; dinput, when given,
 // is overwritten with d(mean loss)/d(input).
-import { native } from '../binding';
+import { runStep } from '../binding';
+import { op as build } from '../ops';
 
-export type LossKind = 'mse' | 'mae' | 'huber' | 'bce' | 'bce_logits' | 'cce';
-const lossKinds: readonly string[] = ['mse', 'mae', 'huber', 'bce', 'bce_logits', 'cce'];
+import { LOSS_KINDS, type LossKind } from '../kinds';
+
+export type { LossKind } from '../kinds';
+const lossKinds: readonly string[] = LOSS_KINDS;
 
 export interface LossArgs {
   kind: LossKind;
@@ -27,7 +30,7 @@ export function loss(a: LossArgs): number {
   }
   const out = a.out ?? new Float32Array(1);
   if (a.delta !== undefined && a.kind !== 'huber') throw new RangeError(`loss: 'delta' applies to kind 'huber' only`);
-  native.ops.loss(a.kind, a.input, a.target, a.dinput ?? null, out, a.N, a.C, a.kind === 'huber' ? a.delta : undefined);
+  runStep(build.loss(a.kind, a.input, a.target, a.dinput ?? null, out, a.N, a.C, a.kind === 'huber' ? a.delta : undefined));
   return out[0];
 }
 
@@ -46,6 +49,6 @@ export interface SparseCrossEntropyArgs {
 /** Softmax cross-entropy with integer labels (fused log-softmax). */
 export function sparseCrossEntropy(a: SparseCrossEntropyArgs): number {
   const out = a.out ?? new Float32Array(1);
-  native.ops.sparse_cross_entropy(a.logits, a.labels, a.dlogits ?? null, out, a.N, a.C, a.labelSmoothing ?? 0);
+  runStep(build.sparse_cross_entropy(a.logits, a.labels, a.dlogits ?? null, out, a.N, a.C, a.labelSmoothing ?? 0));
   return out[0];
 }

@@ -2,7 +2,8 @@
 // x is (N, C, L) row-major; (N, C) is L = 1. Optional buffers may be omitted:
 // gamma/beta mean 1/0, running stats are then not tracked, omitted gradients are not computed.
 // Gradient outputs are overwritten.
-import { native } from '../binding';
+import { runStep } from '../binding';
+import { op as build } from '../ops';
 
 type F32 = Float32Array;
 
@@ -41,8 +42,8 @@ export function batchnormForwardTrain(a: BatchNormTrainArgs): void {
   for (const k of ['gamma', 'beta', 'runningMean', 'runningVar', 'saveMean', 'saveInvStd'] as const) requireF32(op, k, a[k], true);
   const eps = a.eps ?? 1e-5;
   checkEps(op, eps);
-  native.ops[op](a.x, a.y, a.gamma ?? null, a.beta ?? null, a.runningMean ?? null, a.runningVar ?? null,
-    a.saveMean ?? null, a.saveInvStd ?? null, a.N, a.C, a.L ?? 1, a.momentum ?? 0.1, eps);
+  runStep(build[op](a.x, a.y, a.gamma ?? null, a.beta ?? null, a.runningMean ?? null, a.runningVar ?? null,
+    a.saveMean ?? null, a.saveInvStd ?? null, a.N, a.C, a.L ?? 1, a.momentum ?? 0.1, eps));
 }
 
 export interface BatchNormEvalArgs {
@@ -59,7 +60,7 @@ export function batchnormForwardEval(a: BatchNormEvalArgs): void {
   requireF32(op, 'runningVar', a.runningVar, false);
   const eps = a.eps ?? 1e-5;
   checkEps(op, eps);
-  native.ops[op](a.x, a.y, a.gamma ?? null, a.beta ?? null, a.runningMean, a.runningVar, a.N, a.C, a.L ?? 1, eps);
+  runStep(build[op](a.x, a.y, a.gamma ?? null, a.beta ?? null, a.runningMean, a.runningVar, a.N, a.C, a.L ?? 1, eps));
 }
 
 export interface NormBackwardArgs {
@@ -74,8 +75,8 @@ export function batchnormBackward(a: NormBackwardArgs & { N: number; C: number; 
   requireF32(op, 'dy', a.dy, false);
   requireF32(op, 'saveMean', a.saveMean, false);
   requireF32(op, 'saveInvStd', a.saveInvStd, false);
-  native.ops[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.saveMean, a.saveInvStd,
-    a.N, a.C, a.L ?? 1);
+  runStep(build[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.saveMean, a.saveInvStd,
+    a.N, a.C, a.L ?? 1));
 }
 
 /** Backward of batchnormForwardEval (frozen statistics): dx = dy * gamma / sqrt(runningVar + eps). */
@@ -88,8 +89,8 @@ export function batchnormBackwardEval(a: {
   requireF32(op, 'dy', a.dy, false);
   const eps = a.eps ?? 1e-5;
   checkEps(op, eps);
-  native.ops[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.runningMean,
-    a.runningVar, a.N, a.C, a.L ?? 1, eps);
+  runStep(build[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.runningMean,
+    a.runningVar, a.N, a.C, a.L ?? 1, eps));
 }
 
 export interface LayerNormArgs {
@@ -104,15 +105,15 @@ export function layernormForward(a: LayerNormArgs): void {
   requireF32(op, 'y', a.y, false);
   const eps = a.eps ?? 1e-5;
   checkEps(op, eps);
-  native.ops[op](a.x, a.y, a.gamma ?? null, a.beta ?? null, a.saveMean ?? null, a.saveInvStd ?? null, a.rows, a.cols, eps);
+  runStep(build[op](a.x, a.y, a.gamma ?? null, a.beta ?? null, a.saveMean ?? null, a.saveInvStd ?? null, a.rows, a.cols, eps));
 }
 
 export function layernormBackward(a: NormBackwardArgs & { rows: number; cols: number }): void {
   const op = 'layernorm_backward';
   requireF32(op, 'x', a.x, false);
   requireF32(op, 'dy', a.dy, false);
-  native.ops[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.saveMean, a.saveInvStd,
-    a.rows, a.cols);
+  runStep(build[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.saveMean, a.saveInvStd,
+    a.rows, a.cols));
 }
 
 export interface GroupNormArgs {
@@ -132,14 +133,14 @@ export function groupnormForward(a: GroupNormArgs): void {
   if (Number.isInteger(a.C) && Number.isInteger(a.G) && a.G > 0 && a.C % a.G !== 0) {
     throw new RangeError(`${op}: argument 'G' = ${a.G} must divide the channel count C = ${a.C}`);
   }
-  native.ops[op](a.x, a.y, a.gamma ?? null, a.beta ?? null, a.saveMean ?? null, a.saveInvStd ?? null, a.N, a.C,
-    a.L ?? 1, a.G, eps);
+  runStep(build[op](a.x, a.y, a.gamma ?? null, a.beta ?? null, a.saveMean ?? null, a.saveInvStd ?? null, a.N, a.C,
+    a.L ?? 1, a.G, eps));
 }
 
 export function groupnormBackward(a: NormBackwardArgs & { N: number; C: number; L?: number; G: number }): void {
   const op = 'groupnorm_backward';
   requireF32(op, 'x', a.x, false);
   requireF32(op, 'dy', a.dy, false);
-  native.ops[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.saveMean, a.saveInvStd,
-    a.N, a.C, a.L ?? 1, a.G);
+  runStep(build[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.saveMean, a.saveInvStd,
+    a.N, a.C, a.L ?? 1, a.G));
 }

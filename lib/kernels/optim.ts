@@ -1,23 +1,15 @@
 // optim kernels: typed wrappers over the native ops (see native/binding/optim_ops.cpp).
 // One fused pass per parameter buffer with torch.optim semantics, gradient
 // clipping and the non-finite guard.
-import { native } from '../binding';
+import { native, runStep } from '../binding';
+import { op as build } from '../ops';
+import { OPTIMIZER_KINDS as KINDS, OPTIM_HP, packOptimHyper, type OptimizerKind } from '../kinds';
 
-export type OptimizerKind = 'sgd' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw' | 'adamax' | 'adadelta';
-
-export const OPTIMIZER_KINDS: readonly OptimizerKind[] = [
-  'sgd',
-  'adagrad',
-  'rmsprop',
-  'adam',
-  'adamw',
-  'adamax',
-  'adadelta',
-];
+export type { OptimizerKind } from '../kinds';
+export const OPTIMIZER_KINDS: readonly OptimizerKind[] = KINDS;
 
 /** Slots of the hyper-parameter vector `hp` of optimStep (native/OPS.md). */
-export const OPTIM_HP = { lr: 0, t: 1, weightDecay: 2, l1: 3, a: 4, b: 5, eps: 6, c: 7 } as const;
-export const OPTIM_HP_LENGTH = 8;
+export { OPTIM_HP, OPTIM_HP_LENGTH } from '../kinds';
 
 /** Hyper-parameters by name; the defaults are torch.optim's. */
 export interface OptimizerOptions {
@@ -46,26 +38,6 @@ export interface OptimizerOptions {
   rho?: number;
   eps?: number;
 }
-
-const DEFAULT_LR: Record<OptimizerKind, number> = {
-  sgd: 0.001,
-  adagrad: 0.01,
-  rmsprop: 0.01,
-  adam: 0.001,
-  adamw: 0.001,
-  adamax: 0.002,
-  adadelta: 1.0,
-};
-
-const DEFAULT_EPS: Record<OptimizerKind, number> = {
-  sgd: 0,
-  adagrad: 1e-10,
-  rmsprop: 1e-8,
-  adam: 1e-8,
-  adamw: 1e-8,
-  adamax: 1e-8,
-  adadelta: 1e-6,
-};
 
 function checkKind(op: string, kind: unknown): OptimizerKind {
   if (typeof kind !== 'string' || !(OPTIMIZER_KINDS as readonly string[]).includes(kind)) {
@@ -100,66 +72,43 @@ function describe(x: unknown): string {
  */
 export function optimHyper(kind: OptimizerKind, options: OptimizerOptions = {}): Float64Array {
   checkKind('optimHyper', kind);
-  const o = options;
-  const hp = new Float64Array(OPTIM_HP_LENGTH);
-  hp[OPTIM_HP.lr] = o.lr ?? DEFAULT_LR[kind];
-  hp[OPTIM_HP.t] = o.step ?? 1;
-  hp[OPTIM_HP.weightDecay] = o.weightDecay ?? (kind === 'adamw' ? 0.01 : 0);
-  hp[OPTIM_HP.l1] = o.l1 ?? 0;
-  hp[OPTIM_HP.eps] = o.eps ?? DEFAULT_EPS[kind];
-  const betas = o.betas ?? [0.9, 0.999];
-  switch (kind) {
-    case 'sgd':
-      hp[OPTIM_HP.a] = o.momentum ?? 0;
-      hp[OPTIM_HP.b] = o.dampening ?? 0;
-      hp[OPTIM_HP.c] = o.nesterov ? 1 : 0;
-      break;
-    case 'adagrad':
-      hp[OPTIM_HP.a] = o.lrDecay ?? 0;
-      hp[OPTIM_HP.b] = o.initialAccumulatorValue ?? 0;
-      break;
-    case 'rmsprop':
-      hp[OPTIM_HP.a] = o.alpha ?? 0.99;
-      hp[OPTIM_HP.b] = o.momentum ?? 0;
-      hp[OPTIM_HP.c] = o.centered ? 1 : 0;
-      break;
-    case 'adam':
-    case 'adamw':
-      hp[OPTIM_HP.a] = betas[0];
-      hp[OPTIM_HP.b] = betas[1];
-      hp[OPTIM_HP.c] = o.amsgrad ? 1 : 0;
-      break;
-    case 'adamax':
-      hp[OPTIM_HP.a] = betas[0];
-      hp[OPTIM_HP.b] = betas[1];
-      break;
-    case 'adadelta':
-      hp[OPTIM_HP.a] = o.rho ?? 0.9;
-      break;
+  const { betas, ...o } = options;
+  return packOptimHyper(kind, {
+    lr: o.lr,
+    t: o.step,
+    weightDecay: o.weightDecay,
+    l1: o.l1,
+    eps: o.eps,
+    hyper: { ...o, beta1: betas?.[0], beta2: betas?.[1] },
+  });
+}
+
+type StateRule = 'always' | 'never' | 'a != 0' | 'b > 0' | 'c != 0';
+
+/** When each state buffer is needed, per kind, as the native side says (native/kernels/kinds.inc). */
+const STATE_RULES = new Map<string, StateRule[]>(native.kinds().optimizers.map((o) => [o.name, o.states as StateRule[]]));
+
+function ruleHolds(rule: StateRule, hp: Float64Array): boolean {
+  switch (rule) {
+    case 'always':
+      return true;
+    case 'never':
+      return false;
+    case 'a != 0':
+      return hp[OPTIM_HP.a] !== 0;
+    case 'b > 0':
+      return hp[OPTIM_HP.b] > 0;
+    case 'c != 0':
+      return hp[OPTIM_HP.c] !== 0;
   }
-  return hp;
 }
 
 /** Which state buffers (s1, s2, s3) a step of `kind` with `hp` reads and writes. */
 export function optimStateSlots(kind: OptimizerKind, hp: Float64Array): [boolean, boolean, boolean] {
   checkKind('optimStateSlots', kind);
-  const a = hp[OPTIM_HP.a];
-  const b = hp[OPTIM_HP.b];
-  const c = hp[OPTIM_HP.c];
-  switch (kind) {
-    case 'sgd':
-      return [a !== 0, false, false];
-    case 'adagrad':
-      return [true, false, false];
-    case 'rmsprop':
-      return [true, b > 0, c !== 0];
-    case 'adam':
-    case 'adamw':
-      return [true, true, c !== 0];
-    case 'adamax':
-    case 'adadelta':
-      return [true, true, false];
-  }
+  const rules = STATE_RULES.get(kind);
+  if (!rules) throw new Error(`optimStateSlots: the native addon does not know optimizer kind '${kind}'`);
+  return [ruleHolds(rules[0], hp), ruleHolds(rules[1], hp), ruleHolds(rules[2], hp)];
 }
 
 /** State buffers of one parameter for `kind` (null where the step needs none). */
@@ -197,7 +146,7 @@ export function optimStep(
   s.forEach((x, i) => {
     if (x !== null) checkF32(op, `s${i + 1}`, x);
   });
-  native.ops.optim_step(kind, param, grad, s[0], s[1], s[2], hp, status);
+  runStep(build.optim_step(kind, param, grad, s[0], s[1], s[2], hp, status));
 }
 
 /**
@@ -207,21 +156,21 @@ export function optimStep(
 export function clipGradNorm(grads: Float32Array[], maxNorm: number, out: Float32Array = new Float32Array(1)): number {
   checkF32List('clip_grad_norm', 'grads', grads);
   checkF32('clip_grad_norm', 'out', out);
-  native.ops.clip_grad_norm(grads, maxNorm, out);
+  runStep(build.clip_grad_norm(grads, maxNorm, out));
   return out[0];
 }
 
 /** torch.nn.utils.clip_grad_value_: clamps every element to [-clipValue, clipValue] (NaN stays NaN). */
 export function clipGradValue(grads: Float32Array[], clipValue: number): void {
   checkF32List('clip_grad_value', 'grads', grads);
-  native.ops.clip_grad_value(grads, clipValue);
+  runStep(build.clip_grad_value(grads, clipValue));
 }
 
 /** flags[i] = 1 when buffers[i] holds a NaN or an infinity, else 0. */
 export function checkFinite(buffers: Float32Array[], flags: Float32Array = new Float32Array(buffers.length)): Float32Array {
   checkF32List('check_finite', 'buffers', buffers);
   checkF32('check_finite', 'flags', flags);
-  native.ops.check_finite(buffers, flags);
+  runStep(build.check_finite(buffers, flags));
   return flags;
 }
 
@@ -229,6 +178,6 @@ export function checkFinite(buffers: Float32Array[], flags: Float32Array = new F
 export function sumSquares(buffers: Float32Array[], out: Float32Array = new Float32Array(buffers.length)): Float32Array {
   checkF32List('sum_squares', 'buffers', buffers);
   checkF32('sum_squares', 'out', out);
-  native.ops.sum_squares(buffers, out);
+  runStep(build.sum_squares(buffers, out));
   return out;
 }

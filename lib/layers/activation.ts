@@ -1,4 +1,6 @@
 import type { ProgramStep } from '../binding';
+import { ACTIVATION_KINDS, type ActivationKind } from '../kinds';
+import { op } from '../ops';
 import { Layer, type BackwardArgs, type ForwardArgs } from './base';
 import { shapeSize } from '../tensor';
 
@@ -18,34 +20,26 @@ export type ActivationName =
   | 'softmax'
   | 'logSoftmax';
 
-/** Native kind names, keyed by every accepted spelling. */
-const nativeKind: Record<string, string> = {
-  sigmoid: 'sigmoid',
-  tanh: 'tanh',
-  relu: 'relu',
-  leakyrelu: 'leaky_relu',
-  leaky_relu: 'leaky_relu',
-  elu: 'elu',
-  selu: 'selu',
-  gelu: 'gelu',
-  gelutanh: 'gelu_tanh',
-  gelu_tanh: 'gelu_tanh',
-  silu: 'silu',
-  swish: 'silu',
-  softplus: 'softplus',
-  softmax: 'softmax',
-  logsoftmax: 'log_softmax',
-  log_softmax: 'log_softmax',
-};
+/** What an activation name resolves to: an elementwise kind or a row-wise softmax. */
+export type LayerActivationKind = ActivationKind | 'softmax' | 'log_softmax';
+const LAYER_ACTIVATION_KINDS: readonly LayerActivationKind[] = [...ACTIVATION_KINDS, 'softmax', 'log_softmax'];
+
+const camel = (kind: string): string => kind.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/** Native kind names, keyed by every accepted spelling: the kind, its camelCase form (lower-cased) and swish. */
+const nativeKind: Record<string, LayerActivationKind> = { swish: 'silu' };
+for (const k of LAYER_ACTIVATION_KINDS) {
+  nativeKind[k] = k;
+  nativeKind[camel(k).toLowerCase()] = k;
+}
 
 /** Resolves an activation name to its native kind; 'linear'/undefined give null. */
-export function resolveActivation(name: string | undefined | null): string | null {
+export function resolveActivation(name: string | undefined | null): LayerActivationKind | null {
   if (name === undefined || name === null || name === 'linear' || name === 'none') return null;
   const k = nativeKind[name.toLowerCase()];
   if (!k) {
-    throw new RangeError(
-      `unknown activation ${JSON.stringify(name)}; expected one of linear, sigmoid, tanh, relu, leakyRelu, elu, selu, gelu, geluTanh, silu, softplus, softmax, logSoftmax`,
-    );
+    const names = ['linear', ...LAYER_ACTIVATION_KINDS.map(camel)];
+    throw new RangeError(`unknown activation ${JSON.stringify(name)}; expected one of ${names.join(', ')}`);
   }
   return k;
 }
@@ -55,14 +49,14 @@ export function isReluFamily(kind: string | null): boolean {
 }
 
 /** Steps computing y = f(x) over rows x cols (softmax kinds work along the last axis). */
-export function activationForward(kind: string, x: Float32Array, y: Float32Array, rows: number, cols: number, alpha: number): ProgramStep {
-  if (kind === 'softmax') return ['softmax_forward', x, y, rows, cols];
-  if (kind === 'log_softmax') return ['log_softmax_forward', x, y, rows, cols];
-  return ['activation_forward', kind, x, y, rows * cols, alpha];
+export function activationForward(kind: LayerActivationKind, x: Float32Array, y: Float32Array, rows: number, cols: number, alpha: number): ProgramStep {
+  if (kind === 'softmax') return op.softmax_forward(x, y, rows, cols);
+  if (kind === 'log_softmax') return op.log_softmax_forward(x, y, rows, cols);
+  return op.activation_forward(kind, x, y, rows * cols, alpha);
 }
 
 export function activationBackward(
-  kind: string,
+  kind: LayerActivationKind,
   x: Float32Array,
   y: Float32Array,
   dy: Float32Array,
@@ -71,9 +65,9 @@ export function activationBackward(
   cols: number,
   alpha: number,
 ): ProgramStep {
-  if (kind === 'softmax') return ['softmax_backward', y, dy, dx, rows, cols];
-  if (kind === 'log_softmax') return ['log_softmax_backward', y, dy, dx, rows, cols];
-  return ['activation_backward', kind, x, y, dy, dx, rows * cols, alpha];
+  if (kind === 'softmax') return op.softmax_backward(y, dy, dx, rows, cols);
+  if (kind === 'log_softmax') return op.log_softmax_backward(y, dy, dx, rows, cols);
+  return op.activation_backward(kind, x, y, dy, dx, rows * cols, alpha);
 }
 
 export function defaultAlpha(kind: string | null): number {
@@ -91,7 +85,7 @@ export interface ActivationOptions {
 export class Activation extends Layer {
   readonly className = 'Activation';
   readonly activation: string;
-  private readonly kind: string;
+  private readonly kind: LayerActivationKind;
   readonly alpha: number;
 
   constructor(activation: ActivationName | string, opts: ActivationOptions = {}) {
@@ -115,7 +109,7 @@ export class Activation extends Layer {
   forward(a: ForwardArgs): ProgramStep[] {
     const per = shapeSize(this.requireBuilt().inputShape);
     const cols = this.cols();
-    if (a.skipOutputActivation) return [['copy', a.x, a.y, a.rows * per]];
+    if (a.skipOutputActivation) return [op.copy(a.x, a.y, a.rows * per)];
     return [activationForward(this.kind, a.x, a.y, (a.rows * per) / cols, cols, this.alpha)];
   }
 
@@ -123,7 +117,7 @@ export class Activation extends Layer {
     if (!a.dx) return [];
     const per = shapeSize(this.requireBuilt().inputShape);
     const cols = this.cols();
-    if (a.skipOutputActivation) return [['copy', a.dy, a.dx, a.rows * per]];
+    if (a.skipOutputActivation) return [op.copy(a.dy, a.dx, a.rows * per)];
     return [activationBackward(this.kind, a.x, a.y, a.dy, a.dx, (a.rows * per) / cols, cols, this.alpha)];
   }
 

@@ -82,6 +82,12 @@ export abstract class Layer {
   /** Allocates scratch for batches of up to `maxRows` samples. */
   allocate(_maxRows: number): void {}
 
+  /**
+   * Called before every training step runs, with the layer's index in the model
+   * and the 1-based step number (dropout keys its mask with them). Default: nothing.
+   */
+  beginStep(_layerIndex: number, _step: number): void {}
+
   abstract forward(a: ForwardArgs): ProgramStep[];
   abstract backward(a: BackwardArgs): ProgramStep[];
 

@@ -1,11 +1,12 @@
 import type { ProgramStep } from '../binding';
+import { op } from '../ops';
 import { checkNumber } from '../errors';
 import { getInitializer, type Initializer, type InitializerConfig } from '../initializers';
 
 export type InitializerSpec = string | InitializerConfig | Initializer;
 import type { Random } from '../random';
 import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regularizers';
-import { activationBackward, activationForward, defaultAlpha, isReluFamily, resolveActivation, type ActivationName } from './activation';
+import { activationBackward, activationForward, defaultAlpha, isReluFamily, resolveActivation, type ActivationName, type LayerActivationKind } from './activation';
 import { Layer, type BackwardArgs, type ForwardArgs, type Param } from './base';
 
 export interface DenseOptions {
@@ -58,7 +59,7 @@ export class Dense extends Layer {
   readonly dropConnect: number;
   /** [seed, stream, step] of the DropConnect mask: the model sets the step before each training step. */
   readonly rngState = new Float64Array(3);
-  private readonly kind: string | null;
+  private readonly kind: LayerActivationKind | null;
   private inFeatures = 0;
   kernel: Param | null = null;
   bias: Param | null = null;
@@ -81,9 +82,9 @@ export class Dense extends Layer {
     this.dropConnect = opts.dropConnect === undefined ? 0 : checkNumber('Dense', 'dropConnect', opts.dropConnect, { min: 0, max: 1, maxExclusive: true });
   }
 
-  /** Called by the model with its layer index and the training step (the DropConnect mask's stream and step). */
-  setStep(stream: number, step: number): void {
-    this.rngState[1] = stream;
+  /** The DropConnect mask's stream is the layer index, its step the training step. */
+  override beginStep(layerIndex: number, step: number): void {
+    this.rngState[1] = layerIndex;
     this.rngState[2] = step;
   }
 
@@ -130,8 +131,8 @@ export class Dense extends Layer {
     // y = act(x W + b); in training with DropConnect, W is the masked kernel (the mask made inside the GEMM).
     const linear = (y: Float32Array, act: 'none' | 'relu'): ProgramStep =>
       a.training && this.dropConnect > 0
-        ? ['dropconnect_forward', a.x, k.value, b, y, a.rows, n, this.units, act, this.dropConnect, this.rngState]
-        : ['linear_forward', a.x, k.value, b, y, a.rows, n, this.units, act];
+        ? op.dropconnect_forward(a.x, k.value, b, y, a.rows, n, this.units, act, this.dropConnect, this.rngState)
+        : op.linear_forward(a.x, k.value, b, y, a.rows, n, this.units, act);
     if (!this.kind) return [linear(a.y, 'none')];
     if (this.fusedRelu()) return [linear(a.y, a.skipOutputActivation ? 'none' : 'relu')];
     if (a.skipOutputActivation) return [linear(a.y, 'none')];
@@ -151,15 +152,15 @@ export class Dense extends Layer {
     if (this.dropConnect > 0) {
       // W' = M∘W/(1-p): dW = M∘(x^T g)/(1-p) ; db = column sums of g ; dx = g W'^T (the forward's mask, regenerated)
       const hp = this.rngState;
-      steps.push(['dropconnect_backward_weight', a.x, g, this.kernel!.grad, a.rows, n, m, this.dropConnect, hp]);
-      if (this.bias) steps.push(['bias_grad', g, this.bias.grad, a.rows, m]);
-      if (a.dx) steps.push(['dropconnect_backward_input', g, this.kernel!.value, a.dx, a.rows, n, m, this.dropConnect, hp]);
+      steps.push(op.dropconnect_backward_weight(a.x, g, this.kernel!.grad, a.rows, n, m, this.dropConnect, hp));
+      if (this.bias) steps.push(op.bias_grad(g, this.bias.grad, a.rows, m));
+      if (a.dx) steps.push(op.dropconnect_backward_input(g, this.kernel!.value, a.dx, a.rows, n, m, this.dropConnect, hp));
       return steps;
     }
     // dW[n,m] = x^T g ; db = column sums of g ; dx[rows,n] = g W^T
-    steps.push(['gemm', true, false, n, m, a.rows, 1, a.x, n, g, m, 0, this.kernel!.grad, m]);
-    if (this.bias) steps.push(['bias_grad', g, this.bias.grad, a.rows, m]);
-    if (a.dx) steps.push(['gemm', false, true, a.rows, n, m, 1, g, m, this.kernel!.value, m, 0, a.dx, n]);
+    steps.push(op.gemm(true, false, n, m, a.rows, 1, a.x, n, g, m, 0, this.kernel!.grad, m));
+    if (this.bias) steps.push(op.bias_grad(g, this.bias.grad, a.rows, m));
+    if (a.dx) steps.push(op.gemm(false, true, a.rows, n, m, 1, g, m, this.kernel!.value, m, 0, a.dx, n));
     return steps;
   }
 

@@ -1,4 +1,5 @@
 import type { ProgramStep } from '../binding';
+import { op } from '../ops';
 import { checkNumber } from '../errors';
 import type { Random } from '../random';
 import { shapeSize } from '../tensor';
@@ -30,23 +31,28 @@ export class Dropout extends Layer {
     this.rngState[0] = rng.int(0x7fffffff);
   }
 
-  /** Called by the model with its layer index and the training step. */
-  setStep(stream: number, step: number): void {
-    this.rngState[1] = stream;
+  /** The mask's stream is the layer index, its step the training step. */
+  override beginStep(layerIndex: number, step: number): void {
+    this.rngState[1] = layerIndex;
     this.rngState[2] = step;
+  }
+
+  /** Same as beginStep (kept for callers of earlier versions). */
+  setStep(stream: number, step: number): void {
+    this.beginStep(stream, step);
   }
 
   forward(a: ForwardArgs): ProgramStep[] {
     const n = a.rows * shapeSize(this.requireBuilt().inputShape);
-    if (!a.training || this.rate === 0) return [['copy', a.x, a.y, n]];
-    return [['dropout_forward', a.x, a.y, n, this.rate, this.rngState]];
+    if (!a.training || this.rate === 0) return [op.copy(a.x, a.y, n)];
+    return [op.dropout_forward(a.x, a.y, n, this.rate, this.rngState)];
   }
 
   backward(a: BackwardArgs): ProgramStep[] {
     if (!a.dx) return [];
     const n = a.rows * shapeSize(this.requireBuilt().inputShape);
-    if (this.rate === 0) return [['copy', a.dy, a.dx, n]];
-    return [['dropout_backward', a.dy, a.dx, n, this.rate, this.rngState]];
+    if (this.rate === 0) return [op.copy(a.dy, a.dx, n)];
+    return [op.dropout_backward(a.dy, a.dx, n, this.rate, this.rngState)];
   }
 
   getConfig(): Record<string, unknown> {

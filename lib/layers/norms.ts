@@ -1,4 +1,5 @@
 import type { ProgramStep } from '../binding';
+import { op } from '../ops';
 import { checkNumber } from '../errors';
 import type { Random } from '../random';
 import { Layer, type BackwardArgs, type ForwardArgs, type Param } from './base';
@@ -118,14 +119,14 @@ export class BatchNorm extends AffineNorm {
   forward(a: ForwardArgs): ProgramStep[] {
     const { c, l } = channels('BatchNorm', this.requireBuilt().inputShape);
     if (a.training) {
-      return [['batchnorm_forward_train', a.x, a.y, this.gammaValue, this.betaValue, this.runningMean, this.runningVar, this.saveMean, this.saveInvStd, a.rows, c, l, this.momentum, this.eps]];
+      return [op.batchnorm_forward_train(a.x, a.y, this.gammaValue, this.betaValue, this.runningMean, this.runningVar, this.saveMean, this.saveInvStd, a.rows, c, l, this.momentum, this.eps)];
     }
-    return [['batchnorm_forward_eval', a.x, a.y, this.gammaValue, this.betaValue, this.runningMean, this.runningVar, a.rows, c, l, this.eps]];
+    return [op.batchnorm_forward_eval(a.x, a.y, this.gammaValue, this.betaValue, this.runningMean, this.runningVar, a.rows, c, l, this.eps)];
   }
 
   backward(a: BackwardArgs): ProgramStep[] {
     const { c, l } = channels('BatchNorm', this.requireBuilt().inputShape);
-    return [['batchnorm_backward', a.x, a.dy, this.dxOrScratch(a.dx), this.gammaValue, this.gammaGrad, this.betaGrad, this.saveMean, this.saveInvStd, a.rows, c, l]];
+    return [op.batchnorm_backward(a.x, a.dy, this.dxOrScratch(a.dx), this.gammaValue, this.gammaGrad, this.betaGrad, this.saveMean, this.saveInvStd, a.rows, c, l)];
   }
 
   getConfig(): Record<string, unknown> {
@@ -162,12 +163,12 @@ export class LayerNorm extends AffineNorm {
 
   forward(a: ForwardArgs): ProgramStep[] {
     const s = this.requireBuilt().inputShape;
-    return [['layernorm_forward', a.x, a.y, this.gammaValue, this.betaValue, this.saveMean, this.saveInvStd, a.rows * this.rowsPerSample(), s[s.length - 1], this.eps]];
+    return [op.layernorm_forward(a.x, a.y, this.gammaValue, this.betaValue, this.saveMean, this.saveInvStd, a.rows * this.rowsPerSample(), s[s.length - 1], this.eps)];
   }
 
   backward(a: BackwardArgs): ProgramStep[] {
     const s = this.requireBuilt().inputShape;
-    return [['layernorm_backward', a.x, a.dy, this.dxOrScratch(a.dx), this.gammaValue, this.gammaGrad, this.betaGrad, this.saveMean, this.saveInvStd, a.rows * this.rowsPerSample(), s[s.length - 1]]];
+    return [op.layernorm_backward(a.x, a.dy, this.dxOrScratch(a.dx), this.gammaValue, this.gammaGrad, this.betaGrad, this.saveMean, this.saveInvStd, a.rows * this.rowsPerSample(), s[s.length - 1])];
   }
 
   getConfig(): Record<string, unknown> {
@@ -216,12 +217,12 @@ export class GroupNorm extends AffineNorm {
 
   forward(a: ForwardArgs): ProgramStep[] {
     const { c, l } = channels(this.className, this.requireBuilt().inputShape);
-    return [['groupnorm_forward', a.x, a.y, this.gammaValue, this.betaValue, this.saveMean, this.saveInvStd, a.rows, c, l, this.groupCount(c), this.eps]];
+    return [op.groupnorm_forward(a.x, a.y, this.gammaValue, this.betaValue, this.saveMean, this.saveInvStd, a.rows, c, l, this.groupCount(c), this.eps)];
   }
 
   backward(a: BackwardArgs): ProgramStep[] {
     const { c, l } = channels(this.className, this.requireBuilt().inputShape);
-    return [['groupnorm_backward', a.x, a.dy, this.dxOrScratch(a.dx), this.gammaValue, this.gammaGrad, this.betaGrad, this.saveMean, this.saveInvStd, a.rows, c, l, this.groupCount(c)]];
+    return [op.groupnorm_backward(a.x, a.dy, this.dxOrScratch(a.dx), this.gammaValue, this.gammaGrad, this.betaGrad, this.saveMean, this.saveInvStd, a.rows, c, l, this.groupCount(c))];
   }
 
   getConfig(): Record<string, unknown> {

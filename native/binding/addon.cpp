@@ -9,6 +9,7 @@
 #include "binding/args.h"
 #include "core/isa.h"
 #include "core/threads.h"
+#include "kernels/optim.h"
 
 #ifndef GRADWELL_VERSION
 #define GRADWELL_VERSION "0.1.0"
@@ -20,14 +21,49 @@ namespace {
 std::once_flag g_register_once;
 
 void register_all() {
-  register_gemm_ops();
-  register_activation_ops();
-  register_dropout_ops();
-  register_dropconnect_ops();
-  register_norm_ops();
-  register_loss_ops();
-  register_optim_ops();
-  register_data_ops();
+#define GW_CALL_REGISTER(family, fn) fn();
+  GW_OP_FAMILIES(GW_CALL_REGISTER)
+#undef GW_CALL_REGISTER
+}
+
+Napi::Array string_array(Napi::Env env, std::initializer_list<const char*> names) {
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (const char* n : names) {
+    if (*n) out.Set(i++, n);
+  }
+  return out;
+}
+
+// kinds(): the lists of kernels/kinds.inc, for lib/kinds.ts's test and the tools.
+Napi::Value Kinds(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+#define GW_FAMILY_NAME(family, fn) #family,
+  o.Set("families", string_array(env, {GW_OP_FAMILIES(GW_FAMILY_NAME)}));
+#undef GW_FAMILY_NAME
+  o.Set("activations", string_array(env, {GW_ACTIVATION_KINDS(GW_KIND_NAME)}));
+  o.Set("losses", string_array(env, {GW_LOSS_KINDS(GW_KIND_NAME)}));
+#define GW_SLOT_NAME(slot) #slot,
+  o.Set("optimHyperSlots", string_array(env, {GW_OPTIM_HYPER_SLOTS(GW_SLOT_NAME)}));
+#undef GW_SLOT_NAME
+  Napi::Array optimizers = Napi::Array::New(env);
+  for (int k = 0; k < gw::kOptimKindCount; ++k) {
+    const gw::OptimKindInfo& info = gw::optim_kind_info(static_cast<gw::OptimKind>(k));
+    Napi::Object row = Napi::Object::New(env);
+    row.Set("name", info.name);
+    Napi::Array hyper = Napi::Array::New(env);
+    Napi::Array states = Napi::Array::New(env);
+    for (uint32_t s = 0; s < 3; ++s) {
+      hyper.Set(s, info.hyper[s]);
+      states.Set(s, gw::state_rule_name(info.states[s]));
+    }
+    row.Set("hyper", hyper);
+    row.Set("states", states);
+    optimizers.Set(static_cast<uint32_t>(k), row);
+  }
+  o.Set("optimizers", optimizers);
+  return o;
 }
 
 Prepare find_op(const std::string& name) {
@@ -261,6 +297,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("setMaxIsa", Napi::Function::New(env, SetMaxIsa, "setMaxIsa"));
   exports.Set("runAsync", Napi::Function::New(env, RunAsync, "runAsync"));
+  exports.Set("kinds", Napi::Function::New(env, Kinds, "kinds"));
   exports.Set("CompiledProgram", CompiledProgram::Init(env));
 #if defined(GW_SANITIZE_CANARY)
   exports.Set("asanCanary", Napi::Function::New(env, AsanCanary, "asanCanary"));

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/kinds.inc"
+
 namespace gwb {
 
 using Task = std::function<void()>;
@@ -101,14 +103,9 @@ using Prepare = Task (*)(Args&);
 void register_op(const char* name, Prepare prepare);
 const std::vector<std::pair<std::string, Prepare>>& registered_ops();
 
-// One registration function per op family, called once from addon.cpp.
-void register_gemm_ops();
-void register_activation_ops();
-void register_dropout_ops();
-void register_dropconnect_ops();
-void register_norm_ops();
-void register_loss_ops();
-void register_optim_ops();
-void register_data_ops();
+// One registration function per op family (kernels/kinds.inc), called once from addon.cpp.
+#define GW_DECLARE_REGISTER(family, fn) void fn();
+GW_OP_FAMILIES(GW_DECLARE_REGISTER)
+#undef GW_DECLARE_REGISTER
 
 }  // namespace gwb

@@ -81,27 +81,19 @@ Task loss(Args& a) {
   const std::string op = a.op();
 
   gw::LossKind k;
-  float param = 0.0f;
-  if (kind == "cce") {
-    if (!a.is_undefined(7)) a.range_error("kind 'cce' takes no param");
+  if (!gw::parse_loss_kind(kind, &k)) {
+    a.range_error("unknown loss kind '" + kind + "'; expected one of " + gw::loss_kind_names());
+  }
+  if (k != gw::LossKind::kHuber && !a.is_undefined(7)) a.range_error("kind '" + kind + "' takes no param");
+  if (k == gw::LossKind::kCce) {
     return [=] { out.data[0] = gw::dense_cross_entropy(input.data, target.data, dinput.data, N, C); };
-  } else if (kind == "mse") {
-    k = gw::LossKind::kMse;
-  } else if (kind == "mae") {
-    k = gw::LossKind::kMae;
-  } else if (kind == "huber") {
-    k = gw::LossKind::kHuber;
+  }
+  float param = 0.0f;
+  if (k == gw::LossKind::kHuber) {
     const double delta = a.number_or(7, "param", 1.0);
     if (!(delta > 0.0)) a.range_error("argument 'param' (huber delta) must be > 0, received " + num_str(delta));
     param = static_cast<float>(delta);
-  } else if (kind == "bce") {
-    k = gw::LossKind::kBce;
-  } else if (kind == "bce_logits") {
-    k = gw::LossKind::kBceLogits;
-  } else {
-    a.range_error("unknown loss kind '" + kind + "'; expected one of mse, mae, huber, bce, bce_logits, cce");
   }
-  if (k != gw::LossKind::kHuber && !a.is_undefined(7)) a.range_error("kind '" + kind + "' takes no param");
   if (k == gw::LossKind::kBce) {
     std::string bad = check_unit_interval(input.data, total, "input");
     if (bad.empty()) bad = check_unit_interval(target.data, total, "target");

@@ -43,7 +43,7 @@ Task optim_step(Args& a) {
   const std::string kind_name = a.string(0, "kind");
   gw::OptimKind kind;
   if (!gw::parse_optim_kind(kind_name, &kind)) {
-    a.range_error("unknown kind '" + kind_name + "'; expected one of sgd, adagrad, rmsprop, adam, adamw, adamax, adadelta");
+    a.range_error("unknown kind '" + kind_name + "'; expected one of " + gw::optim_kind_names());
   }
   F32 param = a.f32(1, "param");
   F32 grad = a.f32(2, "grad");

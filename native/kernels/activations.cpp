@@ -2,6 +2,7 @@
 #include "kernels/activations.h"
 
 #include <cstring>
+#include <string>
 
 #include "core/isa.h"
 #include "core/threads.h"
@@ -17,8 +18,13 @@ constexpr std::size_t kElemChunk = 1 << 14;
 // Rows per chunk so that a chunk holds about kElemChunk floats (at least one row).
 std::size_t row_chunk(std::size_t cols) { return cols >= kElemChunk ? 1 : kElemChunk / (cols == 0 ? 1 : cols); }
 
-const char* const kKindNames[kActKindCount] = {"sigmoid", "tanh", "relu", "leaky_relu", "elu",
-                                               "selu",    "gelu", "gelu_tanh", "silu", "softplus"};
+const char* const kKindNames[kActKindCount] = {GW_ACTIVATION_KINDS(GW_KIND_NAME)};
+
+std::string join_names() {
+  std::string s;
+  for (int k = 0; k < kActKindCount; ++k) s += (k ? ", " : "") + std::string(kKindNames[k]);
+  return s;
+}
 }  // namespace
 
 bool parse_act_kind(const char* name, ActKind* out) {
@@ -31,7 +37,10 @@ bool parse_act_kind(const char* name, ActKind* out) {
   return false;
 }
 
-const char* act_kind_names() { return "sigmoid, tanh, relu, leaky_relu, elu, selu, gelu, gelu_tanh, silu, softplus"; }
+const char* act_kind_names() {
+  static const std::string names = join_names();
+  return names.c_str();
+}
 
 const ActivationKernels& activation_kernels() { return GW_PICK(activation_kernels); }
 

@@ -4,25 +4,17 @@
 // take whole rows. The drivers in activations.cpp split work into fixed chunks
 // and run them on threads; a kernel never opens a parallel region itself.
 #pragma once
+#include "kernels/kinds.inc"
 #include <cstddef>
 #include <cstdint>
 
 namespace gw {
 
 // The order is the index into the kernel tables.
-enum class ActKind : int {
-  kSigmoid = 0,
-  kTanh,
-  kRelu,
-  kLeakyRelu,
-  kElu,
-  kSelu,
-  kGelu,      // exact: 0.5*x*(1+erf(x/sqrt(2)))
-  kGeluTanh,  // 0.5*x*(1+tanh(sqrt(2/pi)*(x+0.044715*x^3)))
-  kSilu,
-  kSoftplus,  // log(1+exp(x)), x when x > 20 (PyTorch's threshold)
-};
-constexpr int kActKindCount = 10;
+// kGelu is exact: 0.5*x*(1+erf(x/sqrt(2))); kGeluTanh: 0.5*x*(1+tanh(sqrt(2/pi)*(x+0.044715*x^3)));
+// kSoftplus: log(1+exp(x)), x when x > 20 (PyTorch's threshold). The list: kernels/kinds.inc.
+enum class ActKind : int { GW_ACTIVATION_KINDS(GW_KIND_ENUM) };
+constexpr int kActKindCount = 0 GW_ACTIVATION_KINDS(GW_KIND_COUNT);
 
 // Parses "sigmoid", "tanh", ... ; false for an unknown name.
 bool parse_act_kind(const char* name, ActKind* out);

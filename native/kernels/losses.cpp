@@ -80,6 +80,7 @@ float elementwise_loss(LossKind kind, const float* input, const float* target, f
       case LossKind::kHuber: return k.huber(p, t, m, param, scale, d);
       case LossKind::kBce: return k.bce(p, t, m, scale, d);
       case LossKind::kBceLogits: return k.bce_logits(p, t, m, scale, d);
+      case LossKind::kCce: break;  // not elementwise: dense_cross_entropy
     }
     return 0.0;
   });
@@ -149,6 +150,29 @@ float sparse_cross_entropy(const float* logits, const std::int32_t* labels, floa
     return s;
   });
   return static_cast<float>(total / static_cast<double>(N));
+}
+
+namespace {
+const char* const kLossKindNames[kLossKindCount] = {GW_LOSS_KINDS(GW_KIND_NAME)};
+}  // namespace
+
+bool parse_loss_kind(const std::string& name, LossKind* out) {
+  for (int k = 0; k < kLossKindCount; ++k) {
+    if (name == kLossKindNames[k]) {
+      *out = static_cast<LossKind>(k);
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* loss_kind_names() {
+  static const std::string names = [] {
+    std::string s;
+    for (int k = 0; k < kLossKindCount; ++k) s += (k ? ", " : "") + std::string(kLossKindNames[k]);
+    return s;
+  }();
+  return names.c_str();
 }
 
 }  // namespace gw

@@ -2,8 +2,10 @@
 // Mean reduction: over all elements for the elementwise losses, over the
 // batch N for the cross-entropies (see native/OPS.md).
 #pragma once
+#include "kernels/kinds.inc"
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace gw {
 
@@ -36,7 +38,12 @@ const LossKernels* loss_kernels_avx512();
 const LossKernels* loss_kernels_neon();
 const LossKernels& loss_kernels();         // the active ISA's table
 
-enum class LossKind { kMse, kMae, kHuber, kBce, kBceLogits };
+// The kinds of the `loss` op (kernels/kinds.inc); kCce is dense_cross_entropy, the others elementwise_loss.
+enum class LossKind { GW_LOSS_KINDS(GW_KIND_ENUM) };
+constexpr int kLossKindCount = 0 GW_LOSS_KINDS(GW_KIND_COUNT);
+// Parses "mse", ...; false for an unknown name.
+bool parse_loss_kind(const std::string& name, LossKind* out);
+const char* loss_kind_names();  // "mse, mae, ..." for error messages
 
 // Mean elementwise loss over n elements; dinput (nullable) = d(mean)/d(input).
 // For kBce each chunk first checks that its probabilities and targets lie in

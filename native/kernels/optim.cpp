@@ -43,16 +43,38 @@ bool is_unit_flag(double v) { return v == 0.0 || v == 1.0; }
 
 const OptimKernels& optim_kernels() { return GW_PICK(optim_kernels); }
 
+namespace {
+#define GW_OPTIM_INFO(e, name, a, b, c, s1, s2, s3) {name, {a, b, c}, {StateRule::s1, StateRule::s2, StateRule::s3}},
+const OptimKindInfo kOptimKinds[kOptimKindCount] = {GW_OPTIMIZER_KINDS(GW_OPTIM_INFO)};
+#undef GW_OPTIM_INFO
+}  // namespace
+
+const OptimKindInfo& optim_kind_info(OptimKind kind) { return kOptimKinds[static_cast<int>(kind)]; }
+
+const char* optim_kind_names() {
+  static const std::string names = [] {
+    std::string s;
+    for (int k = 0; k < kOptimKindCount; ++k) s += (k ? ", " : "") + std::string(kOptimKinds[k].name);
+    return s;
+  }();
+  return names.c_str();
+}
+
+const char* state_rule_name(StateRule r) {
+  switch (r) {
+    case StateRule::kAlways: return "always";
+    case StateRule::kNever: return "never";
+    case StateRule::kIfA: return "a != 0";
+    case StateRule::kIfBPositive: return "b > 0";
+    case StateRule::kIfC: return "c != 0";
+  }
+  return "never";
+}
+
 bool parse_optim_kind(const std::string& name, OptimKind* out) {
-  static const struct {
-    const char* name;
-    OptimKind kind;
-  } kinds[] = {{"sgd", OptimKind::kSgd},       {"adagrad", OptimKind::kAdagrad}, {"rmsprop", OptimKind::kRmsprop},
-               {"adam", OptimKind::kAdam},     {"adamw", OptimKind::kAdamw},     {"adamax", OptimKind::kAdamax},
-               {"adadelta", OptimKind::kAdadelta}};
-  for (const auto& k : kinds) {
-    if (name == k.name) {
-      *out = k.kind;
+  for (int k = 0; k < kOptimKindCount; ++k) {
+    if (name == kOptimKinds[k].name) {
+      *out = static_cast<OptimKind>(k);
       return true;
     }
   }
@@ -64,21 +86,18 @@ OptimHyper read_optim_hyper(const double* hp) {
 }
 
 OptimStateNeeds optim_state_needs(OptimKind kind, const OptimHyper& h) {
-  switch (kind) {
-    case OptimKind::kSgd:
-      return {h.a != 0.0, false, false};
-    case OptimKind::kAdagrad:
-      return {true, false, false};
-    case OptimKind::kRmsprop:
-      return {true, h.b > 0.0, h.c != 0.0};
-    case OptimKind::kAdam:
-    case OptimKind::kAdamw:
-      return {true, true, h.c != 0.0};
-    case OptimKind::kAdamax:
-    case OptimKind::kAdadelta:
-      return {true, true, false};
-  }
-  return {false, false, false};
+  auto needed = [&h](StateRule r) {
+    switch (r) {
+      case StateRule::kAlways: return true;
+      case StateRule::kNever: return false;
+      case StateRule::kIfA: return h.a != 0.0;
+      case StateRule::kIfBPositive: return h.b > 0.0;
+      case StateRule::kIfC: return h.c != 0.0;
+    }
+    return false;
+  };
+  const OptimKindInfo& info = optim_kind_info(kind);
+  return {needed(info.states[0]), needed(info.states[1]), needed(info.states[2])};
 }
 
 std::string validate_optim_hyper(OptimKind kind, const OptimHyper& h) {

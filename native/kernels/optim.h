@@ -7,13 +7,29 @@
 // computed here in double and rounded to float once; the per-element math is
 // float32 in torch's order of operations.
 #pragma once
+#include "kernels/kinds.inc"
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 namespace gw {
 
-enum class OptimKind : int { kSgd, kAdagrad, kRmsprop, kAdam, kAdamw, kAdamax, kAdadelta };
+// The kinds of optim_step (kernels/kinds.inc).
+enum class OptimKind : int { GW_OPTIMIZER_KINDS(GW_KIND_ENUM) };
+constexpr int kOptimKindCount = 0 GW_OPTIMIZER_KINDS(GW_KIND_COUNT);
+
+// When a state buffer is needed (the s1, s2, s3 columns of GW_OPTIMIZER_KINDS).
+enum class StateRule : int { kAlways, kNever, kIfA, kIfBPositive, kIfC };
+const char* state_rule_name(StateRule r);  // "always", "never", "a != 0", "b > 0", "c != 0"
+
+// One row of GW_OPTIMIZER_KINDS: the name, what hp slots a, b, c hold ("" = unused), the state rules.
+struct OptimKindInfo {
+  const char* name;
+  const char* hyper[3];
+  StateRule states[3];
+};
+const OptimKindInfo& optim_kind_info(OptimKind kind);
+const char* optim_kind_names();  // "sgd, adagrad, ..." for error messages
 
 // Parses "sgd", "adagrad", ...; false for an unknown name.
 bool parse_optim_kind(const std::string& name, OptimKind* out);

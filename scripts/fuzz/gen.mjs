@@ -12,6 +12,8 @@
 // leaves every buffer untouched; guard zones around every buffer stay intact.
 // A crash or a hang is caught by the parent (scripts/fuzz/run.mjs).
 
+import { createRequire } from 'module';
+
 export function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
@@ -94,9 +96,11 @@ function guardsIntact(ctx) {
   return true;
 }
 
-const ACTS = ['sigmoid', 'tanh', 'relu', 'leaky_relu', 'elu', 'selu', 'gelu', 'gelu_tanh', 'silu', 'softplus'];
-const LOSSES = ['mse', 'mae', 'huber', 'bce', 'bce_logits', 'cce'];
-const OPTIMS = ['sgd', 'adagrad', 'rmsprop', 'adam', 'adamw', 'adamax', 'adadelta'];
+// The kind lists of lib/kinds.ts (checked against native/kernels/kinds.inc by test/kinds.test.ts).
+const kinds = createRequire(import.meta.url)('../../dist/kinds.js');
+const ACTS = kinds.ACTIVATION_KINDS;
+const LOSSES = kinds.LOSS_KINDS;
+const OPTIMS = kinds.OPTIMIZER_KINDS;
 const opt = (c, n) => (c.chance(0.3) ? null : c.f32(n));
 const unit = (c) => () => c.r(); // values in [0, 1) (probabilities, bce targets)
 

@@ -1,0 +1,109 @@
+// The epoch loop of Sequential.fit: shuffling, batches, callbacks, logs,
+// validation and diagnostics. The model hands it the programs and the step.
+import type { Callback, Logs } from '../callbacks';
+import { AbortError, NonFiniteError } from '../errors';
+import type { Param } from '../layers/base';
+import { Random } from '../random';
+import { forEachBatch, type BatchPlan } from './batches';
+import { layerDiagnostics, type LayerDiagnostics } from './layer-diagnostics';
+import type { Layer } from '../layers/base';
+import type { Buffers } from './program';
+
+export interface History {
+  epoch: number[];
+  /** Per-epoch logs: loss, each metric, valLoss and val<Metric> (when validating), lr, seconds. */
+  history: Record<string, number[]>;
+  /** Present when fit ran with diagnostics: one entry per epoch. */
+  diagnostics?: LayerDiagnostics[][];
+}
+
+/** What the loop needs from the model. */
+export interface FitHost {
+  layers: readonly Layer[];
+  params(): Param[];
+  buffers(): Buffers;
+  metricNames: readonly string[];
+  /** Adds each metric's sum over the last batch (of `rows` samples) to `sums`. */
+  addMetricSums(rows: number, sums: number[]): void;
+  /** Runs one training step; returns its loss with the penalties. */
+  step(program: BatchPlan['full'], where: string): Promise<number>;
+  /** Loss and metrics on the validation data, or null without validation. */
+  validate(): Promise<Record<string, number>> | null;
+  lr(): number;
+  stopRequested(): boolean;
+  epochDone(epoch: number): void;
+}
+
+export interface EpochPlan {
+  plan: BatchPlan;
+  trainIdx: Int32Array;
+  epochs: number;
+  initialEpoch: number;
+  shuffle: boolean;
+  seed: number;
+  signal?: AbortSignal;
+  callbacks: Callback[];
+  diagnostics: boolean;
+}
+
+function valKey(name: string): string {
+  return `val${name[0].toUpperCase()}${name.slice(1)}`;
+}
+
+export async function runEpochs(host: FitHost, e: EpochPlan): Promise<History> {
+  const { plan, callbacks } = e;
+  const n = plan.n;
+  const history: History = { epoch: [], history: {} };
+  if (e.diagnostics) history.diagnostics = [];
+  for (const cb of callbacks) await cb.onTrainBegin();
+  for (let epoch = e.initialEpoch; epoch < e.initialEpoch + e.epochs && !host.stopRequested(); epoch++) {
+    const t0 = performance.now();
+    for (const cb of callbacks) await cb.onEpochBegin(epoch);
+    const order = e.shuffle ? new Random(e.seed).fork(`epoch:${epoch}`).shuffle(e.trainIdx.slice()) : e.trainIdx;
+    let lossSum = 0;
+    const sums = host.metricNames.map(() => 0);
+    const gradSq = new Float64Array(host.params().length);
+    let batches = 0;
+    let diag: LayerDiagnostics[] | null = null;
+    await forEachBatch(plan, () => host.buffers().index, order, {
+      before: async (batch) => {
+        if (e.signal?.aborted) throw new AbortError(`fit aborted at epoch ${epoch}, batch ${batch}; the model holds the weights of the last completed step`);
+        for (const cb of callbacks) await cb.onBatchBegin(batch);
+      },
+      run: async (program, batch, start, rows) => {
+        const last = start + rows >= n;
+        const before = e.diagnostics && last ? host.params().map((p) => p.value.slice()) : null;
+        const lossValue = await host.step(program, `epoch ${epoch}, batch ${batch}`);
+        if (!Number.isFinite(lossValue)) {
+          throw new NonFiniteError(`non-finite loss (${lossValue}) at epoch ${epoch}, batch ${batch}; training stopped`);
+        }
+        lossSum += lossValue * rows;
+        host.addMetricSums(rows, sums);
+        if (e.diagnostics) {
+          const b = host.buffers();
+          for (let i = 0; i < gradSq.length; i++) gradSq[i] += b.gradSq[i];
+          batches++;
+          if (before) diag = layerDiagnostics(host.layers, host.params(), b.acts, rows, gradSq, batches, before);
+        }
+        const batchLogs: Logs = { loss: lossValue, size: rows };
+        for (const cb of callbacks) await cb.onBatchEnd(batch, batchLogs);
+      },
+    });
+    const logs: Logs = { loss: lossSum / n };
+    host.metricNames.forEach((name, i) => (logs[name] = sums[i] / n));
+    const v = await host.validate();
+    if (v) {
+      logs.valLoss = v.loss;
+      host.metricNames.forEach((name) => (logs[valKey(name)] = v[name]));
+    }
+    logs.lr = host.lr();
+    logs.seconds = (performance.now() - t0) / 1000;
+    history.epoch.push(epoch);
+    for (const [k, value] of Object.entries(logs)) (history.history[k] ??= []).push(value);
+    if (diag) history.diagnostics!.push(diag);
+    host.epochDone(epoch);
+    for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
+  }
+  for (const cb of callbacks) await cb.onTrainEnd();
+  return history;
+}

@@ -1,0 +1,44 @@
+// The options of Sequential.compile and Sequential.fit.
+import type { CallbackHooks, Callback } from '../callbacks';
+import type { Dataset } from '../data/dataset';
+import type { Loss, LossName } from '../losses';
+import type { MetricName } from '../metrics';
+import type { Optimizer, OptimizerName } from '../optimizers';
+import type { Inputs, Targets } from './inputs';
+
+export interface CompileOptions {
+  optimizer: Optimizer | OptimizerName;
+  loss: Loss | LossName;
+  metrics?: (MetricName | string)[];
+  /** Clip the global gradient norm to this value before each step. */
+  clipNorm?: number;
+  /** Clip every gradient element to [-clipValue, clipValue]. */
+  clipValue?: number;
+  /** Stop with a NonFiniteError naming the parameter when a gradient holds NaN/Inf. Default true. */
+  checkFinite?: boolean;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  batchSize?: number;
+  shuffle?: boolean;
+  /** Held-out data evaluated after each epoch: [x, y] or a Dataset. */
+  validationData?: [Inputs, Targets] | Dataset;
+  /** Fraction of the samples (the last ones, before shuffling) held out for validation. */
+  validationSplit?: number;
+  callbacks?: (Callback | CallbackHooks)[];
+  signal?: AbortSignal;
+  /** Seeds the shuffling; the same seed gives bit-identical training. Default: the model's seed. */
+  seed?: number;
+  /** 0 silent, 1 a progress bar and a line per epoch. Default 0. */
+  verbose?: 0 | 1;
+  /** Epoch to start from (to resume a saved model). Default: the epochs the model has trained. */
+  initialEpoch?: number;
+  /**
+   * Leave out the last, smaller batch of each epoch (a different remainder each
+   * epoch when shuffling). Needed by BatchNorm when that batch would hold one sample.
+   */
+  dropRemainder?: boolean;
+  /** Record per-layer gradient norms, update ratios and dead-unit fractions each epoch. */
+  diagnostics?: boolean;
+}
