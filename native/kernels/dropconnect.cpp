@@ -12,8 +12,9 @@
 //
 // Where the gemm driver would not block (the scalar table, small problems,
 // narrow outputs: N <= the ISA's narrow_max_n) the driver masks a copy of W
-// with dropout_apply (the same mask) and calls the plain gemm; there W is
-// small next to the work or the path is the reference.
+// (mask_range over all of W, the same mask as dropout_apply) and calls the
+// plain gemm; there W is small next to the work, or (scalar) the path is the
+// reference: the scalar mask kernel + the reference gemm loop.
 #include "kernels/dropconnect.h"
 
 #include <algorithm>
@@ -203,11 +204,18 @@ bool fused(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_t K) {
   return true;
 }
 
-// The masked copy of W[in, out] (the copy strategy), in a per-thread scratch.
+// out[f] = mask(f) * src[f] * scale over [0, n) with the active ISA's mask kernel
+// (in place when out == src); fixed chunks, so any thread count gives the same bits.
+void mask_all(const float* src, float* out, std::size_t n, const DropoutParams& p) {
+  const DropConnectMaskRangeFn fn = dropconnect_kernels().mask_range;
+  parallel_chunks(n, std::size_t{1} << 14, [&](std::size_t b, std::size_t e) { fn(src, out + b, b, e, p); });
+}
+
+// The masked copy of W[in, out] (where the gemm does not block), in a per-thread scratch.
 const float* masked_copy(const float* w, std::size_t n, const DropoutParams& p) {
   static thread_local Scratch copy_buf;
   float* wm = copy_buf.get(n);
-  dropout_apply(w, wm, n, p);
+  mask_all(w, wm, n, p);
   return wm;
 }
 
@@ -253,7 +261,7 @@ void dropconnect_backward_weight(const float* x, const float* dy, float* dw, std
                                  std::size_t out_features, const DropoutParams& p) {
   if (in_features == 0 || out_features == 0) return;
   sgemm(true, false, in_features, out_features, rows, 1.0f, x, in_features, dy, out_features, 0.0f, dw, out_features);
-  dropout_apply(dw, dw, in_features * out_features, p);  // in place: the same mask and scale
+  mask_all(dw, dw, in_features * out_features, p);  // in place
 }
 
 }  // namespace gw
