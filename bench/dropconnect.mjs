@@ -1,10 +1,12 @@
-// node bench/dropconnect.mjs [--threads N] [--reps R] [--json]
+// node bench/dropconnect.mjs [--threads N] [--reps R] [--cpu] [--json]
 // The DropConnect masked GEMMs two ways, interleaved in one run:
-//   fused: dropconnect_forward / dropconnect_backward_input (the mask made on
-//          the fly while the B panels are packed; no copy of W),
+//   op:    dropconnect_forward (the mask made on the fly while the B panels are
+//          packed; no copy of W) / dropconnect_backward_input (which masks a
+//          copy itself: its fused transposed pack measured 2-16% slower),
 //   copy:  dropout_forward(W -> Wm) (the same mask) + linear_forward / gemm on Wm,
 // next to the plain unmasked linear_forward / gemm (what DropConnect adds).
-// Prints ms per call (median of R) and the ratios copy/fused and fused/plain.
+// Prints ms per call (median of R; --cpu: the process's CPU time instead of wall time, steadier on a
+// loaded machine) and the ratios copy/fused and fused/plain.
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 
@@ -14,7 +16,7 @@ const { native } = require('../dist/binding.js');
 const ops = native.ops;
 
 const { values } = parseArgs({
-  options: { threads: { type: 'string' }, reps: { type: 'string', default: '15' }, json: { type: 'boolean', default: false } },
+  options: { threads: { type: 'string' }, reps: { type: 'string', default: '15' }, json: { type: 'boolean', default: false }, cpu: { type: 'boolean', default: false } },
 });
 if (values.threads) gw.setNumThreads(Number(values.threads));
 const reps = Number(values.reps);
@@ -30,6 +32,12 @@ function rnd(n, seed) {
 }
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 function time(fn) {
+  if (values.cpu) {
+    const c = process.cpuUsage();
+    fn();
+    const u = process.cpuUsage(c);
+    return (u.user + u.system) / 1e3;
+  }
   const t = process.hrtime.bigint();
   fn();
   return Number(process.hrtime.bigint() - t) / 1e6;
@@ -72,10 +80,10 @@ for (const [rows, inF, outF] of shapes) {
 }
 const info = gw.backend();
 if (values.json) {
-  console.log(JSON.stringify({ isa: info.isa, threads: gw.getNumThreads(), p, results }));
+  console.log(JSON.stringify({ isa: info.isa, threads: gw.getNumThreads(), p, clock: values.cpu ? 'cpu' : 'wall', results }));
 } else {
-  console.log(`DropConnect masked GEMM, ${info.isa}, ${gw.getNumThreads()} thread(s), p = ${p}, median of ${reps} (ms per call)`);
-  console.log('| rows x in x out | pass | fused ms | copy ms | plain ms | copy / fused | fused / plain |');
+  console.log(`DropConnect masked GEMM, ${info.isa}, ${gw.getNumThreads()} thread(s), p = ${p}, median of ${reps} (${values.cpu ? 'CPU' : 'wall'} ms per call)`);
+  console.log('| rows x in x out | pass | op ms | copy ms | plain ms | copy / op | op / plain |');
   console.log('|---|---|---:|---:|---:|---:|---:|');
   for (const r of results) {
     console.log(`| ${r.shape} | ${r.pass} | ${r.fused.toFixed(2)} | ${r.copy.toFixed(2)} | ${r.plain.toFixed(2)} | ${r.copyOverFused.toFixed(2)} | ${r.fusedOverPlain.toFixed(2)} |`);

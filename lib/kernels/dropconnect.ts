@@ -6,8 +6,9 @@
 // i*out + j for the same (seed, stream, step) (Philox4x32-10, see
 // native/kernels/dropout.h), so it does not depend on threads or the
 // instruction set, and `dropoutForward(w, wm, in*out, p, key)` gives exactly W'.
-// The masked GEMMs make the mask while packing W for the micro-kernel; no
-// copy of W' is made. Inference uses W itself (E[W'] = W).
+// The forward GEMM makes the mask while packing W for the micro-kernel (no
+// copy of W'); the input gradient masks a scratch copy (measured faster).
+// Inference uses W itself (E[W'] = W).
 import { runStep } from '../binding';
 import { op as build } from '../ops';
 

@@ -1,6 +1,6 @@
 // Drivers for dropconnect: the masked GEMMs of a DropConnect dense layer.
 //
-// The blocked path is gemm.cpp's BLIS loop nest (jc over N by NC, pc over K by
+// Forward: the blocked path is gemm.cpp's BLIS loop nest (jc over N by NC, pc over K by
 // KC, ic over M by MC, MR x NR micro-tiles) with the ISA's gemm micro-kernel,
 // except that each KC x NC block of op(B) is packed from W through the mask:
 // every W row segment of the block is masked on the fly (dropconnect
@@ -10,11 +10,13 @@
 // tiles of C and K is never split, so every element of C sees the same
 // operations for any thread count (as in gemm.cpp).
 //
-// Where the gemm driver would not block (the scalar table, small problems,
-// narrow outputs: N <= the ISA's narrow_max_n) the driver masks a copy of W
-// (mask_range over all of W, the same mask as dropout_apply) and calls the
-// plain gemm; there W is small next to the work, or (scalar) the path is the
-// reference: the scalar mask kernel + the reference gemm loop.
+// The input gradient (op(B) = W'^T: measured faster with a copy, see
+// dropconnect_backward_input) and the forward where the gemm driver would not
+// block (the scalar table, small problems, narrow outputs: N <= the ISA's
+// narrow_max_n) mask a copy of W (mask_range over all of W, the same mask as
+// dropout_apply) and call the plain gemm; there W is small next to the work,
+// or (scalar) the path is the reference: the scalar mask kernel + the
+// reference gemm loop.
 #include "kernels/dropconnect.h"
 
 #include <algorithm>
@@ -59,47 +61,31 @@ struct Scratch {
 
 std::size_t round_up(std::size_t x, std::size_t m) { return (x + m - 1) / m * m; }
 
-// op(B) = M∘W scaled, or its transpose: element (k, n) of op(B) is weight
-// (k, n) of W (trans = false, W is [K, N]) or weight (n, k) (trans = true, W is [N, K]).
+
+// op(B) = M∘W scaled: element (k, n) of op(B) is weight (k, n) of W[K, N].
 struct MaskedB {
   const float* w;
   std::size_t ldw;  // W's row length (out_features)
-  bool trans;
   const DropoutParams* params;
   DropConnectMaskRangeFn mask_range;
 };
 
 // Packs rows [pc, pc+kc) x cols [j0, j0+nc) of op(B), masked, into NR-wide
 // micro-panels (panel q at dst + q*NR*kc, dst[p*NR + j]), zero-padding the last.
+// Each row segment of the block (nc contiguous weights) is masked at once, so
+// only the Philox tiles at its two ends are partly wasted; a single micro-panel
+// row (NR weights) would use a quarter of each tile it generates.
 void pack_b_block(const MaskedB& B, std::size_t NR, std::size_t pc, std::size_t kc, std::size_t j0, std::size_t nc,
                   float* dst, float* rowbuf) {
   const std::size_t panels = (nc + NR - 1) / NR;
-  if (!B.trans) {
-    for (std::size_t p = 0; p < kc; ++p) {
-      const std::size_t f0 = (pc + p) * B.ldw + j0;
-      B.mask_range(B.w, rowbuf, f0, f0 + nc, *B.params);
-      for (std::size_t q = 0; q < panels; ++q) {
-        const std::size_t n = std::min(NR, nc - q * NR);
-        float* d = dst + q * NR * kc + p * NR;
-        std::memcpy(d, rowbuf + q * NR, n * sizeof(float));
-        for (std::size_t j = n; j < NR; ++j) d[j] = 0.0f;
-      }
-    }
-    return;
-  }
-  // Column j0+j of op(B) is row j0+j of W: mask the NR rows of one micro-panel
-  // into rowbuf (NR x kc, L1-sized), then write the panel contiguously.
-  for (std::size_t q = 0; q < panels; ++q) {
-    const std::size_t n = std::min(NR, nc - q * NR);
-    for (std::size_t j = 0; j < n; ++j) {
-      const std::size_t f0 = (j0 + q * NR + j) * B.ldw + pc;
-      B.mask_range(B.w, rowbuf + j * kc, f0, f0 + kc, *B.params);
-    }
-    float* d = dst + q * NR * kc;
-    for (std::size_t p = 0; p < kc; ++p) {
-      std::size_t j = 0;
-      for (; j < n; ++j) d[p * NR + j] = rowbuf[j * kc + p];
-      for (; j < NR; ++j) d[p * NR + j] = 0.0f;
+  for (std::size_t p = 0; p < kc; ++p) {
+    const std::size_t f0 = (pc + p) * B.ldw + j0;
+    B.mask_range(B.w, rowbuf, f0, f0 + nc, *B.params);
+    for (std::size_t q = 0; q < panels; ++q) {
+      const std::size_t n = std::min(NR, nc - q * NR);
+      float* d = dst + q * NR * kc + p * NR;
+      std::memcpy(d, rowbuf + q * NR, n * sizeof(float));
+      for (std::size_t j = n; j < NR; ++j) d[j] = 0.0f;
     }
   }
 }
@@ -114,7 +100,7 @@ void blocked_serial_masked(const GemmKernels& kt, std::size_t M, std::size_t j_b
   static thread_local Scratch packed_a_buf, packed_b_buf, row_buf;
   float* packed_a = packed_a_buf.get(round_up(std::min(MC, M), MR) * std::min(KC, K));
   float* packed_b = packed_b_buf.get(round_up(std::min(NC, N), NR) * std::min(KC, K));
-  float* rowbuf = row_buf.get(std::max(std::min(NC, N), NR * std::min(KC, K)));  // a row of the block, or NR columns
+  float* rowbuf = row_buf.get(std::min(NC, N));  // one masked row segment of the block  // a row of the block, or NR columns
 
   for (std::size_t jc = j_begin; jc < j_end; jc += NC) {
     const std::size_t nc = std::min(NC, j_end - jc);
@@ -138,11 +124,12 @@ void blocked_serial_masked(const GemmKernels& kt, std::size_t M, std::size_t j_b
         }
         for (std::size_t jp = 0; jp < n_panels; ++jp) {
           const std::size_t j = jc + jp * NR;
+          const float* panel_b = packed_b + jp * NR * kc;
           GemmTileStore s = tile_store;
           if (s.bias) s.bias += j;
           for (std::size_t ip = 0; ip < m_panels; ++ip) {
             const std::size_t i = ic + ip * MR;
-            kt.micro(kc, packed_a + ip * MR * kc, packed_b + jp * NR * kc, c + i * ldc + j, ldc, std::min(MR, M - i),
+            kt.micro(kc, packed_a + ip * MR * kc, panel_b, c + i * ldc + j, ldc, std::min(MR, M - i),
                      std::min(NR, j_end - j), s);
           }
         }
@@ -234,27 +221,19 @@ void dropconnect_forward(const float* x, const float* w, const float* bias, floa
     return;
   }
   const GemmOperand X{x, in_features, 1};
-  const MaskedB B{w, out_features, false, &p, dropconnect_kernels().mask_range};
+  const MaskedB B{w, out_features, &p, dropconnect_kernels().mask_range};
   run_blocked_masked(kt, rows, out_features, in_features, X, B, y, out_features, GemmTileStore{1.0f, 0.0f, bias, relu});
 }
 
+// The input gradient always masks a copy of W: packing op(B) = W'^T means a
+// transpose of every masked row segment, and measured (bench/dropconnect.mjs,
+// CPU time, 1 thread, AVX2) that fused pack was 2-16% slower than masking a
+// copy of W and running the plain gemm, whose packing reads the copy.
 void dropconnect_backward_input(const float* dy, const float* w, float* dx, std::size_t rows, std::size_t in_features,
                                 std::size_t out_features, const DropoutParams& p) {
   if (rows == 0 || in_features == 0) return;
-  if (p.threshold == 0 || out_features == 0) {
-    sgemm(false, true, rows, in_features, out_features, 1.0f, dy, out_features, w, out_features, 0.0f, dx, in_features);
-    return;
-  }
-  const GemmKernels& kt = gemm_kernels();
-  if (!fused(kt, rows, in_features, out_features)) {
-    const float* wm = masked_copy(w, in_features * out_features, p);
-    sgemm(false, true, rows, in_features, out_features, 1.0f, dy, out_features, wm, out_features, 0.0f, dx, in_features);
-    return;
-  }
-  const GemmOperand DY{dy, out_features, 1};
-  const MaskedB B{w, out_features, true, &p, dropconnect_kernels().mask_range};
-  run_blocked_masked(kt, rows, in_features, out_features, DY, B, dx, in_features,
-                     GemmTileStore{1.0f, 0.0f, nullptr, false});
+  const float* wm = p.threshold == 0 || out_features == 0 ? w : masked_copy(w, in_features * out_features, p);
+  sgemm(false, true, rows, in_features, out_features, 1.0f, dy, out_features, wm, out_features, 0.0f, dx, in_features);
 }
 
 void dropconnect_backward_weight(const float* x, const float* dy, float* dw, std::size_t rows, std::size_t in_features,
