@@ -6,7 +6,7 @@
 //   copy:  dropout_forward(W -> Wm) (the same mask) + linear_forward / gemm on Wm,
 // next to the plain unmasked linear_forward / gemm (what DropConnect adds).
 // Prints ms per call (median of R; --cpu: the process's CPU time instead of wall time, steadier on a
-// loaded machine) and the ratios copy/fused and fused/plain.
+// loaded machine) and the ratios copy/op and op/plain.
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 
@@ -55,7 +55,7 @@ for (const [rows, inF, outF] of shapes) {
   const x = rnd(rows * inF, 1), w = rnd(inF * outF, 2), b = rnd(outF, 3), dy = rnd(rows * outF, 4);
   const y = new Float32Array(rows * outF), wm = new Float32Array(inF * outF), dx = new Float32Array(rows * inF);
   const fwd = {
-    fused: () => ops.dropconnect_forward(x, w, b, y, rows, inF, outF, 'relu', p, 1, 2, 3),
+    op: () => ops.dropconnect_forward(x, w, b, y, rows, inF, outF, 'relu', p, 1, 2, 3),
     copy: () => {
       ops.dropout_forward(w, wm, inF * outF, p, 1, 2, 3);
       ops.linear_forward(x, wm, b, y, rows, inF, outF, 'relu');
@@ -63,7 +63,7 @@ for (const [rows, inF, outF] of shapes) {
     plain: () => ops.linear_forward(x, w, b, y, rows, inF, outF, 'relu'),
   };
   const bwd = {
-    fused: () => ops.dropconnect_backward_input(dy, w, dx, rows, inF, outF, p, 1, 2, 3),
+    op: () => ops.dropconnect_backward_input(dy, w, dx, rows, inF, outF, p, 1, 2, 3),
     copy: () => {
       ops.dropout_forward(w, wm, inF * outF, p, 1, 2, 3);
       ops.gemm(false, true, rows, inF, outF, 1, dy, outF, wm, outF, 0, dx, inF);
@@ -71,11 +71,11 @@ for (const [rows, inF, outF] of shapes) {
     plain: () => ops.gemm(false, true, rows, inF, outF, 1, dy, outF, w, outF, 0, dx, inF),
   };
   for (const [pass, fns] of [['forward', fwd], ['input grad', bwd]]) {
-    const t = { fused: [], copy: [], plain: [] };
+    const t = { op: [], copy: [], plain: [] };
     for (const k of Object.keys(t)) fns[k]();  // warm-up
     for (let r = 0; r < reps; r++) for (const k of Object.keys(t)) t[k].push(time(fns[k]));  // interleaved
     const m = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)]));
-    results.push({ shape: `${rows}x${inF}x${outF}`, pass, ...m, copyOverFused: m.copy / m.fused, fusedOverPlain: m.fused / m.plain });
+    results.push({ shape: `${rows}x${inF}x${outF}`, pass, ...m, copyOverOp: m.copy / m.op, opOverPlain: m.op / m.plain });
   }
 }
 const info = gw.backend();
@@ -86,6 +86,6 @@ if (values.json) {
   console.log('| rows x in x out | pass | op ms | copy ms | plain ms | copy / op | op / plain |');
   console.log('|---|---|---:|---:|---:|---:|---:|');
   for (const r of results) {
-    console.log(`| ${r.shape} | ${r.pass} | ${r.fused.toFixed(2)} | ${r.copy.toFixed(2)} | ${r.plain.toFixed(2)} | ${r.copyOverFused.toFixed(2)} | ${r.fusedOverPlain.toFixed(2)} |`);
+    console.log(`| ${r.shape} | ${r.pass} | ${r.op.toFixed(2)} | ${r.copy.toFixed(2)} | ${r.plain.toFixed(2)} | ${r.copyOverOp.toFixed(2)} | ${r.opOverPlain.toFixed(2)} |`);
   }
 }
