@@ -33,3 +33,19 @@ export class NonFiniteError extends Error {
     this.name = 'NonFiniteError';
   }
 }
+
+/** The `code` of the error a native program rejects with when a halt_if_nonzero step stops it. */
+export const NATIVE_HALT_CODE = 'ERR_GRADWELL_HALT';
+
+/** An error from a native task: `code` and `index` are set by structured native errors (native/binding/args.h CodedError). */
+export interface NativeTaskError extends Error {
+  code?: string;
+  index?: number;
+}
+
+/** The index of the flag that halted a native program (NATIVE_HALT_CODE), or null for any other error. */
+export function haltedAt(e: unknown): number | null {
+  if (!(e instanceof Error)) return null;
+  const { code, index } = e as NativeTaskError;
+  return code === NATIVE_HALT_CODE && Number.isInteger(index) ? (index as number) : null;
+}

@@ -8,7 +8,7 @@
 import type { NativeCompiledProgram } from './binding';
 import { Callback, LambdaCallback } from './callbacks';
 import type { Dataset } from './data/dataset';
-import { AbortError, NonFiniteError, checkNumber } from './errors';
+import { AbortError, NonFiniteError, checkNumber, haltedAt } from './errors';
 import { saveModel } from './io/model-save';
 import { Layer, type Param } from './layers/base';
 import { getLoss, type Loss } from './losses';
@@ -226,10 +226,10 @@ export class Sequential {
       await this.runProgram(program);
     } catch (e) {
       opt.cancelStep();
-      const m = /non-finite gradient: flag (\d+)/.exec(e instanceof Error ? e.message : '');
-      if (m) {
-        const p = this.params()[Number(m[1])];
-        throw new NonFiniteError(`non-finite gradient in '${p?.name ?? m[1]}' at ${where}; the step was not applied (try a lower learning rate or clipNorm)`);
+      const flag = haltedAt(e); // the only halt step of a training program is the non-finite guard
+      if (flag !== null) {
+        const p = this.params()[flag];
+        throw new NonFiniteError(`non-finite gradient in '${p?.name ?? flag}' at ${where}; the step was not applied (try a lower learning rate or clipNorm)`);
       }
       throw e;
     }

@@ -1,6 +1,7 @@
 // The data-movement ops and program control of the binding (native/binding/data_ops.cpp).
 import { describe, expect, it } from 'vitest';
 import { native } from '../lib/binding';
+import { haltedAt } from '../lib/errors';
 
 const ops = native.ops;
 
@@ -60,6 +61,24 @@ describe('data ops', () => {
     expect(Array.from(x)).toEqual([0, 0]);
     await native.runAsync([['halt_if_nonzero', Float32Array.of(0), 'stop'], ['fill', x, 5]]);
     expect(Array.from(x)).toEqual([5, 5]);
+  });
+
+  it('a halt is a structured error: code ERR_GRADWELL_HALT and the flag index, async, compiled and sync', async () => {
+    const flags = Float32Array.of(0, 0, 0, 1, 1);
+    const err = await native.runAsync([['halt_if_nonzero', flags, 'stop']]).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).toMatchObject({ code: 'ERR_GRADWELL_HALT', index: 3 });
+    expect(haltedAt(err)).toBe(3);
+    const program = new native.CompiledProgram([['halt_if_nonzero', flags, 'stop']]);
+    await expect(program.run()).rejects.toMatchObject({ code: 'ERR_GRADWELL_HALT', index: 3 });
+    flags[3] = 0;
+    await expect(program.run()).rejects.toMatchObject({ code: 'ERR_GRADWELL_HALT', index: 4 });
+    expect(() => program.runSync()).toThrow(expect.objectContaining({ code: 'ERR_GRADWELL_HALT', index: 4 }));
+    expect(() => native.ops.halt_if_nonzero(Float32Array.of(1), 'now')).toThrow(expect.objectContaining({ index: 0 }));
+    // other errors carry no halt code
+    const other = await native.runAsync([['gather_i32', Int32Array.of(1), Int32Array.of(0), 1, new Int32Array(1)]]).then(() => null, (e: unknown) => e);
+    expect(other).toBeNull();
+    expect(haltedAt(new Error('stop: flag 2'))).toBeNull();
   });
 
   it('rejects malformed programs before anything runs', () => {

@@ -293,3 +293,40 @@ describe('gradient-flow diagnostics', () => {
     expect(dr.layers[0].deadFraction).not.toBeNull();
   });
 });
+
+describe('Layer.beginStep', () => {
+  it('is called before every training step with the layer index and the step number, never for inference', async () => {
+    const calls: [string, number, number][] = [];
+    class Recording extends Dense {
+      override beginStep(layerIndex: number, step: number): void {
+        calls.push([this.name, layerIndex, step]);
+      }
+    }
+    const m = new Sequential([new Dense({ units: 4, inputShape: [3] }), new Recording({ units: 2 })]);
+    m.compile({ optimizer: new SGD({ lr: 0.1 }), loss: 'mse' });
+    const x = new Tensor(Float32Array.from({ length: 15 }, (_, i) => i / 15), [5, 3]);
+    const y = new Tensor(new Float32Array(10), [5, 2]);
+    await m.fit(x, y, { epochs: 2, batchSize: 2 });
+    await m.predict(x);
+    await m.evaluate(x, y);
+    // 3 batches per epoch (2, 2, 1), 2 epochs
+    expect(calls).toEqual([1, 2, 3, 4, 5, 6].map((s) => ['dense_2', 1, s]));
+  });
+
+  it('keys dropout masks by layer index and step (same seed, same masks)', async () => {
+    const make = () => {
+      const m = new Sequential([new Dense({ units: 8, inputShape: [4] }), new Dropout(0.5), new Dense({ units: 1 })], { seed: 7 });
+      m.compile({ optimizer: new SGD({ lr: 0.05 }), loss: 'mse' });
+      return m;
+    };
+    const x = new Tensor(Float32Array.from({ length: 32 }, (_, i) => Math.sin(i)), [8, 4]);
+    const y = new Tensor(Float32Array.from({ length: 8 }, (_, i) => i % 2), [8, 1]);
+    const a = make();
+    const b = make();
+    await a.fit(x, y, { epochs: 2, batchSize: 4 });
+    await b.fit(x, y, { epochs: 2, batchSize: 4 });
+    const dropout = a.layers[1] as Dropout;
+    expect(Array.from(dropout.rngState.subarray(1))).toEqual([1, 4]);
+    expect([...a.getWeights().values()].map((w) => Array.from(w))).toEqual([...b.getWeights().values()].map((w) => Array.from(w)));
+  });
+});

@@ -120,12 +120,19 @@ struct AsyncRun {
   std::shared_ptr<std::atomic<bool>> busy;
   bool failed = false;
   std::string error;
+  std::string code;        // a CodedError's code ("" otherwise)
+  std::int64_t index = -1;  // and its index
 };
 
 void execute_run(napi_env, void* data) {
   auto* run = static_cast<AsyncRun*>(data);
   try {
     run_tasks(run->batch->tasks);
+  } catch (const CodedError& e) {
+    run->failed = true;
+    run->error = e.what();
+    run->code = e.code;
+    run->index = e.index;
   } catch (const std::exception& e) {
     run->failed = true;
     run->error = e.what();
@@ -144,9 +151,13 @@ void complete_run(napi_env env, napi_status status, void* data) {
     if (napi_get_undefined(env, &undefined) == napi_ok) napi_resolve_deferred(env, run->deferred, undefined);
   } else {
     const std::string message = status == napi_cancelled ? std::string("gradwell: the run was cancelled") : run->error;
-    napi_value text, error;
+    napi_value text, error, code = nullptr, index;
+    if (!run->code.empty() && napi_create_string_utf8(env, run->code.data(), run->code.size(), &code) != napi_ok) {
+      code = nullptr;
+    }
     if (napi_create_string_utf8(env, message.data(), message.size(), &text) == napi_ok &&
-        napi_create_error(env, nullptr, text, &error) == napi_ok) {
+        napi_create_error(env, code, text, &error) == napi_ok) {
+      if (code && napi_create_int64(env, run->index, &index) == napi_ok) napi_set_named_property(env, error, "index", index);
       napi_reject_deferred(env, run->deferred, error);
     }
   }
@@ -197,12 +208,7 @@ class CompiledProgram : public Napi::ObjectWrap<CompiledProgram> {
   }
   Napi::Value RunSync(const Napi::CallbackInfo& info) {
     claim(info.Env());
-    try {
-      run_tasks(batch_->tasks);
-    } catch (const std::exception& e) {
-      busy_->store(false);
-      throw Napi::Error::New(info.Env(), e.what());
-    }
+    run_for_js(info.Env(), [this] { run_tasks(batch_->tasks); }, [this] { busy_->store(false); });
     busy_->store(false);
     return info.Env().Undefined();
   }
@@ -315,11 +321,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                                for (size_t i = 0; i < info.Length(); ++i) values.push_back(info[i]);
                                Args args(info.Env(), *name, std::move(values), nullptr);
                                Task task = prepare(args);
-                               try {
-                                 task();
-                               } catch (const std::exception& e) {
-                                 throw Napi::Error::New(info.Env(), e.what());
-                               }
+                               run_for_js(info.Env(), task);
                                return info.Env().Undefined();
                              },
                              entry.first));

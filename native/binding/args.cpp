@@ -248,6 +248,21 @@ std::vector<std::pair<std::string, Prepare>>& registry() {
 }
 }  // namespace
 
+void run_for_js(Napi::Env env, const Task& task, const std::function<void()>& cleanup) {
+  try {
+    task();
+  } catch (const CodedError& e) {
+    if (cleanup) cleanup();
+    Napi::Error err = Napi::Error::New(env, e.what());
+    err.Set("code", Napi::String::New(env, e.code));
+    err.Set("index", Napi::Number::New(env, static_cast<double>(e.index)));
+    throw err;
+  } catch (const std::exception& e) {
+    if (cleanup) cleanup();
+    throw Napi::Error::New(env, e.what());
+  }
+}
+
 void register_op(const char* name, Prepare prepare) { registry().emplace_back(name, prepare); }
 const std::vector<std::pair<std::string, Prepare>>& registered_ops() { return registry(); }
 

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,22 @@
 namespace gwb {
 
 using Task = std::function<void()>;
+
+// An error a task throws with a machine-readable code and an index (the flag
+// that halted a program, say). JavaScript receives an Error whose `code` and
+// `index` properties carry them, so nothing parses the message text.
+struct CodedError : std::runtime_error {
+  CodedError(const std::string& message, std::string error_code, std::int64_t error_index)
+      : std::runtime_error(message), code(std::move(error_code)), index(error_index) {}
+  std::string code;
+  std::int64_t index;
+};
+// The code of halt_if_nonzero's error; `index` is the first non-zero flag.
+constexpr const char* kHaltCode = "ERR_GRADWELL_HALT";
+
+// Runs `task`; what it throws becomes a JavaScript Error (a CodedError's code and
+// index become properties). `cleanup` runs first when it throws.
+void run_for_js(Napi::Env env, const Task& task, const std::function<void()>& cleanup = {});
 
 struct F32 {
   float* data;

@@ -106,13 +106,16 @@ Task copy(Args& a) {
 
 // halt_if_nonzero(flags: Float32Array, message: string): stops the program (the
 // rest of its steps do not run, and it rejects) when any flag is non-zero. The
-// message gets ": flag <i>" appended so the caller can name the culprit.
+// error has code ERR_GRADWELL_HALT and index <i> (the first non-zero flag), and
+// the message gets ": flag <i>" appended for people.
 Task halt_if_nonzero(Args& a) {
   F32 flags = a.f32(0, "flags");
   const std::string message = a.string(1, "message");
   return [=] {
     for (std::size_t i = 0; i < flags.size; ++i) {
-      if (flags.data[i] != 0.0f) throw std::runtime_error(message + ": flag " + std::to_string(i));
+      if (flags.data[i] != 0.0f) {
+        throw CodedError(message + ": flag " + std::to_string(i), kHaltCode, static_cast<std::int64_t>(i));
+      }
     }
   };
 }
