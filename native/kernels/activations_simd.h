@@ -54,7 +54,7 @@ constexpr float kExpHi = 88.0f;         // keeps 2^n finite (callers only pass x
 // Range reduction shared by exp and expm1 (x already clamped): x = n*ln2 + r,
 // |r| <= ln2/2. Gives n and pm1 = exp(r) - 1 = r + r^2*P(r).
 inline F exp_reduce(F x, F* pm1) {
-  const F n = Vec::round(Vec::mul(x, vc(1.44269504088896341f)));
+  const F n = Vec::round_small(Vec::mul(x, vc(1.44269504088896341f)));
   // ln2 = 0.693359375 - 2.12194440e-4; n*0.693359375 is exact (9 + 8 bits).
   F r = Vec::fnmadd(n, vc(0.693359375f), x);
   r = Vec::fnmadd(n, vc(-2.12194440e-4f), r);
@@ -74,14 +74,14 @@ inline F v_exp(F x) {
   F pm1;
   if (!Vec::any(Vec::lt(x, vc(kExpNormalLo)))) {
     // Fast path (every lane's result is normal): one scaling by 2^n, n in [-126, 127].
-    const F n = exp_reduce(Vec::min(x, vc(kExpHi)), &pm1);
+    const F n = exp_reduce(Vec::min_num(x, vc(kExpHi)), &pm1);
     const F s = Vec::pow2n(n);
     return Vec::fmadd(s, pm1, s);
   }
-  const F n = exp_reduce(Vec::min(Vec::max(x, vc(kExpLo)), vc(kExpHi)), &pm1);
+  const F n = exp_reduce(Vec::min_num(Vec::max_num(x, vc(kExpLo)), vc(kExpHi)), &pm1);
   // 2^n as 2^n1 * 2^n2 (n1 = round(n/2)): both factors stay normal for n in
   // [-150, 127], and the last multiply rounds correctly into the subnormals.
-  const F n1 = Vec::round(Vec::mul(n, vc(0.5f)));
+  const F n1 = Vec::round_small(Vec::mul(n, vc(0.5f)));
   const F s1 = Vec::pow2n(n1);
   const F e = Vec::mul(Vec::fmadd(s1, pm1, s1), Vec::pow2n(Vec::sub(n, n1)));
   // Below kExpLo (and for -inf) the result is exactly 0.
@@ -91,7 +91,7 @@ inline F v_exp(F x) {
 inline F v_expm1(F x) {
   F pm1;
   // expm1(x) = -1 in float for x < -17.4, so clamping at -88 keeps 2^n normal.
-  const F n = exp_reduce(Vec::min(Vec::max(x, vc(-88.0f)), vc(kExpHi)), &pm1);
+  const F n = exp_reduce(Vec::min_num(Vec::max_num(x, vc(-88.0f)), vc(kExpHi)), &pm1);
   const F s = Vec::pow2n(n);
   // 2^n*(exp(r)-1) + (2^n - 1); 2^n - 1 is exact for the n that matter.
   return Vec::fmadd(s, pm1, Vec::sub(s, vc(1.0f)));
@@ -139,7 +139,7 @@ inline F v_tanh(F x) {
 
 // erfc(z) for z >= 0 (Numerical Recipes erfcc).
 inline F v_erfc_nonneg(F z) {
-  z = Vec::min(z, vc(1e30f));  // erfc is 0 long before; keeps recip away from inf
+  z = Vec::min_num(z, vc(1e30f));  // erfc is 0 long before; keeps recip away from inf
   const F t = Vec::recip(Vec::fmadd(z, vc(0.5f), vc(1.0f)));
   F p = vc(0.17087277f);
   p = Vec::fmadd(p, t, vc(-0.82215223f));
@@ -183,13 +183,13 @@ inline F forward_vec(F x, F alpha) {
     return Vec::mul(x, v_normal_cdf(x));
   } else if constexpr (K == ActKind::kGeluTanh) {
     // x*sigmoid(2u) = 0.5*x*(1+tanh(u)); |x| clamped at 20 inside u, where sigmoid(2u) is exactly 0 or 1.
-    const F c = Vec::min(Vec::max(x, vc(-20.0f)), vc(20.0f));
+    const F c = Vec::min_num(Vec::max_num(x, vc(-20.0f)), vc(20.0f));
     const F u2 = Vec::mul(vc(2.0f * kSqrt2OverPi), Vec::fmadd(Vec::mul(vc(kGeluCubic), Vec::mul(c, c)), c, c));
     return Vec::mul(x, sigmoid_value(u2, sigmoid_parts(u2)));
   } else if constexpr (K == ActKind::kSilu) {
     return Vec::mul(x, sigmoid_value(x, sigmoid_parts(x)));
   } else {  // softplus
-    const F soft = Vec::add(Vec::max(x, zero), v_log1p(v_exp(Vec::sub(zero, Vec::abs(x)))));
+    const F soft = Vec::add(Vec::max_num(x, zero), v_log1p(v_exp(Vec::sub(zero, Vec::abs(x)))));
     return Vec::select(Vec::gt(x, vc(kSoftplusThreshold)), x, soft);
   }
 }
@@ -208,16 +208,16 @@ inline F backward_vec(F x, F y, F dy, F alpha) {
   } else if constexpr (K == ActKind::kLeakyRelu) {
     return Vec::select(Vec::gt(x, zero), dy, Vec::mul(dy, alpha));
   } else if constexpr (K == ActKind::kElu) {
-    return Vec::select(Vec::gt(x, zero), dy, Vec::mul(dy, Vec::mul(alpha, v_exp(Vec::min(x, zero)))));
+    return Vec::select(Vec::gt(x, zero), dy, Vec::mul(dy, Vec::mul(alpha, v_exp(Vec::min_num(x, zero)))));
   } else if constexpr (K == ActKind::kSelu) {
     return Vec::select(Vec::gt(x, zero), Vec::mul(dy, vc(kSeluScale)),
-                       Vec::mul(dy, Vec::mul(vc(kSeluScale * kSeluAlpha), v_exp(Vec::min(x, zero)))));
+                       Vec::mul(dy, Vec::mul(vc(kSeluScale * kSeluAlpha), v_exp(Vec::min_num(x, zero)))));
   } else if constexpr (K == ActKind::kGelu) {
     // Phi(x) + x*phi(x); exp(-x^2/2) -> 0 for large |x| (x*0, never inf*0).
     const F pdf = Vec::mul(vc(0.39894228040143268f), v_exp(Vec::mul(vc(-0.5f), Vec::mul(x, x))));
     return Vec::mul(dy, Vec::fmadd(x, pdf, v_normal_cdf(x)));
   } else if constexpr (K == ActKind::kGeluTanh) {
-    const F c = Vec::min(Vec::max(x, vc(-20.0f)), vc(20.0f));
+    const F c = Vec::min_num(Vec::max_num(x, vc(-20.0f)), vc(20.0f));
     const F c2 = Vec::mul(c, c);
     const F u2 = Vec::mul(vc(2.0f * kSqrt2OverPi), Vec::fmadd(Vec::mul(vc(kGeluCubic), c2), c, c));
     const F du2 = Vec::mul(vc(2.0f * kSqrt2OverPi), Vec::fmadd(vc(3.0f * kGeluCubic), c2, one));
@@ -275,7 +275,7 @@ void backward_kernel(const float* x, const float* y, const float* dy, float* dx,
 inline float row_max(const float* x, std::size_t cols) {
   F m = vc(-INFINITY);
   std::size_t c = 0;
-  for (; c + Vec::kWidth <= cols; c += Vec::kWidth) m = Vec::max(m, Vec::load(x + c));
+  for (; c + Vec::kWidth <= cols; c += Vec::kWidth) m = Vec::max_num(m, Vec::load(x + c));
   float best = Vec::reduce_max(m);
   for (; c < cols; ++c) best = x[c] > best ? x[c] : best;
   return best;

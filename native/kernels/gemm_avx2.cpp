@@ -56,88 +56,33 @@ void micro_full_6x16(std::size_t k, const float* a, const float* b, float* c, st
   }
 }
 
-// Narrow outputs: R rows of A against C rows of B^T, dot products along K,
-// 8 lanes of K per FMA, reduced once at the end (16 ymm registers: R*C
-// accumulators + R + 1 must fit).
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-  return _mm_cvtss_f32(s);
-}
+// Narrow outputs (gemm_narrow_inl.h): 8 lanes of K per FMA, R = 2 rows x up to
+// 5 columns (16 ymm registers: R*C accumulators + R + 1 must fit).
+struct NarrowAvx2 {
+  using F = __m256;
+  using Mask = __m256i;
+  static constexpr std::size_t W = 8;
+  static constexpr int kMaxCols = 5;
+  static constexpr int kRowBlock = 2;
+  static F zero() { return _mm256_setzero_ps(); }
+  static F load(const float* p) { return _mm256_loadu_ps(p); }
+  static F fma(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
+  static Mask tail(std::size_t n) {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), lanes);
+  }
+  static F load_tail(const float* p, Mask m) { return _mm256_maskload_ps(p, m); }
+  static float reduce(F v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+  }
+};
 
-inline __m256i tail_mask(std::size_t n) {
-  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), lanes);
-}
-
-template <int R, int C>
-void narrow_store(std::size_t k, const float* a, std::size_t lda, const float* bt, std::size_t ldbt, float* c,
-                  std::size_t ldc, std::size_t j0, const GemmTileStore& st) {
-  bt += j0 * ldbt;
-  __m256 acc[R][C];
-  for (int r = 0; r < R; ++r)
-    for (int q = 0; q < C; ++q) acc[r][q] = _mm256_setzero_ps();
-  std::size_t p = 0;
-  for (; p + 8 <= k; p += 8) {
-    __m256 av[R];
-    for (int r = 0; r < R; ++r) av[r] = _mm256_loadu_ps(a + r * lda + p);
-    for (int q = 0; q < C; ++q) {
-      const __m256 bv = _mm256_loadu_ps(bt + q * ldbt + p);
-      for (int r = 0; r < R; ++r) acc[r][q] = _mm256_fmadd_ps(av[r], bv, acc[r][q]);
-    }
-  }
-  if (p < k) {
-    const __m256i mask = tail_mask(k - p);
-    __m256 av[R];
-    for (int r = 0; r < R; ++r) av[r] = _mm256_maskload_ps(a + r * lda + p, mask);
-    for (int q = 0; q < C; ++q) {
-      const __m256 bv = _mm256_maskload_ps(bt + q * ldbt + p, mask);
-      for (int r = 0; r < R; ++r) acc[r][q] = _mm256_fmadd_ps(av[r], bv, acc[r][q]);
-    }
-  }
-  for (int r = 0; r < R; ++r) {
-    for (int q = 0; q < C; ++q) {
-      float* dst = c + r * ldc + j0 + q;
-      *dst = gemm_finish(hsum(acc[r][q]), dst, st.bias ? st.bias[j0 + q] : 0.0f, st);
-    }
-  }
-}
-
-template <int R>
-void narrow_rows(std::size_t cols, std::size_t k, const float* a, std::size_t lda, const float* bt, std::size_t ldbt,
-                 float* c, std::size_t ldc, std::size_t j0, const GemmTileStore& st) {
-  switch (cols) {
-    case 1: narrow_store<R, 1>(k, a, lda, bt, ldbt, c, ldc, j0, st); break;
-    case 2: narrow_store<R, 2>(k, a, lda, bt, ldbt, c, ldc, j0, st); break;
-    case 3: narrow_store<R, 3>(k, a, lda, bt, ldbt, c, ldc, j0, st); break;
-    case 4: narrow_store<R, 4>(k, a, lda, bt, ldbt, c, ldc, j0, st); break;
-    default: narrow_store<R, 5>(k, a, lda, bt, ldbt, c, ldc, j0, st); break;
-  }
-}
+#include "kernels/gemm_narrow_inl.h"
 
 constexpr int kNarrowMaxN = 12;
-
-void narrow_n(std::size_t m, std::size_t n, std::size_t k, const GemmOperand& a, const float* bt, std::size_t ldbt,
-              float* c, std::size_t ldc, const GemmTileStore& st) {
-  // Column groups of at most 5, as even as possible (10 -> 5 + 5).
-  const std::size_t groups = (n + 4) / 5;
-  const std::size_t lda = a.row_stride;
-  for (std::size_t i = 0; i < m;) {
-    const std::size_t rows = m - i >= 2 ? 2 : 1;
-    std::size_t j0 = 0;
-    for (std::size_t g = 0; g < groups; ++g) {
-      const std::size_t cols = (n - j0 + (groups - g) - 1) / (groups - g);
-      if (rows == 2) {
-        narrow_rows<2>(cols, k, a.data + i * lda, lda, bt, ldbt, c + i * ldc, ldc, j0, st);
-      } else {
-        narrow_rows<1>(cols, k, a.data + i * lda, lda, bt, ldbt, c + i * ldc, ldc, j0, st);
-      }
-      j0 += cols;
-    }
-    i += rows;
-  }
-}
 
 }  // namespace
 
@@ -152,7 +97,7 @@ const GemmKernels* gemm_kernels_avx2() {
                                  gemm_pack_b_generic<kNr>,
                                  gemm_micro_with_edges<kMr, kNr, micro_full_6x16>,
                                  kNarrowMaxN,
-                                 narrow_n,
+                                 narrow_n<NarrowAvx2>,
                                  gemm_small_generic};
   return &table;
 }

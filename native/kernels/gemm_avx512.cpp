@@ -162,84 +162,24 @@ void micro_12x32(std::size_t k, const float* a, const float* b, float* c, std::s
   }
 }
 
-// Narrow outputs: R rows of A against C rows of B^T, dot products along K,
-// 16 lanes of K per FMA; the R x C sums are reduced once at the end.
-template <int R, int C>
-void narrow_block(std::size_t k, const float* a, std::size_t lda, const float* bt, std::size_t ldbt,
-                  float out[R][C]) {
-  __m512 acc[R][C];
-  for (int r = 0; r < R; ++r)
-    for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
-  std::size_t p = 0;
-  for (; p + 16 <= k; p += 16) {
-    __m512 av[R];
-    for (int r = 0; r < R; ++r) av[r] = _mm512_loadu_ps(a + r * lda + p);
-    for (int c = 0; c < C; ++c) {
-      const __m512 bv = _mm512_loadu_ps(bt + c * ldbt + p);
-      for (int r = 0; r < R; ++r) acc[r][c] = _mm512_fmadd_ps(av[r], bv, acc[r][c]);
-    }
-  }
-  if (p < k) {
-    const __mmask16 mask = lane_mask(k - p);
-    __m512 av[R];
-    for (int r = 0; r < R; ++r) av[r] = _mm512_maskz_loadu_ps(mask, a + r * lda + p);
-    for (int c = 0; c < C; ++c) {
-      const __m512 bv = _mm512_maskz_loadu_ps(mask, bt + c * ldbt + p);
-      for (int r = 0; r < R; ++r) acc[r][c] = _mm512_fmadd_ps(av[r], bv, acc[r][c]);
-    }
-  }
-  for (int r = 0; r < R; ++r)
-    for (int c = 0; c < C; ++c) out[r][c] = _mm512_reduce_add_ps(acc[r][c]);
-}
+// Narrow outputs (gemm_narrow_inl.h): 16 lanes of K per FMA, R = 4 rows x up to 6 columns.
+struct NarrowAvx512 {
+  using F = __m512;
+  using Mask = __mmask16;
+  static constexpr std::size_t W = 16;
+  static constexpr int kMaxCols = 6;
+  static constexpr int kRowBlock = 4;
+  static F zero() { return _mm512_setzero_ps(); }
+  static F load(const float* p) { return _mm512_loadu_ps(p); }
+  static F fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
+  static Mask tail(std::size_t n) { return lane_mask(n); }
+  static F load_tail(const float* p, Mask m) { return _mm512_maskz_loadu_ps(m, p); }
+  static float reduce(F v) { return _mm512_reduce_add_ps(v); }
+};
 
-template <int R, int C>
-void narrow_store(std::size_t k, const float* a, std::size_t lda, const float* bt, std::size_t ldbt, float* c,
-                  std::size_t ldc, std::size_t j0, const GemmTileStore& st) {
-  float out[R][C];
-  narrow_block<R, C>(k, a, lda, bt + j0 * ldbt, ldbt, out);
-  for (int r = 0; r < R; ++r) {
-    for (int q = 0; q < C; ++q) {
-      float* dst = c + r * ldc + j0 + q;
-      *dst = gemm_finish(out[r][q], dst, st.bias ? st.bias[j0 + q] : 0.0f, st);
-    }
-  }
-}
-
-template <int R>
-void narrow_rows(std::size_t cols, std::size_t k, const float* a, std::size_t lda, const float* bt, std::size_t ldbt,
-                 float* c, std::size_t ldc, std::size_t j0, const GemmTileStore& st) {
-  switch (cols) {
-    case 1: narrow_store<R, 1>(k, a, lda, bt, ldbt, c, ldc, j0, st); break;
-    case 2: narrow_store<R, 2>(k, a, lda, bt, ldbt, c, ldc, j0, st); break;
-    case 3: narrow_store<R, 3>(k, a, lda, bt, ldbt, c, ldc, j0, st); break;
-    case 4: narrow_store<R, 4>(k, a, lda, bt, ldbt, c, ldc, j0, st); break;
-    case 5: narrow_store<R, 5>(k, a, lda, bt, ldbt, c, ldc, j0, st); break;
-    default: narrow_store<R, 6>(k, a, lda, bt, ldbt, c, ldc, j0, st); break;
-  }
-}
+#include "kernels/gemm_narrow_inl.h"
 
 constexpr int kNarrowMaxN = 24;
-
-void narrow_n(std::size_t m, std::size_t n, std::size_t k, const GemmOperand& a, const float* bt, std::size_t ldbt,
-              float* c, std::size_t ldc, const GemmTileStore& st) {
-  // Column groups of at most 6, as even as possible (10 -> 5 + 5).
-  const std::size_t groups = (n + 5) / 6;
-  const std::size_t lda = a.row_stride;
-  for (std::size_t i = 0; i < m;) {
-    const std::size_t rows = m - i >= 4 ? 4 : 1;
-    std::size_t j0 = 0;
-    for (std::size_t g = 0; g < groups; ++g) {
-      const std::size_t cols = (n - j0 + (groups - g) - 1) / (groups - g);
-      if (rows == 4) {
-        narrow_rows<4>(cols, k, a.data + i * lda, lda, bt, ldbt, c + i * ldc, ldc, j0, st);
-      } else {
-        narrow_rows<1>(cols, k, a.data + i * lda, lda, bt, ldbt, c + i * ldc, ldc, j0, st);
-      }
-      j0 += cols;
-    }
-    i += rows;
-  }
-}
 
 }  // namespace
 
@@ -257,7 +197,7 @@ const GemmKernels* gemm_kernels_avx512() {
                                  pack_b_32,
                                  micro_12x32,
                                  kNarrowMaxN,
-                                 narrow_n,
+                                 narrow_n<NarrowAvx512>,
                                  gemm_small_generic};
   return &table;
 }

@@ -20,7 +20,7 @@
 namespace gw {
 namespace {
 #define GW_VEC_AVX512 1
-#include "kernels/norms_vec.h"
+#include "kernels/simd.h"
 #include "kernels/losses_simd_inl.h"
 #undef GW_VEC_AVX512
 }  // namespace

@@ -1,6 +1,6 @@
-// Generic SIMD loss kernels over the struct V of norms_vec.h. Included inside
+// Generic SIMD loss kernels over the struct V of simd.h. Included inside
 // an anonymous namespace of each ISA translation unit (losses_<isa>.cpp) after
-// norms_vec.h; needs <algorithm> and <cstddef>. Sums keep float lanes for
+// simd.h; needs <algorithm> and <cstddef>. Sums keep float lanes for
 // kBlockVecs vectors, then flush to double; every loop has a scalar tail that
 // uses the scalar math library.
 

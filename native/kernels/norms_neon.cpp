@@ -11,7 +11,7 @@
 namespace gw {
 namespace {
 #define GW_VEC_NEON 1
-#include "kernels/norms_vec.h"
+#include "kernels/simd.h"
 #include "kernels/norms_simd_inl.h"
 #undef GW_VEC_NEON
 }  // namespace

@@ -1,6 +1,6 @@
-// Generic SIMD norms kernels over the struct V of norms_vec.h. Included inside
+// Generic SIMD norms kernels over the struct V of simd.h. Included inside
 // an anonymous namespace of each ISA translation unit (norms_<isa>.cpp) after
-// norms_vec.h; needs <algorithm> and <cstddef>. Reductions keep float lanes
+// simd.h; needs <algorithm> and <cstddef>. Reductions keep float lanes
 // for kBlockVecs vectors, then flush them to double (see norms.h); every loop
 // ends with a scalar tail using the same formula.
 

@@ -9,7 +9,7 @@
 namespace gw {
 namespace {
 #define GW_VEC_SSE2 1
-#include "kernels/norms_vec.h"
+#include "kernels/simd.h"
 #include "kernels/norms_simd_inl.h"
 #undef GW_VEC_SSE2
 }  // namespace

@@ -9,30 +9,10 @@
 namespace gw {
 namespace {
 
-struct Avx2 {
-  using T = __m256;
-  static constexpr std::size_t kWidth = 8;
-  static T load(const float* p) { return _mm256_loadu_ps(p); }
-  static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
-  static T set1(float v) { return _mm256_set1_ps(v); }
-  static T zero() { return _mm256_setzero_ps(); }
-  static T add(T a, T b) { return _mm256_add_ps(a, b); }
-  static T sub(T a, T b) { return _mm256_sub_ps(a, b); }
-  static T mul(T a, T b) { return _mm256_mul_ps(a, b); }
-  static T div(T a, T b) { return _mm256_div_ps(a, b); }
-  static T sqrt(T a) { return _mm256_sqrt_ps(a); }
-  static T max(T a, T b) { return _mm256_max_ps(a, b); }
-  static T fmadd(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
-  static T abs(T a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
-  static T sign(T a) {
-    const T one = _mm256_set1_ps(1.0f);
-    return _mm256_sub_ps(_mm256_and_ps(_mm256_cmp_ps(a, _mm256_setzero_ps(), _CMP_GT_OQ), one),
-                         _mm256_and_ps(_mm256_cmp_ps(a, _mm256_setzero_ps(), _CMP_LT_OQ), one));
-  }
-  // vmaxps/vminps return their second operand when either is NaN: NaN stays.
-  static T clamp(T v, T lo, T hi) { return _mm256_min_ps(hi, _mm256_max_ps(lo, v)); }
-  static bool any_nan(T a) { return _mm256_movemask_ps(_mm256_cmp_ps(a, a, _CMP_UNORD_Q)) != 0; }
-};
+#define GW_VEC_AVX2 1
+#include "kernels/simd.h"
+#undef GW_VEC_AVX2
+using Avx2 = V;  // the one SIMD layer (kernels/simd.h)
 
 double sum_squares_avx2(const float* x, std::size_t n) {
   __m256d acc0 = _mm256_setzero_pd();

@@ -14,30 +14,10 @@
 namespace gw {
 namespace {
 
-struct Avx512 {
-  using T = __m512;
-  static constexpr std::size_t kWidth = 16;
-  static T load(const float* p) { return _mm512_loadu_ps(p); }
-  static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
-  static T set1(float v) { return _mm512_set1_ps(v); }
-  static T zero() { return _mm512_setzero_ps(); }
-  static T add(T a, T b) { return _mm512_add_ps(a, b); }
-  static T sub(T a, T b) { return _mm512_sub_ps(a, b); }
-  static T mul(T a, T b) { return _mm512_mul_ps(a, b); }
-  static T div(T a, T b) { return _mm512_div_ps(a, b); }
-  static T sqrt(T a) { return _mm512_sqrt_ps(a); }
-  static T max(T a, T b) { return _mm512_max_ps(a, b); }
-  static T fmadd(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
-  static T abs(T a) { return _mm512_abs_ps(a); }
-  static T sign(T a) {
-    const T one = _mm512_set1_ps(1.0f);
-    return _mm512_sub_ps(_mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_GT_OQ), one),
-                         _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_LT_OQ), one));
-  }
-  // vmaxps/vminps return their second operand when either is NaN: NaN stays.
-  static T clamp(T v, T lo, T hi) { return _mm512_min_ps(hi, _mm512_max_ps(lo, v)); }
-  static bool any_nan(T a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q) != 0; }
-};
+#define GW_VEC_AVX512 1
+#include "kernels/simd.h"
+#undef GW_VEC_AVX512
+using Avx512 = V;  // the one SIMD layer (kernels/simd.h)
 
 double sum_squares_avx512(const float* x, std::size_t n) {
   __m512d acc0 = _mm512_setzero_pd();

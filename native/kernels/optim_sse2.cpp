@@ -9,30 +9,10 @@
 namespace gw {
 namespace {
 
-struct Sse2 {
-  using T = __m128;
-  static constexpr std::size_t kWidth = 4;
-  static T load(const float* p) { return _mm_loadu_ps(p); }
-  static void store(float* p, T v) { _mm_storeu_ps(p, v); }
-  static T set1(float v) { return _mm_set1_ps(v); }
-  static T zero() { return _mm_setzero_ps(); }
-  static T add(T a, T b) { return _mm_add_ps(a, b); }
-  static T sub(T a, T b) { return _mm_sub_ps(a, b); }
-  static T mul(T a, T b) { return _mm_mul_ps(a, b); }
-  static T div(T a, T b) { return _mm_div_ps(a, b); }
-  static T sqrt(T a) { return _mm_sqrt_ps(a); }
-  static T max(T a, T b) { return _mm_max_ps(a, b); }
-  static T fmadd(T a, T b, T c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
-  static T abs(T a) { return _mm_andnot_ps(_mm_set1_ps(-0.0f), a); }
-  static T sign(T a) {
-    const T one = _mm_set1_ps(1.0f);
-    return _mm_sub_ps(_mm_and_ps(_mm_cmpgt_ps(a, _mm_setzero_ps()), one),
-                      _mm_and_ps(_mm_cmplt_ps(a, _mm_setzero_ps()), one));
-  }
-  // maxps/minps return their second operand when either is NaN: NaN stays.
-  static T clamp(T v, T lo, T hi) { return _mm_min_ps(hi, _mm_max_ps(lo, v)); }
-  static bool any_nan(T a) { return _mm_movemask_ps(_mm_cmpunord_ps(a, a)) != 0; }
-};
+#define GW_VEC_SSE2 1
+#include "kernels/simd.h"
+#undef GW_VEC_SSE2
+using Sse2 = V;  // the one SIMD layer (kernels/simd.h)
 
 double sum_squares_sse2(const float* x, std::size_t n) {
   __m128d acc0 = _mm_setzero_pd();
