@@ -22,6 +22,8 @@ export interface TrainConfig {
   layers: number[];
   activation: string;
   dropout: number;
+  /** DropConnect rate on the kernels of the hidden Dense layers (--dropconnect). */
+  dropConnect: number;
   norm: 'none' | 'batch' | 'layer' | 'group';
   groups: number;
   optimizer: string;
@@ -52,6 +54,7 @@ const defaults: TrainConfig = {
   layers: [256, 128],
   activation: 'relu',
   dropout: 0,
+  dropConnect: 0,
   norm: 'none',
   groups: 8,
   optimizer: 'adam',
@@ -124,7 +127,7 @@ export function buildModel(cfg: TrainConfig, inputSize: number, classes: number)
     const first = i === 0 ? { inputShape: [inputSize] } : {};
     // With a norm layer the activation follows it (Dense -> Norm -> act), as in the BN paper.
     const fused = cfg.norm === 'none';
-    model.add(new Dense({ units, activation: fused ? cfg.activation : undefined, kernelRegularizer: reg, ...first }));
+    model.add(new Dense({ units, activation: fused ? cfg.activation : undefined, kernelRegularizer: reg, ...(cfg.dropConnect > 0 ? { dropConnect: cfg.dropConnect } : {}), ...first }));
     if (cfg.norm === 'batch') model.add(new BatchNorm());
     if (cfg.norm === 'layer') model.add(new LayerNorm());
     if (cfg.norm === 'group') model.add(new GroupNorm({ groups: cfg.groups }));
@@ -189,6 +192,7 @@ function makeProgram(): Command {
     .option('--layers <sizes>', 'hidden layer sizes, e.g. 256,128', layersArg)
     .option('--activation <name>', 'hidden activation: relu, tanh, sigmoid, elu, selu, gelu, silu, leakyRelu, softplus')
     .option('--dropout <p>', 'dropout rate after each hidden layer', numArg('--dropout', 0, 0.99))
+    .option('--dropconnect <p>', 'DropConnect rate on the weights of each hidden layer (Wan et al. 2013)', numArg('--dropconnect', 0, 0.99))
     .addOption(new Option('--norm <kind>', 'normalization after each hidden Dense').choices(['none', 'batch', 'layer', 'group']))
     .option('--groups <g>', 'groups for --norm group', intArg('--groups', 1))
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZER_KINDS))
@@ -304,6 +308,8 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     opts = sub.opts();
+    if (opts.dropconnect !== undefined) opts.dropConnect = opts.dropconnect; // commander's key for --dropconnect
+    delete opts.dropconnect;
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? 0 : 2; // commander already printed the help or the message

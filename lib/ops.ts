@@ -32,6 +32,17 @@ export interface OpArgs {
     seed: number, stream: number, step: number];
   dropout_backward: [dy: F32, dx: F32, n: number, p: number, hp: F64] | [dy: F32, dx: F32, n: number, p: number,
     seed: number, stream: number, step: number];
+  // dropconnect (native/binding/dropconnect_ops.cpp): the key as numbers, or hp = [seed, stream, step]
+  dropconnect_forward: [x: F32, w: F32, bias: Opt<F32>, y: F32, rows: number, inFeatures: number, outFeatures: number,
+    activation: LinearActivation, p: number, hp: F64] | [x: F32, w: F32, bias: Opt<F32>, y: F32, rows: number,
+    inFeatures: number, outFeatures: number, activation: LinearActivation, p: number, seed: number, stream: number,
+    step: number];
+  dropconnect_backward_input: [dy: F32, w: F32, dx: F32, rows: number, inFeatures: number, outFeatures: number,
+    p: number, hp: F64] | [dy: F32, w: F32, dx: F32, rows: number, inFeatures: number, outFeatures: number,
+    p: number, seed: number, stream: number, step: number];
+  dropconnect_backward_weight: [x: F32, dy: F32, dw: F32, rows: number, inFeatures: number, outFeatures: number,
+    p: number, hp: F64] | [x: F32, dy: F32, dw: F32, rows: number, inFeatures: number, outFeatures: number,
+    p: number, seed: number, stream: number, step: number];
   // norms (native/binding/norm_ops.cpp)
   batchnorm_forward_train: [x: F32, y: F32, gamma: Opt<F32>, beta: Opt<F32>, runningMean: Opt<F32>,
     runningVar: Opt<F32>, saveMean: Opt<F32>, saveInvStd: Opt<F32>, N: number, C: number, L: number,
@@ -100,6 +111,9 @@ export const op: OpBuilders = {
   log_softmax_backward: builder('log_softmax_backward'),
   dropout_forward: builder('dropout_forward'),
   dropout_backward: builder('dropout_backward'),
+  dropconnect_forward: builder('dropconnect_forward'),
+  dropconnect_backward_input: builder('dropconnect_backward_input'),
+  dropconnect_backward_weight: builder('dropconnect_backward_weight'),
   batchnorm_forward_train: builder('batchnorm_forward_train'),
   batchnorm_forward_eval: builder('batchnorm_forward_eval'),
   batchnorm_backward: builder('batchnorm_backward'),

@@ -79,6 +79,23 @@ describe('gradwell train', () => {
     expect(r.out.trim().split('\n')).toHaveLength(2); // one epoch line + the test line
   });
 
+  it('--dropconnect puts DropConnect on the hidden layers (saved with the model); a bad rate exits 2', async () => {
+    const save = path.join(dataDir, 'dc-model');
+    const r = cli(['train', '--data', 'mnist', '--data-dir', dataDir, '--layers', '16,8', '--dropconnect', '0.3', '--epochs', '2', '--json', '--save', save]);
+    expect(r.code, r.err).toBe(0);
+    const model = await loadModel(save);
+    expect(model.layers.map((l) => (l as unknown as { dropConnect: number }).dropConnect)).toEqual([0.3, 0.3, 0]);
+    const plain = cli(['train', '--data', 'mnist', '--data-dir', dataDir, '--layers', '16,8', '--epochs', '2', '--json']);
+    expect(plain.code, plain.err).toBe(0);
+    expect(JSON.parse(plain.out.split('\n')[0]).loss).not.toBe(JSON.parse(r.out.split('\n')[0]).loss);
+    const bad = cli(['train', '--dropconnect', '1']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--dropconnect must be a number in \[0, 0.99\], received '1'/);
+    const cfg = path.join(dataDir, 'dc.json');
+    fs.writeFileSync(cfg, JSON.stringify({ data: 'mnist', dataDir, layers: [8], epochs: 1, json: true, dropConnect: 0.2 }));
+    expect(cli(['train', '--config', cfg]).code).toBe(0);
+  });
+
   it('exits 2 with a clear message on bad flags or config', () => {
     let r = cli(['train', '--epochs', 'ten']);
     expect(r.code).toBe(2);

@@ -104,6 +104,18 @@ describe('experiments (tiny mode)', () => {
     }
   });
 
+  it('(i) regularizers: every regularizer on one budget; L2 shrinks the kernels\' L2 norm and L1 their mean |w|', async () => {
+    const { summary } = await runExperiment('regularizers');
+    expect(summary.rows.map((r: { key: string }) => r.key)).toEqual(['none', 'l2', 'l1', 'dropout', 'dropconnect']);
+    for (const r of summary.rows) expect(isError(r.testError) && isError(r.trainError)).toBe(true);
+    const row = (k: string) => summary.rows.find((r: { key: string }) => r.key === k);
+    expect(row('l2').l2Norm).toBeLessThan(row('none').l2Norm);
+    expect(row('l1').meanAbs).toBeLessThan(row('none').meanAbs);
+    // Dropping units or weights in training costs training accuracy at this budget.
+    expect(row('dropout').trainError).toBeGreaterThan(row('none').trainError);
+    expect(row('dropconnect').trainError).toBeGreaterThan(row('none').trainError);
+  });
+
   it('(h) optimizers: every optimizer lowers the loss; the adaptive ones beat plain SGD', async () => {
     const { summary } = await runExperiment('optimizers');
     expect(summary.runs).toHaveLength(7);

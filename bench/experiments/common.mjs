@@ -134,3 +134,46 @@ export async function imageData({ nTrain, nTest, fashion = false }) {
   }
   return { ...mnistSubset(nTrain, nTest), source: 'embedded MNIST digits' };
 }
+
+const cliProgress = require('cli-progress');
+
+/** Seconds per training step of a fresh model from `make()` at this batch size (a few timed steps after one warm-up). */
+export async function secondsPerStep(make, ds, { batchSize, steps = 6, compile }) {
+  const m = make();
+  compile(m);
+  const n = Math.min(ds.n, batchSize * (steps + 1));
+  const sub = gw.datasets.selectSamples(ds, Int32Array.from({ length: n }, (_, i) => i));
+  let t0 = 0;
+  let timed = 0;
+  await m.fit(inputs(sub), sub.y, {
+    epochs: 1, batchSize, seed: 1,
+    callbacks: [{ onBatchEnd: (b) => { if (b === 0) t0 = performance.now(); else timed++; } }],
+  });
+  return timed > 0 ? (performance.now() - t0) / 1000 / timed : 0;
+}
+
+const hms = (s) => {
+  s = Math.max(0, Math.round(s));
+  return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+};
+
+/**
+ * The work of a long run: prints its estimated time before it starts (from measured seconds per
+ * step) and draws one progress bar over every training step of every run (on stderr). With
+ * `enabled: false` (tiny mode, the tests) it prints nothing. `callback()` goes into fit's callbacks.
+ */
+export function startProgress({ title, totalSteps, estimateSeconds, detail = '', enabled = true }) {
+  if (!enabled) return { callback: () => ({}), stop() {}, set() {} };
+  console.error(`${title}: ${totalSteps} training steps in all, estimated ${hms(estimateSeconds)} on this machine${detail ? ` (${detail})` : ''}`);
+  const bar = new cliProgress.SingleBar(
+    { format: `${title} [{bar}] {percentage}% | {value}/{total} steps | {run} | elapsed {duration_formatted} | eta {eta_formatted}`, stream: process.stderr, hideCursor: false, noTTYOutput: !process.stderr.isTTY, notTTYSchedule: 30000, etaBuffer: 200, fps: 5 },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(totalSteps, 0, { run: '' });
+  let done = 0;
+  return {
+    callback: () => ({ onBatchEnd: () => bar.update(++done) }),
+    set: (run) => bar.update(done, { run }),
+    stop: () => bar.stop(),
+  };
+}

@@ -14,6 +14,7 @@ export const experiments = [
   'early-stopping',
   'norms-batch-size',
   'optimizers',
+  'regularizers',
 ];
 
 const argv = process.argv.slice(2);

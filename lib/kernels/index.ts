@@ -3,6 +3,7 @@
 export * from './gemm';
 export * from './activations';
 export * from './dropout';
+export * from './dropconnect';
 export * from './norms';
 export * from './losses';
 export * from './optim';

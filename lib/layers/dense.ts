@@ -26,6 +26,16 @@ export interface DenseOptions {
   biasInitializer?: InitializerSpec;
   kernelRegularizer?: RegularizerSpec;
   biasRegularizer?: RegularizerSpec;
+  /**
+   * DropConnect rate in [0, 1) (Wan et al. 2013): in training each weight of
+   * the kernel is dropped with this probability (a fresh mask every step, the
+   * same for the whole batch) and kept weights are scaled by 1/(1-rate), so
+   * inference uses the kernel as it is: the expected weights (the paper's mean
+   * approximation). The mask of weight (i, j) is a pure function of (seed,
+   * layer, step, i*units + j), identical for any thread count and ISA.
+   * Default 0 (off). The bias is never dropped.
+   */
+  dropConnect?: number;
   /** Per-sample input shape, for the first layer of a model. */
   inputShape?: number[];
   name?: string;
@@ -45,6 +55,10 @@ export class Dense extends Layer {
   readonly biasInitializerSpec: InitializerSpec;
   readonly kernelRegularizer: Regularizer | null;
   readonly biasRegularizer: Regularizer | null;
+  /** DropConnect rate (0: off). */
+  readonly dropConnect: number;
+  /** [seed, stream, step] of the DropConnect mask: the model sets the step before each training step. */
+  readonly rngState = new Float64Array(3);
   private readonly kind: LayerActivationKind | null;
   private inFeatures = 0;
   kernel: Param | null = null;
@@ -65,6 +79,13 @@ export class Dense extends Layer {
     this.biasInitializerSpec = opts.biasInitializer ?? 'zeros';
     this.kernelRegularizer = getRegularizer(opts.kernelRegularizer);
     this.biasRegularizer = getRegularizer(opts.biasRegularizer);
+    this.dropConnect = opts.dropConnect === undefined ? 0 : checkNumber('Dense', 'dropConnect', opts.dropConnect, { min: 0, max: 1, maxExclusive: true });
+  }
+
+  /** The DropConnect mask's stream is the layer index, its step the training step. */
+  override beginStep(layerIndex: number, step: number): void {
+    this.rngState[1] = layerIndex;
+    this.rngState[2] = step;
   }
 
   computeOutputShape(inputShape: number[]): number[] {
@@ -81,6 +102,8 @@ export class Dense extends Layer {
     this.bias = this.useBias
       ? this.makeParam('bias', [this.units], getInitializer(this.biasInitializerSpec).init([this.units], rng.fork('bias')), this.biasRegularizer)
       : null;
+    // 2^31 keeps the seed exact in a double (as Dropout).
+    if (this.dropConnect > 0) this.rngState[0] = rng.fork('dropConnect').int(0x7fffffff);
   }
 
   override params(): Param[] {
@@ -105,15 +128,15 @@ export class Dense extends Layer {
     const k = this.kernel!;
     const b = this.bias ? this.bias.value : null;
     const n = this.inFeatures;
-    if (!this.kind) return [op.linear_forward(a.x, k.value, b, a.y, a.rows, n, this.units, 'none')];
-    if (this.fusedRelu()) {
-      return [op.linear_forward(a.x, k.value, b, a.y, a.rows, n, this.units, a.skipOutputActivation ? 'none' : 'relu')];
-    }
-    if (a.skipOutputActivation) return [op.linear_forward(a.x, k.value, b, a.y, a.rows, n, this.units, 'none')];
-    return [
-      op.linear_forward(a.x, k.value, b, this.pre!, a.rows, n, this.units, 'none'),
-      activationForward(this.kind, this.pre!, a.y, a.rows, this.units, this.alpha),
-    ];
+    // y = act(x W + b); in training with DropConnect, W is the masked kernel (the mask made inside the GEMM).
+    const linear = (y: Float32Array, act: 'none' | 'relu'): ProgramStep =>
+      a.training && this.dropConnect > 0
+        ? op.dropconnect_forward(a.x, k.value, b, y, a.rows, n, this.units, act, this.dropConnect, this.rngState)
+        : op.linear_forward(a.x, k.value, b, y, a.rows, n, this.units, act);
+    if (!this.kind) return [linear(a.y, 'none')];
+    if (this.fusedRelu()) return [linear(a.y, a.skipOutputActivation ? 'none' : 'relu')];
+    if (a.skipOutputActivation) return [linear(a.y, 'none')];
+    return [linear(this.pre!, 'none'), activationForward(this.kind, this.pre!, a.y, a.rows, this.units, this.alpha)];
   }
 
   backward(a: BackwardArgs): ProgramStep[] {
@@ -125,6 +148,14 @@ export class Dense extends Layer {
       const x = this.fusedRelu() ? a.y : this.pre!;
       steps.push(activationBackward(this.kind, x, a.y, a.dy, this.dpre!, a.rows, m, this.alpha));
       g = this.dpre!;
+    }
+    if (this.dropConnect > 0) {
+      // W' = M∘W/(1-p): dW = M∘(x^T g)/(1-p) ; db = column sums of g ; dx = g W'^T (the forward's mask, regenerated)
+      const hp = this.rngState;
+      steps.push(op.dropconnect_backward_weight(a.x, g, this.kernel!.grad, a.rows, n, m, this.dropConnect, hp));
+      if (this.bias) steps.push(op.bias_grad(g, this.bias.grad, a.rows, m));
+      if (a.dx) steps.push(op.dropconnect_backward_input(g, this.kernel!.value, a.dx, a.rows, n, m, this.dropConnect, hp));
+      return steps;
     }
     // dW[n,m] = x^T g ; db = column sums of g ; dx[rows,n] = g W^T
     steps.push(op.gemm(true, false, n, m, a.rows, 1, a.x, n, g, m, 0, this.kernel!.grad, m));
@@ -150,6 +181,7 @@ export class Dense extends Layer {
       useBias: this.useBias,
       kernelRegularizer: this.kernelRegularizer?.getConfig() ?? null,
       biasRegularizer: this.biasRegularizer?.getConfig() ?? null,
+      ...(this.dropConnect > 0 ? { dropConnect: this.dropConnect } : {}),
     };
   }
 }

@@ -226,6 +226,59 @@ export const opSpecs = {
   log_softmax_backward: rowsBackward,
   dropout_forward: dropoutSpec,
   dropout_backward: dropoutSpec,
+  dropconnect_forward(c) {
+    const rows = c.dim(), inF = c.dim(), outF = c.dim();
+    const x = c.f32(rows * inF), w = c.f32(inF * outF), bias = opt(c, outF), y = c.f32(rows * outF);
+    const act = c.pick(['none', 'relu']);
+    const { key, keyArgs, hp } = dropConnectKey(c, 9);
+    return {
+      args: [x, w, bias, y, rows, inF, outF, act, ...keyArgs], sizes: [4, 5, 6], hp,
+      check: () => {
+        const wm = dropConnectRef(w, inF * outF, key);
+        expectAll(rows * outF, (i) => y[i], (i) => {
+          const r = Math.floor(i / outF), o = i % outF;
+          let s = bias ? bias[o] : 0;
+          for (let k = 0; k < inF; k++) s += x[r * inF + k] * wm[k * outF + o];
+          return act === 'relu' ? Math.max(0, s) : s;
+        }, 'dropconnect_forward', 1e-3);
+      },
+    };
+  },
+  dropconnect_backward_input(c) {
+    const rows = c.dim(), inF = c.dim(), outF = c.dim();
+    const dy = c.f32(rows * outF), w = c.f32(inF * outF), dx = c.f32(rows * inF);
+    const { key, keyArgs, hp } = dropConnectKey(c, 7);
+    return {
+      args: [dy, w, dx, rows, inF, outF, ...keyArgs], sizes: [3, 4, 5], hp,
+      check: () => {
+        const wm = dropConnectRef(w, inF * outF, key);
+        expectAll(rows * inF, (i) => dx[i], (i) => {
+          const r = Math.floor(i / inF), k = i % inF;
+          let s = 0;
+          for (let o = 0; o < outF; o++) s += dy[r * outF + o] * wm[k * outF + o];
+          return s;
+        }, 'dropconnect_backward_input', 1e-3);
+      },
+    };
+  },
+  dropconnect_backward_weight(c) {
+    const rows = c.dim(), inF = c.dim(), outF = c.dim();
+    const x = c.f32(rows * inF), dy = c.f32(rows * outF), dw = c.f32(inF * outF);
+    const { key, keyArgs, hp } = dropConnectKey(c, 7);
+    return {
+      args: [x, dy, dw, rows, inF, outF, ...keyArgs], sizes: [3, 4, 5], hp,
+      check: () => {
+        const ones = new Float32Array(inF * outF).fill(1);
+        const m = dropConnectRef(ones, inF * outF, key);  // the mask times 1/(1-p)
+        expectAll(inF * outF, (i) => dw[i], (i) => {
+          const k = Math.floor(i / outF), o = i % outF;
+          let s = 0;
+          for (let r = 0; r < rows; r++) s += x[r * inF + k] * dy[r * outF + o];
+          return m[i] * s;
+        }, 'dropconnect_backward_weight', 1e-3);
+      },
+    };
+  },
   batchnorm_forward_train(c) {
     const N = c.dim() + 1, C = c.dim(), L = c.dim(), t = N * C * L;
     return { args: [c.f32(t), c.f32(t), opt(c, C), opt(c, C), opt(c, C), c.f32(C, () => 1 + c.r()), opt(c, C), opt(c, C), N, C, L, c.r(), 1e-5], sizes: [8, 9, 10] };
@@ -324,6 +377,52 @@ function dropoutSpec(c) {
   const n = c.dim(), p = c.pick([0, 0.5, c.r() * 0.99]);
   if (c.chance(0.5)) return { args: [c.f32(n), c.f32(n), n, p, c.f64([c.int(0, 1000), c.int(0, 9), c.int(0, 1e6)])], sizes: [2], hp: 4 };
   return { args: [c.f32(n), c.f32(n), n, p, c.int(0, 2 ** 32 - 1), c.int(0, 9), c.int(0, 1e6)], sizes: [2, 4, 5, 6] };
+}
+
+// The (p, seed, stream, step) or (p, hp) tail of a dropconnect op; hp sits at index hpIndex.
+function dropConnectKey(c, hpIndex) {
+  const p = c.pick([0, 0.5, c.r() * 0.99]);
+  const key = { p, seed: c.int(0, 2 ** 32 - 1), stream: c.int(0, 9), step: c.int(0, 1e6) };
+  if (c.chance(0.5)) return { key, keyArgs: [p, c.f64([key.seed, key.stream, key.step])], hp: hpIndex };
+  return { key, keyArgs: [p, key.seed, key.stream, key.step], hp: undefined };
+}
+
+// 32 x 32 -> 64-bit product as [hi, lo] without BigInt (16-bit halves; every partial sum is exact in a double).
+function mulhilo32(a, b) {
+  const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
+  const t = al * bl;
+  const mid = ah * bl + al * bh + Math.floor(t / 65536);
+  return [(ah * bh + Math.floor(mid / 65536)) >>> 0, Math.imul(a, b) >>> 0];
+}
+
+// Philox4x32-10 (Salmon et al., SC'11).
+function philoxRef(counter, key0, key1) {
+  let [c0, c1, c2, c3] = counter;
+  let k0 = key0 >>> 0, k1 = key1 >>> 0;
+  for (let round = 0; round < 10; round++) {
+    const [hi0, lo0] = mulhilo32(0xd2511f53, c0);
+    const [hi1, lo1] = mulhilo32(0xcd9e8d57, c2);
+    [c0, c1, c2, c3] = [(hi1 ^ c1 ^ k0) >>> 0, lo1, (hi0 ^ c3 ^ k1) >>> 0, lo0];
+    k0 = (k0 + 0x9e3779b9) >>> 0;
+    k1 = (k1 + 0xbb67ae85) >>> 0;
+  }
+  return [c0, c1, c2, c3];
+}
+
+// The masked, scaled weights of the documented contract (native/kernels/dropout.h, dropconnect.h).
+function dropConnectRef(w, n, { p, seed, stream, step }) {
+  const threshold = Math.floor(p * 2 ** 32), scale = Math.fround(1 / (1 - p));
+  const out = new Float64Array(n);
+  for (let tile = 0; tile * 64 < n; tile++) {
+    for (let j = 0; j < 16; j++) {
+      const words = philoxRef([(tile * 16 + j) >>> 0, Math.floor((tile * 16 + j) / 2 ** 32), step >>> 0, Math.floor(step / 2 ** 32)], seed, stream);
+      for (let q = 0; q < 4; q++) {
+        const i = tile * 64 + 16 * q + j;
+        if (i < n) out[i] = words[q] >= threshold ? Math.fround(w[i] * scale) : 0;
+      }
+    }
+  }
+  return out;
 }
 
 export const opNames = Object.keys(opSpecs);
