@@ -2,12 +2,7 @@
 #include "kernels/dropconnect.h"
 
 #if defined(__AVX512F__)
-// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own
-// _mm512_undefined_* placeholders (GCC bug 105593); not our code.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
+#include "kernels/immintrin_avx512.h"
 
 namespace gw {
 namespace {
