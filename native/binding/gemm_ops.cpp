@@ -37,11 +37,6 @@ const float* matrix_arg(Args& a, const F32& t, const char* name, std::size_t row
   return t.data;
 }
 
-bool overlaps(const float* p, std::size_t n, const float* q, std::size_t m) {
-  if (!p || !q || n == 0 || m == 0) return false;
-  return p < q + m && q < p + n;
-}
-
 // gemm(transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc)
 Task gemm(Args& a) {
   const bool trans_a = a.boolean(0, "transA");
