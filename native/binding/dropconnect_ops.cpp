@@ -9,6 +9,7 @@
 #include <string>
 
 #include "binding/args.h"
+#include "binding/linear_args.h"
 #include "binding/mask_args.h"
 #include "kernels/dropconnect.h"
 
@@ -22,33 +23,12 @@ std::string shape2(std::size_t r, std::size_t c) { return shape_of({r, c}); }
 constexpr const char* kPOneNote = "p = 1 would drop every weight";
 
 Task dropconnect_forward(Args& a) {
-  F32 x = a.f32(0, "x");
-  F32 w = a.f32(1, "w");
-  F32 bias = a.f32_or_null(2, "bias");
-  F32 y = a.f32(3, "y");
-  const std::size_t rows = dim_arg(a, 4, "rows");
-  const std::size_t in = dim_arg(a, 5, "inFeatures");
-  const std::size_t out = dim_arg(a, 6, "outFeatures");
-  const std::string activation = a.string(7, "activation");
-  bool relu = false;
-  if (activation == "relu") {
-    relu = true;
-  } else if (activation != "none") {
-    a.range_error("argument 'activation' must be \"none\" or \"relu\", received \"" + activation + "\"");
-  }
+  const LinearArgs l = linear_args(a);
   const MaskArgs mask = mask_args(a, 8, kPOneNote);
-  a.require_size(x, "x", rows * in, shape2(rows, in));
-  a.require_size(w, "w", in * out, shape2(in, out));
-  a.require_size(y, "y", rows * out, shape2(rows, out));
-  if (bias.data || bias.size) a.require_size(bias, "bias", out, shape_of({out}));
-  const bool has_bias = !a.is_undefined(2) && bias.size >= out;
-  if (overlaps(y.data, rows * out, x.data, rows * in) || overlaps(y.data, rows * out, w.data, in * out) ||
-      (has_bias && overlaps(y.data, rows * out, bias.data, out))) {
-    a.range_error("argument 'y' overlaps an input in memory; the output must not alias an input");
-  }
-  const float* pb = has_bias ? bias.data : nullptr;
-  if (rows == 0 || out == 0) return [] {};
-  return [=] { gw::dropconnect_forward(x.data, w.data, pb, y.data, rows, in, out, relu, mask.get()); };
+  if (l.rows == 0 || l.out == 0) return [] {};
+  return [=] {
+    gw::dropconnect_forward(l.x.data, l.w.data, l.bias, l.y.data, l.rows, l.in, l.out, l.relu, mask.get());
+  };
 }
 
 Task dropconnect_backward_input(Args& a) {
