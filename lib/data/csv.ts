@@ -3,6 +3,7 @@
 
 import * as fs from 'node:fs';
 import { createDataset, type Dataset } from './dataset';
+import { pathProblem } from '../errors';
 
 export interface CsvOptions {
   /** Whether the first record names the columns (default true). */
@@ -59,7 +60,7 @@ export function readCsv(file: string, options: CsvOptions = {}): CsvDataset {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`readCsv: cannot read ${file}: ${(err as Error).message}`);
+    throw Object.assign(new Error(`readCsv(${file}): ${pathProblem(err, 'file')}`), { code: (err as NodeJS.ErrnoException).code });
   }
   return parseCsv(text, options, file);
 }
