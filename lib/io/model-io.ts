@@ -57,8 +57,8 @@ function counter(dir: string, what: string, v: unknown): number {
 
 /** Loads a model saved with model.save(dir), validating everything it reads. */
 export async function loadModel(dir: string): Promise<Sequential> {
-  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError('loadModel: expected a directory path');
-  const files = await readDirAtomic(dir);
+  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`loadModel: dir must be a non-empty directory path string, received ${dir === '' ? "''" : typeof dir}`);
+  const files = await readDirAtomic(dir, 'loadModel');
   const json = files.get('model.json');
   const weights = files.get('weights.safetensors');
   if (!json) fail(dir, 'model.json is missing');
