@@ -41,7 +41,7 @@ function installedSize(dir) {
       }
     }
   };
-  walk(dir, false);
+  walk(dir, path.basename(dir) === 'node_modules');
   return { bytes, packages, mb: bytes / 1e6 };
 }
 
