@@ -373,7 +373,8 @@ void fast_backward_data(const float* dy, const float* w, float* dx, const ConvSh
 
 void fast_backward_filter(const float* x, const float* dy, float* dw, const ConvShape& s, std::size_t n0,
                           std::size_t n1) {
-  if (direct_ok(s) && 2 * s.K >= V::W) {
+  // conv1 of the MNIST CNN (25 taps): im2col + gemm measured 3.8 ms against 4.7-5.0 direct (CPU, AVX-512).
+  if (direct_ok(s) && 2 * s.K >= V::W && s.ckk() >= 64) {
     direct_backward_filter(x, dy, dw, s, n0, n1);
   } else {
     gemm_backward_filter(x, dy, dw, s, n0, n1);
