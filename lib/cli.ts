@@ -402,9 +402,9 @@ export async function main(argv: string[]): Promise<number> {
     if (fromFile.conv !== undefined) checkConvConfig(fromFile.conv);
     if (fromFile.model !== undefined && fromFile.model !== 'mlp' && fromFile.model !== 'cnn') throw new UsageError(`--config: model must be 'mlp' or 'cnn', received ${JSON.stringify(fromFile.model)}`);
     const cfg: TrainConfig = { ...defaults, ...fromFile };
+    for (const [k, v] of Object.entries(opts)) if (k !== 'config' && v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
     // A CNN's default head is one hidden Dense of 128 (the MNIST CNN), unless layers are given.
     if (cfg.model === 'cnn' && fromFile.layers === undefined && opts.layers === undefined) cfg.layers = [128];
-    for (const [k, v] of Object.entries(opts)) if (k !== 'config' && v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
     if (Array.isArray(fromFile.layers) && fromFile.layers.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError('--config: layers must be positive integers');
     await train(cfg);
     return 0;

@@ -52,6 +52,7 @@ export class Sequential {
     options: CompileOptions;
   } | null = null;
   private buffers: Buffers | null = null;
+  private evalBuffers: Buffers | null = null;
   private busyWith: string | null = null;
   /** A native program (reading or writing the weights) is running on a worker thread. */
   private programRunning = false;
@@ -180,9 +181,20 @@ export class Sequential {
     return { layers: this.layers, inputShape: this.inputShape!, outputShape: this.outputShape!, params: () => this.params() };
   }
 
+  /** Training buffers (with gradients). */
   private ensureBuffers(maxRows: number): Buffers {
-    if (!this.buffers || this.buffers.maxRows < maxRows) this.buffers = allocateBuffers(this.net(), maxRows);
+    if (!this.buffers || this.buffers.maxRows < maxRows) {
+      this.buffers = allocateBuffers(this.net(), maxRows, { layerRows: this.evalBuffers?.maxRows });
+    }
     return this.buffers;
+  }
+
+  /** Inference buffers of evaluate/predict/validation: no gradients, activations in two alternating buffers. */
+  private ensureEvalBuffers(maxRows: number): Buffers {
+    if (!this.evalBuffers || this.evalBuffers.maxRows < maxRows) {
+      this.evalBuffers = allocateBuffers(this.net(), maxRows, { training: false, layerRows: this.buffers?.maxRows });
+    }
+    return this.evalBuffers;
   }
 
   private trainProgram(src: DataSource, tgt: TargetSource, rows: number, diagnostics: boolean): NativeCompiledProgram {
@@ -191,7 +203,7 @@ export class Sequential {
   }
 
   private evalProgram(src: DataSource, tgt: TargetSource | null, rows: number, logits: boolean): NativeCompiledProgram {
-    return evalProgram(this.net(), this.ensureBuffers(rows), this.compiled?.loss ?? null, src, tgt, rows, logits);
+    return evalProgram(this.net(), this.ensureEvalBuffers(rows), this.compiled?.loss ?? null, src, tgt, rows, logits);
   }
 
   // ---------------------------------------------------------------- running
@@ -319,7 +331,7 @@ export class Sequential {
     const n = idx.length;
     if (n === 0) throw new RangeError('evaluate: no samples');
     const plan = planBatches(n, batchSize, (rows) => this.evalProgram(src, tgt, rows, this.fusedOutput()));
-    const b = this.buffers!;
+    const b = this.evalBuffers!;
     let lossSum = 0;
     const sums = c.metrics.map(() => 0);
     await forEachBatch(plan, () => b.index, idx, {
@@ -364,7 +376,7 @@ export class Sequential {
       const result = new Float32Array(n * outSize);
       if (n === 0) return new Tensor(result, [0, ...this.outputShape!]);
       const plan = planBatches(n, batchSize, (rows) => this.evalProgram(src, null, rows, false));
-      const b = this.buffers!;
+      const b = this.evalBuffers!;
       const out = b.acts[this.layers.length - 1];
       await forEachBatch(plan, () => b.index, null, {
         run: async (program, _batch, start, rows) => {
