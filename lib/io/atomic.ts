@@ -36,7 +36,7 @@ export type FileData = Uint8Array | string;
 /** Stages at which writeDirAtomic calls its test hook (to simulate failures). */
 export type SaveStage = 'cleaned' | 'file-written' | 'files-synced' | 'committed';
 
-async function fsyncDir(dir: string): Promise<void> {
+export async function fsyncDir(dir: string): Promise<void> {
   let fh: fsp.FileHandle | undefined;
   try {
     fh = await fsp.open(dir, 'r');
