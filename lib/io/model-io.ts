@@ -4,7 +4,7 @@
 // before allocating what the file cannot justify.
 import { promises as fsp } from 'fs';
 import * as path from 'path';
-import { Activation, BatchNorm, Dense, Dropout, Flatten, GroupNorm, InstanceNorm, Layer, LayerNorm } from '../layers';
+import { Activation, BatchNorm, Dense, Dropout, Flatten, GroupNorm, InstanceNorm, Layer, LayerNorm, Reshape } from '../layers';
 import { getLoss } from '../losses';
 import { Sequential } from '../model';
 import { optimizerFromConfig } from '../optimizers';
@@ -23,6 +23,7 @@ const layerFactories: Record<string, (c: Record<string, unknown>) => Layer> = {
   LayerNorm: (c) => new LayerNorm(c as never),
   GroupNorm: (c) => new GroupNorm(c as never),
   InstanceNorm: (c) => new InstanceNorm(c as never),
+  Reshape: (c) => new Reshape(c as never),
 };
 
 /** Largest per-sample tensor a loaded model may declare (elements), checked before any allocation. */
