@@ -8,6 +8,7 @@ export * as kernels from './kernels';
 export { Sequential } from './model';
 export type { CompileOptions, FitOptions, History, Inputs, Targets, LayerDiagnostics } from './model';
 export { loadModel } from './io/model-io';
+export type { StateDictLayout, StateDictOptions, StateTensor, StateDictInput } from './io/torch';
 export { diagnose } from './diagnostics';
 export type { Diagnosis } from './diagnostics';
 
