@@ -11,6 +11,7 @@ import type { Dataset } from './data/dataset';
 import { AbortError, NonFiniteError, checkNumber, haltedAt } from './errors';
 import { saveModel } from './io/model-save';
 import * as torch from './io/torch';
+import { exportOnnx, type OnnxExportOptions } from './onnx/export';
 import { Layer, type Param } from './layers/base';
 import { getLoss, type Loss } from './losses';
 import { getMetric, type Metric } from './metrics';
@@ -473,6 +474,10 @@ export class Sequential {
   /** loadStateDict() from a safetensors file (torch: `safetensors.torch.save_file(net.state_dict(), file)`). */
   loadStateDictFile(file: string, opts?: torch.StateDictOptions): Promise<void> {
     return torch.loadStateDictFile(this, file, opts);
+  }
+  /** Writes an ONNX model of the network in inference mode (opset 13-21, default 17; lib/onnx/export.ts). */
+  exportOnnx(file: string, opts?: OnnxExportOptions): Promise<void> {
+    return exportOnnx(this, file, opts);
   }
   /** Python code of the equivalent torch.nn.Sequential, whose state_dict() matches stateDict(). */
   torchSequentialCode(): string {
