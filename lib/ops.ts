@@ -78,6 +78,25 @@ export interface OpArgs {
   fill: [x: F32, value: number, n?: number];
   copy: [src: F32, dst: F32, n?: number];
   halt_if_nonzero: [flags: F32, message: string];
+  // conv (native/binding/conv_ops.cpp): NCHW maps, weight [K, C/groups, kh, kw] (torch's OIHW)
+  conv2d_forward: [x: F32, w: F32, bias: Opt<F32>, y: F32, N: number, C: number, H: number, W: number, K: number,
+    kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilH: number, dilW: number, groups: number,
+    activation?: LinearActivation];
+  conv2d_backward_data: [dy: F32, w: F32, dx: F32, N: number, C: number, H: number, W: number, K: number,
+    kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilH: number, dilW: number, groups: number];
+  conv2d_backward_filter: [x: F32, dy: F32, dw: F32, db: Opt<F32>, N: number, C: number, H: number, W: number,
+    K: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilH: number, dilW: number,
+    groups: number];
+  maxpool2d_forward: [x: F32, y: F32, argmax: I32, N: number, C: number, H: number, W: number, kh: number,
+    kw: number, sh: number, sw: number, ph: number, pw: number];
+  maxpool2d_backward: [dy: F32, argmax: I32, dx: F32, N: number, C: number, H: number, W: number, kh: number,
+    kw: number, sh: number, sw: number, ph: number, pw: number];
+  avgpool2d_forward: [x: F32, y: F32, N: number, C: number, H: number, W: number, kh: number, kw: number,
+    sh: number, sw: number, ph: number, pw: number, countIncludePad: boolean];
+  avgpool2d_backward: [dy: F32, dx: F32, N: number, C: number, H: number, W: number, kh: number, kw: number,
+    sh: number, sw: number, ph: number, pw: number, countIncludePad: boolean];
+  global_avgpool2d_forward: [x: F32, y: F32, N: number, C: number, H: number, W: number];
+  global_avgpool2d_backward: [dy: F32, dx: F32, N: number, C: number, H: number, W: number];
 }
 
 export type OpName = keyof OpArgs;
@@ -134,6 +153,15 @@ export const op: OpBuilders = {
   fill: builder('fill'),
   copy: builder('copy'),
   halt_if_nonzero: builder('halt_if_nonzero'),
+  conv2d_forward: builder('conv2d_forward'),
+  conv2d_backward_data: builder('conv2d_backward_data'),
+  conv2d_backward_filter: builder('conv2d_backward_filter'),
+  maxpool2d_forward: builder('maxpool2d_forward'),
+  maxpool2d_backward: builder('maxpool2d_backward'),
+  avgpool2d_forward: builder('avgpool2d_forward'),
+  avgpool2d_backward: builder('avgpool2d_backward'),
+  global_avgpool2d_forward: builder('global_avgpool2d_forward'),
+  global_avgpool2d_backward: builder('global_avgpool2d_backward'),
 };
 
 /** The names of every op with a builder. */
