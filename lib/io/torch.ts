@@ -4,9 +4,13 @@
 // modules in order: Dense -> Linear (+ its activation as its own module), Activation
 // -> the torch activation, BatchNorm -> BatchNorm1d/2d, LayerNorm -> LayerNorm (on
 // [C, H, W] maps: GroupNorm(1, C), its semantics), GroupNorm -> GroupNorm,
-// InstanceNorm -> GroupNorm(C, C), Dropout -> Dropout, Flatten -> Flatten. A layer
-// with no torch equivalent here is refused with an error naming it.
-import { Activation, BatchNorm, Dense, Dropout, Flatten, GroupNorm, InstanceNorm, Layer, LayerNorm, Reshape } from '../layers';
+// InstanceNorm -> GroupNorm(C, C), Dropout -> Dropout, Flatten -> Flatten, Reshape ->
+// Flatten/Unflatten, Conv2D -> Conv2d (+ activation; the kernel is OIHW in both),
+// MaxPool2D -> MaxPool2d, AvgPool2D -> AvgPool2d (count_include_pad),
+// GlobalAveragePooling2D -> AdaptiveAvgPool2d(1) + Flatten. A layer with no torch
+// equivalent here is refused with an error naming it.
+import { Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GroupNorm, InstanceNorm, Layer, LayerNorm, MaxPool2D, Reshape } from '../layers';
+import { resolvePadding, type Padding } from '../layers/spatial';
 import type { Sequential } from '../model';
 import { formatShape, shapeSize } from '../tensor';
 import { readSafetensorsFile, writeSafetensorsFile, type SafetensorsData } from './safetensors';
@@ -60,6 +64,20 @@ function activationCode(kind: string, alpha: number): string {
   }
 }
 
+const pair = (p: readonly number[]): string => `(${p[0]}, ${p[1]})`;
+
+/** A pooling layer's symmetric padding: 'same' is (k - 1) / 2 at stride 1 (lib/layers/pooling.ts). */
+export function poolPadding(padding: Padding, poolSize: readonly number[]): [number, number] {
+  if (padding === 'valid') return [0, 0];
+  if (padding === 'same') return [(poolSize[0] - 1) / 2, (poolSize[1] - 1) / 2];
+  return [padding[0], padding[1]];
+}
+
+/** A Conv2D's symmetric padding, as the layer resolves it. */
+export function convPadding(layer: Conv2D): [number, number] {
+  return resolvePadding(layer.name, layer.padding, layer.kernelSize, layer.dilation, layer.strides);
+}
+
 /** The torch modules of the model, in order (a Dense with an activation gives two). */
 export function torchModules(model: Sequential): TorchModule[] {
   if (!model.built) throw new Error('torch: the model is not built yet (train it or call build(inputShape) first)');
@@ -111,6 +129,22 @@ export function torchModules(model: Sequential): TorchModule[] {
       const o = layer.outputShape!;
       if (inShape.length !== 1) add(layer, 'nn.Flatten()');
       if (o.length !== 1) add(layer, `nn.Unflatten(1, (${o.join(', ')}))`);
+    } else if (layer instanceof Conv2D) {
+      const c = inShape[0];
+      const t: Omit<TorchTensor, 'name'>[] = [{ shape: [layer.filters, c / layer.groups, ...layer.kernelSize], gw: `${layer.name}.kernel` }];
+      if (layer.useBias) t.push({ shape: [layer.filters], gw: `${layer.name}.bias` });
+      add(layer, `nn.Conv2d(${c}, ${layer.filters}, kernel_size=${pair(layer.kernelSize)}, stride=${pair(layer.strides)}, padding=${pair(convPadding(layer))}, ` +
+        `dilation=${pair(layer.dilation)}, groups=${layer.groups}${layer.useBias ? '' : ', bias=False'})`, t, ['weight', 'bias']);
+      const kind = layer.outputActivation();
+      if (kind) add(layer, activationCode(kind, layer.alpha));
+    } else if (layer instanceof MaxPool2D) {
+      add(layer, `nn.MaxPool2d(kernel_size=${pair(layer.poolSize)}, stride=${pair(layer.strides)}, padding=${pair(poolPadding(layer.padding, layer.poolSize))})`);
+    } else if (layer instanceof AvgPool2D) {
+      add(layer, `nn.AvgPool2d(kernel_size=${pair(layer.poolSize)}, stride=${pair(layer.strides)}, padding=${pair(poolPadding(layer.padding, layer.poolSize))}, ` +
+        `count_include_pad=${layer.countIncludePad ? 'True' : 'False'})`);
+    } else if (layer instanceof GlobalAveragePooling2D) {
+      add(layer, 'nn.AdaptiveAvgPool2d(1)');
+      add(layer, 'nn.Flatten()');
     } else {
       throw new RangeError(`torch: layer '${layer.name}' (${layer.className}) has no torch.nn equivalent in this version of gradwell`);
     }

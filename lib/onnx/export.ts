@@ -14,11 +14,15 @@
 //                  Reshape back, per-channel scale and shift); InstanceNorm has G = C
 //   Dropout        removed (inference)
 //   Flatten        Flatten (axis 1); Reshape: Reshape to [0 (the batch), ...shape]
+//   Conv2D         Conv (kernel OIHW, pads, strides, dilations, group) + its activation
+//   MaxPool2D      MaxPool; AvgPool2D: AveragePool with count_include_pad
+//   GlobalAveragePooling2D  GlobalAveragePool + Flatten
 // Anything else is refused with an error naming the layer.
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import type * as protobuf from 'protobufjs';
-import { Activation, BatchNorm, Dense, Dropout, Flatten, GroupNorm, InstanceNorm, Layer, LayerNorm, Reshape } from '../layers';
+import { Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GroupNorm, InstanceNorm, Layer, LayerNorm, MaxPool2D, Reshape } from '../layers';
+import { convPadding, poolPadding } from '../io/torch';
 import type { Sequential } from '../model';
 import { writeFileAtomic } from '../io/atomic';
 import { GraphBuilder, ONNX_FLOAT } from './graph';
@@ -110,7 +114,7 @@ function groupNorm(g: GraphBuilder, x: string, sample: number[], groups: number,
   return y;
 }
 
-const EXPORTABLE = [Dense, Activation, BatchNorm, LayerNorm, GroupNorm, Dropout, Flatten, Reshape];
+const EXPORTABLE = [Dense, Activation, BatchNorm, LayerNorm, GroupNorm, Dropout, Flatten, Reshape, Conv2D, MaxPool2D, AvgPool2D, GlobalAveragePooling2D];
 
 /** The layers this exporter cannot write, as "name (Class)". */
 export function unsupportedLayers(model: Sequential): string[] {
@@ -154,6 +158,24 @@ function emitLayer(g: GraphBuilder, layer: Layer, x: string): string {
   if (layer instanceof Dropout) return x;
   if (layer instanceof Flatten) return g.node('Flatten', [x], stem, { axis: 1 });
   if (layer instanceof Reshape) return g.node('Reshape', [x, g.ints([0, ...layer.outputShape!])], stem);
+  if (layer instanceof Conv2D) {
+    const k = layer.kernel!;
+    const inputs = [x, g.init(`${stem}.kernel`, k.shape, k.value)];
+    if (layer.bias) inputs.push(g.init(`${stem}.bias`, layer.bias.shape, layer.bias.value));
+    const [ph, pw] = convPadding(layer);
+    const kind = layer.outputActivation();
+    const y = g.node('Conv', inputs, kind ? `${stem}/conv` : stem, {
+      kernel_shape: [...layer.kernelSize], strides: [...layer.strides], pads: [ph, pw, ph, pw], dilations: [...layer.dilation], group: layer.groups,
+    });
+    return kind ? activation(g, kind, layer.alpha, y, stem) : y;
+  }
+  if (layer instanceof MaxPool2D || layer instanceof AvgPool2D) {
+    const [ph, pw] = poolPadding(layer.padding, layer.poolSize);
+    const attrs: Record<string, number[] | number> = { kernel_shape: [...layer.poolSize], strides: [...layer.strides], pads: [ph, pw, ph, pw] };
+    if (layer instanceof AvgPool2D) attrs.count_include_pad = layer.countIncludePad ? 1 : 0;
+    return g.node(layer instanceof MaxPool2D ? 'MaxPool' : 'AveragePool', [x], stem, attrs);
+  }
+  if (layer instanceof GlobalAveragePooling2D) return g.node('Flatten', [g.node('GlobalAveragePool', [x], `${stem}/pool`)], stem, { axis: 1 });
   throw new RangeError(`exportOnnx: layer '${layer.name}' (${layer.className}) cannot be exported to ONNX by this version of gradwell`);
 }
 

@@ -1,7 +1,7 @@
 // Models covering every layer kind and activation, shared by the PyTorch and ONNX
 // interop tests. Each has random weights, including BatchNorm running statistics and
 // norm affine parameters (so an export that ignored them would differ).
-import { Activation, BatchNorm, Dense, Dropout, Flatten, GroupNorm, InstanceNorm, LayerNorm, Reshape, Sequential, Tensor } from '../../lib';
+import { Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GroupNorm, InstanceNorm, LayerNorm, MaxPool2D, Reshape, Sequential, Tensor } from '../../lib';
 import type { Layer } from '../../lib';
 import { rng } from './isa';
 
@@ -37,6 +37,19 @@ export function interopCases(): InteropCase[] {
     { name: 'instancenorm-CL', kind: 'InstanceNorm', inputShape: [5], layers: () => [new Dense({ units: 12, inputShape: [5] }), new Reshape({ targetShape: [3, 4] }), new InstanceNorm(), new Flatten(), new Dense({ units: 2 })] },
     { name: 'dropout', kind: 'Dropout', inputShape: [5], layers: () => [new Dense({ units: 8, inputShape: [5] }), new Dropout(0.5), new Dense({ units: 3 })] },
     { name: 'flatten-reshape', kind: 'Flatten/Reshape', inputShape: [2, 3], layers: () => [new Flatten({ inputShape: [2, 3] }), new Dense({ units: 12 }), new Reshape({ targetShape: [2, 6] }), new Reshape({ targetShape: [12] }), new Dense({ units: 3 })] },
+    // Convolution and pooling on NCHW maps.
+    { name: 'conv-pool', kind: 'Conv2D', inputShape: [64], layers: () => [new Reshape({ targetShape: [1, 8, 8], inputShape: [64] }), new Conv2D({ filters: 4, kernelSize: 3, padding: 1, activation: 'relu' }),
+      new MaxPool2D(), new Conv2D({ filters: 6, kernelSize: [3, 2], strides: [1, 2], groups: 2, activation: 'tanh' }), new Flatten(), new Dense({ units: 3 })] },
+    { name: 'conv-same-dilated', kind: 'Conv2D', inputShape: [2, 9, 9], layers: () => [new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', dilation: 2, useBias: false, inputShape: [2, 9, 9] }),
+      new Conv2D({ filters: 4, kernelSize: 3, strides: 2, groups: 4, activation: 'gelu' }), new Flatten(), new Dense({ units: 2 })] },
+    { name: 'maxpool-padded', kind: 'MaxPool2D', inputShape: [3, 7, 7], layers: () => [new MaxPool2D({ poolSize: 3, strides: 2, padding: 1, inputShape: [3, 7, 7] }), new MaxPool2D({ poolSize: [2, 3], strides: [1, 2] }), new Flatten(), new Dense({ units: 2 })] },
+    { name: 'avgpool-include-pad', kind: 'AvgPool2D', inputShape: [3, 7, 7], layers: () => [new AvgPool2D({ poolSize: 3, strides: 2, padding: 1, inputShape: [3, 7, 7] }), new AvgPool2D({ poolSize: 2, strides: 1 }), new Flatten(), new Dense({ units: 2 })] },
+    { name: 'avgpool-exclude-pad', kind: 'AvgPool2D', inputShape: [3, 7, 7], layers: () => [new AvgPool2D({ poolSize: 3, strides: 1, padding: 'same', countIncludePad: false, inputShape: [3, 7, 7] }), new Flatten(), new Dense({ units: 2 })] },
+    { name: 'global-avg-pool', kind: 'GlobalAveragePooling2D', inputShape: [2, 6, 5], layers: () => [new Conv2D({ filters: 5, kernelSize: 3, activation: 'silu', inputShape: [2, 6, 5] }), new GlobalAveragePooling2D(), new Dense({ units: 3, activation: 'softmax' })] },
+    { name: 'batchnorm-2d', kind: 'BatchNorm', inputShape: [2, 6, 6], layers: () => [new Conv2D({ filters: 4, kernelSize: 3, inputShape: [2, 6, 6] }), new BatchNorm(), new Activation('relu'), new Flatten(), new Dense({ units: 2 })] },
+    { name: 'groupnorm-2d', kind: 'GroupNorm', inputShape: [2, 6, 6], layers: () => [new Conv2D({ filters: 4, kernelSize: 3, inputShape: [2, 6, 6] }), new GroupNorm({ groups: 2 }), new Flatten(), new Dense({ units: 2 })] },
+    { name: 'layernorm-2d', kind: 'LayerNorm', inputShape: [2, 6, 6], layers: () => [new Conv2D({ filters: 4, kernelSize: 3, inputShape: [2, 6, 6] }), new LayerNorm(), new Flatten(), new Dense({ units: 2 })] },
+    { name: 'instancenorm-2d', kind: 'InstanceNorm', inputShape: [2, 6, 6], layers: () => [new Conv2D({ filters: 4, kernelSize: 3, inputShape: [2, 6, 6] }), new InstanceNorm({ affine: true }), new Flatten(), new Dense({ units: 2 })] },
   );
   return cases;
 }
