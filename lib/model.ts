@@ -455,7 +455,7 @@ export class Sequential {
    * directory, atomically: a crash mid-save leaves the previous save intact.
    */
   async save(dir: string): Promise<void> {
-    if (this.busyWith && this.busyWith !== 'fit') throw new Error(`save: the model is busy with ${this.busyWith}`);
+    if (this.busyWith && this.busyWith !== 'fit') throw new Error(`model.save: the model is busy with ${this.busyWith}`);
     await saveModel(this, dir);
   }
 

@@ -48,6 +48,6 @@ describe('gradwell export', () => {
     expect(r.stderr).toMatch(/--opset <n>' argument '12' is invalid. expected an integer from 13 to 21/);
     r = run('export', path.join(tmp, 'nope'), '--onnx', path.join(tmp, 'x.onnx'));
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/gradwell export: loadModel\(.*nope\): no model.safetensors/);
+    expect(r.stderr).toMatch(/gradwell export: loadModel\(.*nope\): the directory does not exist/);
   });
 });

@@ -8,7 +8,7 @@ import { Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Glob
 import { getLoss } from '../losses';
 import { Sequential } from '../model';
 import { optimizerFromConfig } from '../optimizers';
-import { MANIFEST_NAME, readDirAtomic } from './atomic';
+import { MANIFEST_NAME, checkDirExists, readDirAtomic } from './atomic';
 import { META, MODEL_FILE, MODEL_FILE_VERSION, MODEL_FORMAT, MODEL_FORMAT_VERSION, sha256, type SavedModel } from './model-save';
 import { parseSafetensors, type SafetensorsContents } from './safetensors';
 
@@ -109,6 +109,7 @@ function readModelFile(dir: string, bytes: Buffer): ModelFiles {
 
 /** The files of a model directory: model.safetensors, or else a 0.1.0 manifest directory. */
 async function readModelFiles(dir: string): Promise<ModelFiles> {
+  await checkDirExists(dir, 'loadModel');
   try {
     return readModelFile(dir, await fsp.readFile(path.join(dir, MODEL_FILE)));
   } catch (e) {
@@ -117,10 +118,10 @@ async function readModelFiles(dir: string): Promise<ModelFiles> {
   try {
     await fsp.access(path.join(dir, MANIFEST_NAME));
   } catch (e) {
-    if (isMissing(e)) fail(dir, `no ${MODEL_FILE} (not a saved model directory, or its first save never finished)`);
+    if (isMissing(e)) fail(dir, `not a gradwell model directory (no ${MODEL_FILE}: it was not written by model.save, or its first save never finished)`);
     throw e;
   }
-  const files = await readDirAtomic(dir);
+  const files = await readDirAtomic(dir, 'loadModel');
   const json = files.get('model.json');
   const weights = files.get('weights.safetensors');
   if (!json) fail(dir, 'model.json is missing');
@@ -136,7 +137,7 @@ async function readModelFiles(dir: string): Promise<ModelFiles> {
 
 /** Loads a model saved with model.save(dir) (or by gradwell 0.1.0), validating everything it reads. */
 export async function loadModel(dir: string): Promise<Sequential> {
-  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError('loadModel: expected a directory path');
+  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`loadModel: dir must be a non-empty directory path string, received ${dir === '' ? "''" : typeof dir}`);
   const files = await readModelFiles(dir);
   let saved: SavedModel;
   try {

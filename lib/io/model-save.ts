@@ -74,7 +74,7 @@ export function packModelFile(modelJson: string, tensors: Map<string, TensorToWr
 }
 
 export function savedModelOf(model: Sequential): SavedModel {
-  if (!model.built) throw new Error('save: the model is not built yet (train it or call build(inputShape) first)');
+  if (!model.built) throw new Error('model.save: the model is not built yet (train it or call build(inputShape) first)');
   const compiled = model.isCompiled ? model.compileConfig() : null;
   return {
     format: MODEL_FORMAT,
@@ -110,9 +110,16 @@ export function serializeModel(model: Sequential): Uint8Array {
 const TEMP_RE = new RegExp(`^\\.${MODEL_FILE.replace('.', '\\.')}\\.tmp-[0-9a-f]{16}$`);
 
 export async function saveModel(model: Sequential, dir: string): Promise<void> {
-  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError('save: expected a directory path');
+  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`model.save: dir must be a non-empty directory path string, received ${dir === '' ? "''" : typeof dir}`);
   const bytes = serializeModel(model);
-  const created = await fsp.mkdir(dir, { recursive: true });
+  let created: string | undefined;
+  try {
+    created = await fsp.mkdir(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'not a directory (it, or a part of the path, is a file)' : `cannot create the directory (${(e as Error).message})`;
+    throw Object.assign(new Error(`model.save(${dir}): ${why}`), { code });
+  }
   // Temp files of a save killed before its rename.
   for (const name of await fsp.readdir(dir)) {
     if (TEMP_RE.test(name)) await fsp.rm(path.join(dir, name), { force: true }).catch(() => undefined);
