@@ -3,6 +3,7 @@
 // norm affine parameters (so an export that ignored them would differ).
 import { Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GroupNorm, InstanceNorm, LayerNorm, MaxPool2D, Reshape, Sequential, Tensor } from '../../lib';
 import type { Layer } from '../../lib';
+import { ACTIVATION_KINDS } from '../../lib/kinds';
 import { rng } from './isa';
 
 export interface InteropCase {
@@ -13,7 +14,8 @@ export interface InteropCase {
   layers: () => Layer[];
 }
 
-const ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leakyRelu', 'elu', 'selu', 'gelu', 'geluTanh', 'silu', 'softplus', 'softmax', 'logSoftmax'];
+/** Every activation kind (the native list, so a new kind is exported and checked or fails here) and the softmax kinds. */
+const ACTIVATIONS: string[] = [...ACTIVATION_KINDS, 'softmax', 'log_softmax'];
 
 export function interopCases(): InteropCase[] {
   const cases: InteropCase[] = [];
@@ -21,7 +23,7 @@ export function interopCases(): InteropCase[] {
     cases.push({ name: `activation-${a}`, kind: `Activation(${a})`, inputShape: [5], layers: () => [new Dense({ units: 6, inputShape: [5] }), new Activation(a), new Dense({ units: 3 })] });
   }
   cases.push(
-    { name: 'activation-leakyRelu-0.2', kind: 'Activation(leakyRelu)', inputShape: [5], layers: () => [new Dense({ units: 6, inputShape: [5] }), new Activation('leakyRelu', { alpha: 0.2 }), new Dense({ units: 3 })] },
+    { name: 'activation-leakyRelu-0.2', kind: 'Activation(leaky_relu)', inputShape: [5], layers: () => [new Dense({ units: 6, inputShape: [5] }), new Activation('leakyRelu', { alpha: 0.2 }), new Dense({ units: 3 })] },
     { name: 'activation-elu-0.7', kind: 'Activation(elu)', inputShape: [5], layers: () => [new Dense({ units: 6, inputShape: [5] }), new Activation('elu', { alpha: 0.7 }), new Dense({ units: 3 })] },
     { name: 'dense-fused', kind: 'Dense', inputShape: [5], layers: () => [new Dense({ units: 7, activation: 'relu', inputShape: [5] }), new Dense({ units: 6, activation: 'tanh' }), new Dense({ units: 4, useBias: false }), new Dense({ units: 3, activation: 'softmax' })] },
     { name: 'dense-deep', kind: 'Dense', inputShape: [20], layers: () => [new Dense({ units: 32, activation: 'gelu', inputShape: [20] }), new Dense({ units: 16, activation: 'silu' }), new Dense({ units: 10, activation: 'logSoftmax' })] },
