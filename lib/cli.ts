@@ -16,6 +16,7 @@ import { OPTIMIZER_KINDS } from './kinds';
 import { getOptimizer } from './optimizers';
 import { regularizers } from './regularizers';
 import { getSchedule } from './schedules';
+import { addExportCommand, runExport } from './cli-export';
 
 /** Everything a training run can be configured with (flags or --config JSON, camelCase keys). */
 /** One convolution block of `--model cnn`: Conv2D (+ norm) + activation, then max pooling when pool > 1. */
@@ -297,6 +298,7 @@ function makeProgram(): Command {
     .option('--plot <file>', 'plot the training curves (.svg or .png)')
     .option('--quiet', 'no progress bar or per-epoch lines')
     .option('--json', 'print one JSON object per epoch and a final one with the test results');
+  addExportCommand(program);
   return program;
 }
 
@@ -388,6 +390,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(program.helpInformation());
       return 2;
     }
+    if (sub.name() === 'export') return await runExport(sub.args[0], sub.opts(), { log: (s) => console.log(s), err: (s) => console.error(s) });
     opts = sub.opts();
     if (opts.dropconnect !== undefined) opts.dropConnect = opts.dropconnect; // commander's key for --dropconnect
     delete opts.dropconnect;

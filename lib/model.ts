@@ -10,6 +10,8 @@ import { Callback, LambdaCallback } from './callbacks';
 import type { Dataset } from './data/dataset';
 import { AbortError, NonFiniteError, checkNumber, haltedAt } from './errors';
 import { saveModel } from './io/model-save';
+import * as torch from './io/torch';
+import { exportOnnx, type OnnxExportOptions } from './onnx/export';
 import { Layer, type Param } from './layers/base';
 import { getLoss, type Loss } from './losses';
 import { getMetric, type Metric } from './metrics';
@@ -467,6 +469,31 @@ export class Sequential {
   async save(dir: string): Promise<void> {
     if (this.busyWith && this.busyWith !== 'fit') throw new Error(`model.save: the model is busy with ${this.busyWith}`);
     await saveModel(this, dir);
+  }
+
+  /** The weights in torch.nn.Sequential's names and layouts (`0.weight` [out, in], ...), or gradwell's (lib/io/torch.ts). */
+  stateDict(opts?: torch.StateDictOptions): Map<string, torch.StateTensor> {
+    return torch.stateDict(this, opts);
+  }
+  /** Sets every weight from a state dict; the first tensor whose name or shape does not fit is named in the error. */
+  loadStateDict(dict: torch.StateDictInput, opts?: torch.StateDictOptions): void {
+    torch.loadStateDict(this, dict, opts);
+  }
+  /** stateDict() as a safetensors file, atomically (torch: `safetensors.torch.load_file`). */
+  saveStateDict(file: string, opts?: torch.StateDictOptions): Promise<void> {
+    return torch.saveStateDict(this, file, opts);
+  }
+  /** loadStateDict() from a safetensors file (torch: `safetensors.torch.save_file(net.state_dict(), file)`). */
+  loadStateDictFile(file: string, opts?: torch.StateDictOptions): Promise<void> {
+    return torch.loadStateDictFile(this, file, opts);
+  }
+  /** Writes an ONNX model of the network in inference mode (opset 13-21, default 17; lib/onnx/export.ts). */
+  exportOnnx(file: string, opts?: OnnxExportOptions): Promise<void> {
+    return exportOnnx(this, file, opts);
+  }
+  /** Python code of the equivalent torch.nn.Sequential, whose state_dict() matches stateDict(). */
+  torchSequentialCode(): string {
+    return torch.torchSequentialCode(this);
   }
 
   countParams(): number {

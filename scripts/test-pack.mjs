@@ -82,6 +82,7 @@ try {
     'package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/binding.js', 'dist/binding.d.ts',
     'scripts/install.js', 'binding.gyp', 'native/sources.json', 'native/sources.js', 'native/binding/addon.cpp',
     'native/core/isa.h', 'native/compat/glibc_floor.h',
+    'vendor/onnx/onnx.proto', 'vendor/onnx/LICENSE',
   ];
   for (const f of mustHave) if (!files.includes(f)) problems.push(`the tarball lacks ${f}`);
   const prebuilt = files.filter((f) => f.startsWith(`prebuilds/${tuple}/`));
