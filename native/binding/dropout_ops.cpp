@@ -5,6 +5,9 @@
 // seed and stream are integers in [0, 2^32); step is an integer in [0, 2^53).
 // With hp = Float64Array [seed, stream, step] the values are read when the
 // task runs (a compiled program advances the step between runs), and checked then.
+// hp may hold a fourth value, the element offset: element i then takes the mask
+// of element offset + i (data-parallel ranks pass the global position of their
+// first sample, so N ranks draw the masks of one process).
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -54,10 +57,11 @@ Task dropout_op(Args& a, const char* src_name, const char* dst_name) {
       const double seed = checked_hp(op, hp.data, 0, "seed", static_cast<double>(kMaxU32));
       const double stream = checked_hp(op, hp.data, 1, "stream", static_cast<double>(kMaxU32));
       const double step = checked_hp(op, hp.data, 2, "step", kMaxStep);
+      const double offset = hp.size >= 4 ? checked_hp(op, hp.data, 3, "offset", kMaxStep) : 0.0;
       const gw::DropoutParams params = gw::dropout_params(p, static_cast<std::uint32_t>(seed),
                                                           static_cast<std::uint32_t>(stream),
                                                           static_cast<std::uint64_t>(step));
-      gw::dropout_apply(src.data, dst.data, n, params);
+      gw::dropout_apply_at(src.data, dst.data, n, params, static_cast<std::uint64_t>(offset));
     };
   }
   const auto seed = static_cast<std::uint32_t>(a.integer(4, "seed", 0, kMaxU32));

@@ -1,0 +1,171 @@
+// Data-parallel training over MPI (lib/distributed, native/mpi, native/binding/dist_ops.cpp).
+// The MPI cases run `mpirun -np 2` on loopback (test/fixtures/dist-train.cjs) and compare with
+// the same fit in one plain process. They need Open MPI and the MPI module (`npm run build:mpi`);
+// they are skipped only when those are missing and GRADWELL_REQUIRE_MPI is unset (CI sets it).
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Adam, Dense, Sequential, Tensor, distributed, kernels } from '../lib';
+import { native } from '../lib/binding';
+import { op } from '../lib/ops';
+import { describeEachIsa, randomF32 } from './helpers/isa';
+
+const root = path.resolve(__dirname, '..');
+const fixture = path.join(root, 'test', 'fixtures', 'dist-train.cjs');
+const mpirun = spawnSync('sh', ['-c', 'command -v mpirun'], { encoding: 'utf8' }).stdout.trim();
+const haveMpi = mpirun !== '' && fs.existsSync(distributed.mpiModulePath());
+const requireMpi = process.env.GRADWELL_REQUIRE_MPI === '1';
+const skipMpi = !haveMpi && !requireMpi;
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-dist-'));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+// The environment of a child outside any launcher (no inherited OMPI_/PMI_ variables), one thread.
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OMPI_|PMIX_|PMI_|MPI_LOCAL)/.test(k)));
+  return { ...env, GRADWELL_NUM_THREADS: '1', ...extra };
+}
+
+interface RankResult {
+  rank: number;
+  size: number;
+  history: Record<string, number[]>;
+  seen: Record<string, number>[];
+  weights: Record<string, number[]>;
+}
+
+let runs = 0;
+function train(np: number, cfg: Record<string, unknown>, env: Record<string, string> = {}, timeoutMs = 120_000) {
+  const out = path.join(work, `run${runs++}`);
+  const args = [fixture, JSON.stringify({ ...cfg, out })];
+  const started = Date.now();
+  const r =
+    np === 0
+      ? spawnSync(process.execPath, args, { encoding: 'utf8', env: cleanEnv(env), timeout: timeoutMs })
+      : spawnSync(mpirun, ['--allow-run-as-root', '--oversubscribe', '-np', String(np), '--mca', 'btl_tcp_if_include', 'lo', process.execPath, ...args], {
+          encoding: 'utf8',
+          env: cleanEnv(env),
+          timeout: timeoutMs,
+        });
+  const ranks: RankResult[] = [];
+  for (let k = 0; k < Math.max(1, np); k++) {
+    const f = path.join(out, `rank${k}.json`);
+    if (fs.existsSync(f)) ranks.push(JSON.parse(fs.readFileSync(f, 'utf8')) as RankResult);
+  }
+  return { status: r.status, signal: r.signal, output: `${r.stdout}${r.stderr}`, ranks, seconds: (Date.now() - started) / 1000, out };
+}
+
+function ok(run: ReturnType<typeof train>, np: number): RankResult[] {
+  expect(run.status, run.output).toBe(0);
+  expect(run.ranks).toHaveLength(Math.max(1, np));
+  return run.ranks;
+}
+
+function maxAbsDiff(a: Record<string, number[]>, b: Record<string, number[]>): number {
+  expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
+  let m = 0;
+  for (const k of Object.keys(a)) a[k].forEach((v, i) => (m = Math.max(m, Math.abs(v - b[k][i]))));
+  return m;
+}
+
+/** A history without its wall-clock entries. */
+function withoutTimes(h: Record<string, number[]>): Record<string, number[]> {
+  return Object.fromEntries(Object.entries(h).filter(([k]) => k !== 'seconds'));
+}
+
+describe('distributed without a launcher', () => {
+  it('init() gives a world of size 1, and fit with it trains exactly as without it', async () => {
+    const world = distributed.init();
+    expect({ rank: world.rank, size: world.size, mpi: world.mpi }).toEqual({ rank: 0, size: 1, mpi: false });
+    expect(distributed.init()).toBe(world);
+    const r = randomF32(64 * 6, 5);
+    const y = Int32Array.from({ length: 64 }, (_, i) => i % 3);
+    const fit = async (withWorld: boolean) => {
+      const m = new Sequential([new Dense({ units: 8, activation: 'relu', inputShape: [6] }), new Dense({ units: 3 })], { seed: 2 });
+      m.compile({ optimizer: new Adam({ lr: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+      await m.fit(new Tensor(r, [64, 6]), y, { epochs: 2, batchSize: 16, ...(withWorld ? { distributed: world } : {}) });
+      return m.getWeights();
+    };
+    const [a, b] = [await fit(true), await fit(false)];
+    for (const [k, v] of a) expect(Array.from(v), k).toEqual(Array.from(b.get(k)!));
+    world.finalize();
+  });
+
+  it('under a launcher without the MPI module, init() says what to install and build', () => {
+    const script = `require(${JSON.stringify(path.join(root, 'dist'))}).distributed.init()`;
+    const r = spawnSync(process.execPath, ['-e', script], {
+      encoding: 'utf8',
+      env: cleanEnv({ OMPI_COMM_WORLD_RANK: '0', OMPI_COMM_WORLD_SIZE: '2', GRADWELL_MPI_MODULE: path.join(work, 'missing.node') }),
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/under an MPI launcher \(Open MPI\) but the MPI module is not built/);
+    expect(r.stderr).toContain('apt-get install openmpi-bin libopenmpi-dev');
+    expect(r.stderr).toContain("run 'npm run build:mpi'");
+  });
+
+  it('the collective ops fail with a clear error when no world is attached', async () => {
+    await expect(native.runAsync([op.allreduce_f64(new Float64Array(2), 2)])).rejects.toThrow(/no distributed world; call distributed.init\(\) under mpirun/);
+  });
+
+  it('launcherEnv recognises Open MPI, PMIx, MPICH/Hydra and nothing', () => {
+    expect(distributed.launcherEnv({ OMPI_COMM_WORLD_RANK: '1', OMPI_COMM_WORLD_SIZE: '4' })).toEqual({ rank: 1, size: 4, launcher: 'Open MPI' });
+    expect(distributed.launcherEnv({ PMI_RANK: '0', PMI_SIZE: '2' })?.launcher).toBe('MPICH/Hydra');
+    expect(distributed.launcherEnv({ PMIX_RANK: '3' })?.rank).toBe(3);
+    expect(distributed.launcherEnv({})).toBeNull();
+  });
+
+  it('shareOf splits a batch contiguously, covering it once', () => {
+    for (const [rows, size] of [[10, 3], [64, 2], [7, 7], [100, 6]]) {
+      let next = 0;
+      for (let r = 0; r < size; r++) {
+        const s = distributed.shareOf(rows, r, size);
+        expect(s.offset).toBe(next);
+        expect(s.count).toBeGreaterThanOrEqual(Math.floor(rows / size));
+        next += s.count;
+      }
+      expect(next).toBe(rows);
+    }
+  });
+});
+
+describeEachIsa('dropout with an element offset (a rank draws its slice of the global masks)', () => {
+  it('equals the same slice of the whole tensor, for offsets on and off a tile', () => {
+    const n = 3000;
+    const x = randomF32(n, 9);
+    const whole = new Float32Array(n);
+    kernels.dropoutForward(x, whole, n, 0.4, 5, 2, 7);
+    for (const [offset, len] of [[0, 100], [1, 1], [37, 500], [64, 640], [100, 2900], [2047, 953], [17000 % n, 20]]) {
+      const y = new Float32Array(len);
+      native.ops.dropout_forward(x.subarray(offset, offset + len), y, len, 0.4, Float64Array.of(5, 2, 7, offset));
+      expect(Array.from(y), `offset ${offset}`).toEqual(Array.from(whole.subarray(offset, offset + len)));
+    }
+  });
+});
+
+describe.skipIf(skipMpi)('distributed training on 2 ranks (mpirun, loopback)', () => {
+  it('has Open MPI and the MPI module (GRADWELL_REQUIRE_MPI=1 demands them)', () => {
+    expect(mpirun, 'mpirun on PATH (apt-get install openmpi-bin libopenmpi-dev)').not.toBe('');
+    expect(fs.existsSync(distributed.mpiModulePath()), 'the MPI module (npm run build:mpi)').toBe(true);
+  });
+
+  const cases: [string, Record<string, unknown>][] = [
+    ['an MLP (Adam)', { model: 'mlp', epochs: 3, batchSize: 64, n: 300 }],
+    ['an MLP with dropout', { model: 'dropout', epochs: 3, batchSize: 50, n: 300 }],
+    ['BatchNorm with syncBatchNorm', { model: 'bn', epochs: 3, batchSize: 60, n: 300, syncBatchNorm: true }],
+    ['an odd global batch (uneven shares) and a last smaller batch', { model: 'dropout', epochs: 2, batchSize: 37, n: 301 }],
+  ];
+  for (const [what, cfg] of cases) {
+    it(`${what}: the weights of one process, bit-identical on every rank`, () => {
+      const [one] = ok(train(0, cfg), 0);
+      const two = ok(train(2, cfg), 2);
+      expect(two.map((r) => [r.rank, r.size])).toEqual([[0, 2], [1, 2]]);
+      expect(maxAbsDiff(two[0].weights, two[1].weights)).toBe(0);
+      const diff = maxAbsDiff(one.weights, two[0].weights);
+      expect(diff).toBeLessThan(1e-5);
+      // the losses the callbacks and history see are the global ones
+      one.history.loss.forEach((l, e) => expect(two[0].history.loss[e]).toBeCloseTo(l, 6));
+      expect(withoutTimes(two[1].history)).toEqual(withoutTimes(two[0].history));
+    });
+  }
+});
