@@ -169,3 +169,77 @@ describe.skipIf(skipMpi)('distributed training on 2 ranks (mpirun, loopback)', (
     });
   }
 });
+
+describe.skipIf(skipMpi)('distributed fit: callbacks, files, stopping, resuming (2 ranks)', () => {
+  it('callbacks see the global figures on every rank; only rank 0 prints and writes files', () => {
+    const dir = path.join(work, 'files');
+    const cfg = { model: 'mlp', epochs: 3, batchSize: 40, n: 306, validationSplit: 0.2, verbose: 1 }; // 61 validation samples: uneven shards
+    const [one] = ok(train(0, cfg), 0);
+    const run = train(2, { ...cfg, checkpoint: path.join(dir, 'ckpt-{epoch}'), save: path.join(dir, 'saved') });
+    const two = ok(run, 2);
+    // one progress line per epoch (rank 0's), not one per rank
+    expect(run.output.match(/^epoch \d+: /gm)).toHaveLength(3);
+    const strip = (s: Record<string, number>[]) => s.map(({ seconds: _s, ...rest }) => rest);
+    expect(strip(two[1].seen)).toEqual(strip(two[0].seen));
+    for (const key of ['loss', 'accuracy', 'valLoss', 'valAccuracy']) {
+      one.history[key].forEach((v, e) => expect(two[0].history[key][e], `${key} epoch ${e}`).toBeCloseTo(v, 6));
+    }
+    expect(fs.readdirSync(path.join(dir, 'saved'))).toEqual(['by-rank0']);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('ckpt-')).sort()).toEqual(['ckpt-1', 'ckpt-2', 'ckpt-3']);
+  });
+
+  it('EarlyStopping stops every rank after the same epoch', () => {
+    const two = ok(train(2, { model: 'mlp', epochs: 6, batchSize: 40, n: 300, validationSplit: 0.2, earlyStopping: 1 }), 2);
+    // minDelta 10: no epoch improves on the first, so training stops after patience + 1 = 2 epochs
+    expect(two.map((r) => r.history.loss.length)).toEqual([2, 2]);
+    expect(maxAbsDiff(two[0].weights, two[1].weights)).toBe(0);
+  });
+
+  it("rank 0's checkpoint is whole and resumes on another number of ranks, as one uninterrupted run", async () => {
+    const base = { model: 'dropout', batchSize: 50, n: 300 };
+    const [straight] = ok(train(0, { ...base, epochs: 3 }), 0);
+    const ckpt2 = path.join(work, 'ckpt-two-ranks');
+    ok(train(2, { ...base, epochs: 2, checkpoint: ckpt2 }), 2);
+    const [resumedOn1] = ok(train(0, { ...base, epochs: 1, resume: ckpt2 }), 0);
+    expect(maxAbsDiff(straight.weights, resumedOn1.weights)).toBeLessThan(1e-5);
+    const ckpt1 = path.join(work, 'ckpt-one-process');
+    ok(train(0, { ...base, epochs: 2, checkpoint: ckpt1 }), 0);
+    const resumedOn2 = ok(train(2, { ...base, epochs: 1, resume: ckpt1 }), 2);
+    expect(maxAbsDiff(resumedOn2[0].weights, resumedOn2[1].weights)).toBe(0);
+    expect(maxAbsDiff(straight.weights, resumedOn2[0].weights)).toBeLessThan(1e-5);
+  });
+});
+
+describe.skipIf(skipMpi)('distributed faults: no hang, a clear error', () => {
+  const cfg = { model: 'mlp', epochs: 50, batchSize: 20, n: 300 };
+
+  it('a killed rank ends the job (the launcher aborts the others)', () => {
+    const run = train(2, { ...cfg, killAt: { rank: 1, epoch: 1, batch: 2, signal: 'SIGKILL' } }, {}, 90_000);
+    expect(run.signal, 'mpirun hung and was killed by the test').toBeNull();
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(/rank 1 .*exited on signal 9/);
+    expect(run.ranks).toHaveLength(0);
+  });
+
+  it('when the launcher keeps the survivors (--enable-recovery), their watchdog fails them with a clear error', () => {
+    const out = path.join(work, 'recovery');
+    const args = [fixture, JSON.stringify({ ...cfg, out, killAt: { rank: 1, epoch: 1, batch: 2, signal: 'SIGKILL' } })];
+    const started = Date.now();
+    const r = spawnSync(mpirun, ['--allow-run-as-root', '--oversubscribe', '--enable-recovery', '-np', '2', process.execPath, ...args], {
+      encoding: 'utf8',
+      env: cleanEnv({ GRADWELL_MPI_TIMEOUT: '4' }),
+      timeout: 90_000,
+    });
+    expect(r.signal, 'mpirun hung and was killed by the test').toBeNull();
+    expect(`${r.stdout}${r.stderr}`).toMatch(/rank failed: allreduce_grads_finish: gradwell: rank 0 of 2: collective #\d+ did not complete within 4 s \(GRADWELL_MPI_TIMEOUT\); another rank has probably died or stalled/);
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
+  it('a stalled rank (SIGSTOP) makes the others fail after GRADWELL_MPI_TIMEOUT and the job aborts', () => {
+    const run = train(2, { ...cfg, killAt: { rank: 1, epoch: 1, batch: 2, signal: 'SIGSTOP' } }, { GRADWELL_MPI_TIMEOUT: '3' }, 90_000);
+    expect(run.signal, 'mpirun hung and was killed by the test').toBeNull();
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(/rank 0 of 2: collective #\d+ did not complete within 3 s/);
+    expect(run.output).toMatch(/MPI_ABORT was invoked on rank 0/);
+  });
+});
