@@ -35,6 +35,8 @@ interface RankResult {
   weights: Record<string, number[]>;
 }
 
+// Two ranks on this machine, over TCP on loopback (no shared-memory transport), as root in CI containers.
+const MPIRUN_ARGS = ['--allow-run-as-root', '--oversubscribe', '--mca', 'btl', 'tcp,self', '--mca', 'btl_tcp_if_include', 'lo'];
 let runs = 0;
 function train(np: number, cfg: Record<string, unknown>, env: Record<string, string> = {}, timeoutMs = 120_000) {
   const out = path.join(work, `run${runs++}`);
@@ -43,7 +45,7 @@ function train(np: number, cfg: Record<string, unknown>, env: Record<string, str
   const r =
     np === 0
       ? spawnSync(process.execPath, args, { encoding: 'utf8', env: cleanEnv(env), timeout: timeoutMs })
-      : spawnSync(mpirun, ['--allow-run-as-root', '--oversubscribe', '-np', String(np), '--mca', 'btl_tcp_if_include', 'lo', process.execPath, ...args], {
+      : spawnSync(mpirun, [...MPIRUN_ARGS, '-np', String(np), process.execPath, ...args], {
           encoding: 'utf8',
           env: cleanEnv(env),
           timeout: timeoutMs,
@@ -225,7 +227,7 @@ describe.skipIf(skipMpi)('distributed faults: no hang, a clear error', () => {
     const out = path.join(work, 'recovery');
     const args = [fixture, JSON.stringify({ ...cfg, out, killAt: { rank: 1, epoch: 1, batch: 2, signal: 'SIGKILL' } })];
     const started = Date.now();
-    const r = spawnSync(mpirun, ['--allow-run-as-root', '--oversubscribe', '--enable-recovery', '-np', '2', process.execPath, ...args], {
+    const r = spawnSync(mpirun, [...MPIRUN_ARGS, '--enable-recovery', '-np', '2', process.execPath, ...args], {
       encoding: 'utf8',
       env: cleanEnv({ GRADWELL_MPI_TIMEOUT: '4' }),
       timeout: 90_000,

@@ -24,6 +24,19 @@ export interface World {
   broadcast(buffers: Float32Array[], root?: number): Promise<void>;
   /** Ends MPI (also done at process exit). After a failed collective it aborts the job instead. */
   finalize(): void;
+  /**
+   * Collectives run, bytes summed or sent, seconds the communication thread spent
+   * inside MPI and seconds training programs spent blocked waiting for it, since
+   * init or the last `stats(true)` (which resets them). Zeros for the size-1 world.
+   */
+  stats(reset?: boolean): CommStats;
+}
+
+export interface CommStats {
+  collectives: number;
+  bytes: number;
+  mpiSeconds: number;
+  waitSeconds: number;
 }
 
 interface MpiModule {
@@ -31,6 +44,7 @@ interface MpiModule {
   finalize(): void;
   abort(code?: number): never;
   broken(): string | null;
+  stats(reset?: boolean): CommStats;
   libraryVersion(): string;
 }
 
@@ -77,6 +91,9 @@ class SoloWorld implements World {
   async allreduce(_values: Float64Array): Promise<void> {}
   async broadcast(_buffers: Float32Array[], _root?: number): Promise<void> {}
   finalize(): void {}
+  stats(): CommStats {
+    return { collectives: 0, bytes: 0, mpiSeconds: 0, waitSeconds: 0 };
+  }
 }
 
 class MpiWorld implements World {
@@ -94,6 +111,10 @@ class MpiWorld implements World {
 
   async broadcast(buffers: Float32Array[], root = 0): Promise<void> {
     if (this.size > 1 && buffers.length > 0) await native.runAsync([op.broadcast_f32(buffers, root)]);
+  }
+
+  stats(reset = false): CommStats {
+    return this.mod.stats(reset);
   }
 
   /** The first error of a failed or timed-out collective, or null. */

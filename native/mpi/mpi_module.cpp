@@ -55,6 +55,12 @@ struct World {
   int provided = 0;
   std::thread thread;
   Collectives table{};
+  // Counters for the benchmark (stats()): collectives run, bytes reduced or sent,
+  // seconds the communication thread spent inside MPI, seconds callers spent blocked in wait().
+  std::uint64_t jobs = 0;
+  double bytes = 0;
+  double mpi_seconds = 0;
+  double wait_seconds = 0;
 };
 
 World* g_world = nullptr;  // one per process: MPI is initialized once
@@ -117,9 +123,14 @@ void comm_thread(World* w) {
         continue;
       }
     }
+    const auto t0 = std::chrono::steady_clock::now();
     const int jrc = run_job(job);
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     {
       std::lock_guard<std::mutex> lock(w->m);
+      w->jobs += 1;
+      w->bytes += static_cast<double>(job.count) * (job.dtype == gwmpi::kF64 ? 8 : 4);
+      w->mpi_seconds += took;
       if (jrc != MPI_SUCCESS && !w->broken) {
         w->broken = true;
         w->error = "gradwell: rank " + std::to_string(w->rank) + ": MPI " + kind_name(job.kind) + " #" +
@@ -166,8 +177,10 @@ int c_wait(void* ctx, std::uint64_t ticket, double timeout_s, char* err, std::si
     copy_text(w->broken ? w->error : std::string("gradwell: the MPI world is finalized; no collective can run"), err, errlen);
     return 1;
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::duration<double>(timeout_s);
   const bool done = w->cv_done.wait_until(lock, deadline, [w, ticket] { return w->done_ticket >= ticket || w->broken; });
+  w->wait_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (w->broken) {
     copy_text(w->error, err, errlen);
     return 1;
@@ -283,6 +296,22 @@ Napi::Value Abort(const Napi::CallbackInfo& info) {
   std::_Exit(code);
 }
 
+// { collectives, bytes, mpiSeconds, waitSeconds } since init or the last stats(true).
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  if (!g_world) return o;
+  std::lock_guard<std::mutex> lock(g_world->m);
+  o.Set("collectives", static_cast<double>(g_world->jobs));
+  o.Set("bytes", g_world->bytes);
+  o.Set("mpiSeconds", g_world->mpi_seconds);
+  o.Set("waitSeconds", g_world->wait_seconds);
+  if (info.Length() > 0 && info[0].ToBoolean().Value()) {
+    g_world->jobs = 0;
+    g_world->bytes = g_world->mpi_seconds = g_world->wait_seconds = 0;
+  }
+  return o;
+}
+
 Napi::Value LibraryVersion(const Napi::CallbackInfo& info) {
   char text[MPI_MAX_LIBRARY_VERSION_STRING];
   int len = 0;
@@ -297,6 +326,7 @@ Napi::Object ModuleInit(Napi::Env env, Napi::Object exports) {
   exports.Set("finalize", Napi::Function::New(env, Finalize, "finalize"));
   exports.Set("abort", Napi::Function::New(env, Abort, "abort"));
   exports.Set("broken", Napi::Function::New(env, Broken, "broken"));
+  exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
   exports.Set("libraryVersion", Napi::Function::New(env, LibraryVersion, "libraryVersion"));
   // At exit, finalize what init started (the JavaScript side also does it on 'exit').
   napi_add_env_cleanup_hook(env, [](void*) { finalize_world(); }, nullptr);
