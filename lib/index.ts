@@ -12,6 +12,8 @@ export { diagnose } from './diagnostics';
 export type { Diagnosis } from './diagnostics';
 
 export { Layer, Dense, Activation, Dropout, Flatten, BatchNorm, LayerNorm, GroupNorm, InstanceNorm } from './layers';
+export { Reshape } from './layers';
+export type { ReshapeOptions } from './layers';
 export type { DenseOptions, ActivationName, ActivationOptions, BatchNormOptions, GroupNormOptions, Param } from './layers';
 export * as layers from './layers';
 

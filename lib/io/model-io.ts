@@ -1,6 +1,6 @@
 // Loading models saved by lib/io/model-save.ts (model.json + weights.safetensors,
 // read atomically), validating everything read before allocating.
-import { Activation, BatchNorm, Dense, Dropout, Flatten, GroupNorm, InstanceNorm, Layer, LayerNorm } from '../layers';
+import { Activation, BatchNorm, Dense, Dropout, Flatten, GroupNorm, InstanceNorm, Layer, LayerNorm, Reshape } from '../layers';
 import { getLoss } from '../losses';
 import { Sequential } from '../model';
 import { optimizerFromConfig } from '../optimizers';
@@ -19,6 +19,7 @@ const layerFactories: Record<string, (c: Record<string, unknown>) => Layer> = {
   LayerNorm: (c) => new LayerNorm(c as never),
   GroupNorm: (c) => new GroupNorm(c as never),
   InstanceNorm: (c) => new InstanceNorm(c as never),
+  Reshape: (c) => new Reshape(c as never),
 };
 
 /** Largest per-sample tensor a loaded model may declare (elements), checked before any allocation. */

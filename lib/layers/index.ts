@@ -8,3 +8,5 @@ export { Dropout } from './dropout';
 export { Flatten } from './flatten';
 export { BatchNorm, LayerNorm, GroupNorm, InstanceNorm } from './norms';
 export type { BatchNormOptions, GroupNormOptions } from './norms';
+export { Reshape } from './reshape';
+export type { ReshapeOptions } from './reshape';

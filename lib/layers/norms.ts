@@ -12,11 +12,13 @@ interface NormOptions {
   inputShape?: number[];
 }
 
-/** Channel count and trailing length of a per-sample shape [C] or [C, L]. */
+/**
+ * Channel count and trailing length of a per-sample shape [C], [C, L] or a feature
+ * map [C, H, W] (L = H*W): channels first, as PyTorch's BatchNorm1d/2d, GroupNorm, InstanceNorm2d.
+ */
 function channels(where: string, shape: number[]): { c: number; l: number } {
-  if (shape.length === 1) return { c: shape[0], l: 1 };
-  if (shape.length === 2) return { c: shape[0], l: shape[1] };
-  throw new RangeError(`${where}: expected a per-sample shape [C] or [C, L] but received [${shape}]`);
+  if (shape.length >= 1 && shape.length <= 3) return { c: shape[0], l: shape.slice(1).reduce((a, b) => a * b, 1) };
+  throw new RangeError(`${where}: expected a per-sample shape [C], [C, L] or [C, H, W] but received [${shape}]`);
 }
 
 abstract class AffineNorm extends Layer {
@@ -45,7 +47,13 @@ abstract class AffineNorm extends Layer {
   }
 
   computeOutputShape(inputShape: number[]): number[] {
+    channels(this.where(), inputShape);
     return [...inputShape];
+  }
+
+  /** The layer's class and name, for messages. */
+  protected where(): string {
+    return `${this.className} '${this.name}'`;
   }
 
   /** Size of gamma/beta. */
@@ -97,12 +105,12 @@ export class BatchNorm extends AffineNorm {
   }
 
   protected affineSize(inputShape: number[]): number {
-    return channels('BatchNorm', inputShape).c;
+    return channels(this.where(), inputShape).c;
   }
 
   protected override createWeights(inputShape: number[], rng: Random): void {
     super.createWeights(inputShape, rng);
-    const { c } = channels('BatchNorm', inputShape);
+    const { c } = channels(this.where(), inputShape);
     this.runningMean = new Float32Array(c);
     this.runningVar = new Float32Array(c).fill(1);
     this.saveMean = new Float32Array(c);
@@ -117,12 +125,12 @@ export class BatchNorm extends AffineNorm {
   }
 
   override allocate(maxRows: number): void {
-    const { c, l } = channels('BatchNorm', this.requireBuilt().inputShape);
+    const { c, l } = channels(this.where(), this.requireBuilt().inputShape);
     this.dxScratch = new Float32Array(maxRows * c * l);
   }
 
   forward(a: ForwardArgs): ProgramStep[] {
-    const { c, l } = channels('BatchNorm', this.requireBuilt().inputShape);
+    const { c, l } = channels(this.where(), this.requireBuilt().inputShape);
     if (a.training && a.syncStats) {
       return [op.syncbn_forward_train(a.x, a.y, this.gammaValue, this.betaValue, this.runningMean, this.runningVar, this.saveMean, this.saveInvStd, a.rows, c, l, this.momentum, this.eps)];
     }
@@ -133,7 +141,7 @@ export class BatchNorm extends AffineNorm {
   }
 
   backward(a: BackwardArgs): ProgramStep[] {
-    const { c, l } = channels('BatchNorm', this.requireBuilt().inputShape);
+    const { c, l } = channels(this.where(), this.requireBuilt().inputShape);
     if (a.syncStats) {
       return [op.syncbn_backward(a.x, a.dy, this.dxOrScratch(a.dx), this.gammaValue, this.gammaGrad, this.betaGrad, this.saveMean, this.saveInvStd, a.rows, c, l)];
     }
@@ -145,7 +153,13 @@ export class BatchNorm extends AffineNorm {
   }
 }
 
-/** Layer normalization (Ba et al. 2016) over the last axis of each sample. */
+/**
+ * Layer normalization (Ba et al. 2016). On [features] and [C, L] samples: over the
+ * last axis, with gamma/beta per feature of that axis (torch.nn.LayerNorm(L)). On
+ * feature maps [C, H, W]: over the whole sample (C x H x W) with gamma/beta per
+ * channel, as in Wu & He's group-norm paper (= GroupNorm with one group; torch:
+ * nn.GroupNorm(1, C)).
+ */
 export class LayerNorm extends AffineNorm {
   readonly className = 'LayerNorm';
   private saveMean = new Float32Array(0);
@@ -155,8 +169,19 @@ export class LayerNorm extends AffineNorm {
     super(opts);
   }
 
+  private onMaps(shape: number[] = this.requireBuilt().inputShape): boolean {
+    return shape.length === 3;
+  }
+
+  override computeOutputShape(inputShape: number[]): number[] {
+    if (inputShape.length < 1 || inputShape.length > 3) {
+      throw new RangeError(`LayerNorm '${this.name}': expected a per-sample shape [features], [C, L] or [C, H, W] but received [${inputShape}]`);
+    }
+    return [...inputShape];
+  }
+
   protected affineSize(inputShape: number[]): number {
-    return inputShape[inputShape.length - 1];
+    return this.onMaps(inputShape) ? inputShape[0] : inputShape[inputShape.length - 1];
   }
 
   private rowsPerSample(): number {
@@ -166,19 +191,27 @@ export class LayerNorm extends AffineNorm {
 
   override allocate(maxRows: number): void {
     const s = this.requireBuilt().inputShape;
-    const rows = maxRows * this.rowsPerSample();
+    const rows = this.onMaps() ? maxRows : maxRows * this.rowsPerSample();
     this.saveMean = new Float32Array(rows);
     this.saveInvStd = new Float32Array(rows);
-    this.dxScratch = new Float32Array(rows * s[s.length - 1]);
+    this.dxScratch = new Float32Array(maxRows * s.reduce((a, b) => a * b, 1));
   }
 
   forward(a: ForwardArgs): ProgramStep[] {
     const s = this.requireBuilt().inputShape;
+    if (this.onMaps()) {
+      const { c, l } = channels(this.where(), s);
+      return [op.groupnorm_forward(a.x, a.y, this.gammaValue, this.betaValue, this.saveMean, this.saveInvStd, a.rows, c, l, 1, this.eps)];
+    }
     return [op.layernorm_forward(a.x, a.y, this.gammaValue, this.betaValue, this.saveMean, this.saveInvStd, a.rows * this.rowsPerSample(), s[s.length - 1], this.eps)];
   }
 
   backward(a: BackwardArgs): ProgramStep[] {
     const s = this.requireBuilt().inputShape;
+    if (this.onMaps()) {
+      const { c, l } = channels(this.where(), s);
+      return [op.groupnorm_backward(a.x, a.dy, this.dxOrScratch(a.dx), this.gammaValue, this.gammaGrad, this.betaGrad, this.saveMean, this.saveInvStd, a.rows, c, l, 1)];
+    }
     return [op.layernorm_backward(a.x, a.dy, this.dxOrScratch(a.dx), this.gammaValue, this.gammaGrad, this.betaGrad, this.saveMean, this.saveInvStd, a.rows * this.rowsPerSample(), s[s.length - 1])];
   }
 
@@ -204,7 +237,7 @@ export class GroupNorm extends AffineNorm {
   }
 
   protected affineSize(inputShape: number[]): number {
-    return channels(this.className, inputShape).c;
+    return channels(this.where(), inputShape).c;
   }
 
   protected groupCount(c: number): number {
@@ -212,14 +245,14 @@ export class GroupNorm extends AffineNorm {
   }
 
   override computeOutputShape(inputShape: number[]): number[] {
-    const { c } = channels(this.className, inputShape);
+    const { c } = channels(this.where(), inputShape);
     const g = this.groupCount(c);
-    if (c % g !== 0) throw new RangeError(`${this.className} '${this.name}': groups = ${g} does not divide the ${c} channels`);
+    if (c % g !== 0) throw new RangeError(`${this.where()}: groups = ${g} does not divide the ${c} channels of the input shape [${inputShape}]`);
     return [...inputShape];
   }
 
   override allocate(maxRows: number): void {
-    const { c, l } = channels(this.className, this.requireBuilt().inputShape);
+    const { c, l } = channels(this.where(), this.requireBuilt().inputShape);
     const g = this.groupCount(c);
     this.saveMean = new Float32Array(maxRows * g);
     this.saveInvStd = new Float32Array(maxRows * g);
@@ -227,12 +260,12 @@ export class GroupNorm extends AffineNorm {
   }
 
   forward(a: ForwardArgs): ProgramStep[] {
-    const { c, l } = channels(this.className, this.requireBuilt().inputShape);
+    const { c, l } = channels(this.where(), this.requireBuilt().inputShape);
     return [op.groupnorm_forward(a.x, a.y, this.gammaValue, this.betaValue, this.saveMean, this.saveInvStd, a.rows, c, l, this.groupCount(c), this.eps)];
   }
 
   backward(a: BackwardArgs): ProgramStep[] {
-    const { c, l } = channels(this.className, this.requireBuilt().inputShape);
+    const { c, l } = channels(this.where(), this.requireBuilt().inputShape);
     return [op.groupnorm_backward(a.x, a.dy, this.dxOrScratch(a.dx), this.gammaValue, this.gammaGrad, this.betaGrad, this.saveMean, this.saveInvStd, a.rows, c, l, this.groupCount(c))];
   }
 

@@ -283,4 +283,9 @@ void run_for_js(Napi::Env env, const Task& task, const std::function<void()>& cl
 void register_op(const char* name, Prepare prepare) { registry().emplace_back(name, prepare); }
 const std::vector<std::pair<std::string, Prepare>>& registered_ops() { return registry(); }
 
+bool overlaps(const float* p, std::size_t n, const float* q, std::size_t m) {
+  if (!p || !q || n == 0 || m == 0) return false;
+  return p < q + m && q < p + n;
+}
+
 }  // namespace gwb

@@ -121,6 +121,8 @@ class Args {
 std::string describe(const Napi::Value& v);  // "Float64Array(12)", "number 3", "undefined"
 std::string shape_str(std::initializer_list<std::int64_t> dims);  // "[3, 4]"
 std::string shape_of(std::initializer_list<std::size_t> dims);    // the same from sizes
+// Whether [p, p+n) and [q, q+m) share memory (false when either is empty or null).
+bool overlaps(const float* p, std::size_t n, const float* q, std::size_t m);
 std::string num_str(double v);  // shortest faithful text ("1e-09", "1.5"), unlike std::to_string's six decimals
 
 using Prepare = Task (*)(Args&);

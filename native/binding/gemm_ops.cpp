@@ -2,6 +2,7 @@
 #include <string>
 
 #include "binding/args.h"
+#include "binding/linear_args.h"
 #include "kernels/gemm.h"
 
 namespace gwb {
@@ -37,11 +38,6 @@ const float* matrix_arg(Args& a, const F32& t, const char* name, std::size_t row
   return t.data;
 }
 
-bool overlaps(const float* p, std::size_t n, const float* q, std::size_t m) {
-  if (!p || !q || n == 0 || m == 0) return false;
-  return p < q + m && q < p + n;
-}
-
 // gemm(transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc)
 Task gemm(Args& a) {
   const bool trans_a = a.boolean(0, "transA");
@@ -74,33 +70,9 @@ Task gemm(Args& a) {
 
 // linear_forward(x, w, bias|null, y, rows, inFeatures, outFeatures, activation = "none")
 Task linear_forward(Args& a) {
-  F32 x = a.f32(0, "x");
-  F32 w = a.f32(1, "w");
-  F32 bias = a.f32_or_null(2, "bias");
-  F32 y = a.f32(3, "y");
-  const std::size_t rows = dim_arg(a, 4, "rows");
-  const std::size_t in = dim_arg(a, 5, "inFeatures");
-  const std::size_t out = dim_arg(a, 6, "outFeatures");
-  const std::string activation = a.is_undefined(7) ? std::string("none") : a.string(7, "activation");
-  bool relu = false;
-  if (activation == "relu") {
-    relu = true;
-  } else if (activation != "none") {
-    a.range_error("argument 'activation' must be \"none\" or \"relu\", received \"" + activation + "\"");
-  }
-  auto shape = [](std::size_t r, std::size_t c) { return shape_of({r, c}); };
-  a.require_size(x, "x", rows * in, shape(rows, in));
-  a.require_size(w, "w", in * out, shape(in, out));
-  a.require_size(y, "y", rows * out, shape(rows, out));
-  if (bias.data || bias.size) a.require_size(bias, "bias", out, shape_of({out}));
-  const bool has_bias = !a.is_undefined(2) && bias.size >= out;
-  if (overlaps(y.data, rows * out, x.data, rows * in) || overlaps(y.data, rows * out, w.data, in * out) ||
-      (has_bias && overlaps(y.data, rows * out, bias.data, out))) {
-    a.range_error("argument 'y' overlaps an input in memory; the output must not alias an input");
-  }
-  const float* pb = has_bias ? bias.data : nullptr;
-  if (rows == 0 || out == 0) return [] {};  // empty y: nothing to compute
-  return [=] { gw::linear_forward(x.data, w.data, pb, y.data, rows, in, out, relu); };
+  const LinearArgs l = linear_args(a);
+  if (l.rows == 0 || l.out == 0) return [] {};  // empty y: nothing to compute
+  return [=] { gw::linear_forward(l.x.data, l.w.data, l.bias, l.y.data, l.rows, l.in, l.out, l.relu); };
 }
 
 // bias_grad(dy, db, rows, cols): db[c] = sum_r dy[r, c]

@@ -18,6 +18,13 @@ bool have_openmp();
 template <class Fn>
 void parallel_chunks(std::size_t n, std::size_t chunk, Fn&& fn);
 
+// Runs fn(t) for t in [0, team) with one thread each (team <= num_threads() is
+// the caller's choice). An exception thrown by fn (a failed scratch
+// allocation) does not escape the parallel region: the first is rethrown on
+// the calling thread after the team ends.
+template <class Fn>
+void parallel_team(std::size_t team, Fn&& fn);
+
 }  // namespace gw
 
 #include "core/threads_inl.h"

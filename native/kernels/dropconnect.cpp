@@ -1,7 +1,8 @@
 // Drivers for dropconnect: the masked GEMMs of a DropConnect dense layer.
 //
-// Forward: the blocked path is gemm.cpp's BLIS loop nest (jc over N by NC, pc over K by
-// KC, ic over M by MC, MR x NR micro-tiles) with the ISA's gemm micro-kernel,
+// Forward: the blocked path is gemm_blocked_inl.h's BLIS loop nest, shared with
+// gemm.cpp (jc over N by NC, pc over K by KC, ic over M by MC, MR x NR
+// micro-tiles) with the ISA's gemm micro-kernel,
 // except that each KC x NC block of op(B) is packed from W through the mask:
 // every W row segment of the block is masked on the fly (dropconnect
 // mask_range: whole Philox tiles, so a segment wastes at most the words of its
@@ -20,15 +21,13 @@
 #include "kernels/dropconnect.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
-#include <exception>
-#include <memory>
-#include <new>
 
 #include "core/isa.h"
+#include "core/scratch.h"
 #include "core/threads.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_blocked_inl.h"
 
 namespace gw {
 
@@ -36,31 +35,7 @@ const DropConnectKernels& dropconnect_kernels() { return GW_PICK(dropconnect_ker
 
 namespace {
 
-constexpr std::size_t kSmallFlops = 32 * 32 * 32;        // as gemm.cpp: no packing below this
-constexpr std::size_t kFlopsPerThread = 64 * 64 * 64;   // as gemm.cpp
-
-struct AlignedFree {
-  void operator()(float* p) const { std::free(p); }
-};
-struct Scratch {
-  std::unique_ptr<float, AlignedFree> data;
-  std::size_t size = 0;
-  float* get(std::size_t n) {
-    if (n > size) {
-      const std::size_t bytes = ((std::max<std::size_t>(n, 1) * sizeof(float) + 63) / 64) * 64;
-      data.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-      if (!data) {
-        size = 0;
-        throw std::bad_alloc();
-      }
-      size = n;
-    }
-    return data.get();
-  }
-};
-
-std::size_t round_up(std::size_t x, std::size_t m) { return (x + m - 1) / m * m; }
-
+constexpr std::size_t kSmallFlops = 32 * 32 * 32;  // as gemm.cpp: no packing below this
 
 // op(B) = M∘W scaled: element (k, n) of op(B) is weight (k, n) of W[K, N].
 struct MaskedB {
@@ -90,98 +65,24 @@ void pack_b_block(const MaskedB& B, std::size_t NR, std::size_t pc, std::size_t 
   }
 }
 
-// One thread's share: rows [0, M) of A and C, columns [j_begin, j_end) of C
-// (global indices into op(B), c and bias), the serial BLIS loop nest.
-void blocked_serial_masked(const GemmKernels& kt, std::size_t M, std::size_t j_begin, std::size_t j_end, std::size_t K,
-                           const GemmOperand& A, const MaskedB& B, float* c, std::size_t ldc, const GemmTileStore& st) {
-  const std::size_t MR = kt.mr, NR = kt.nr;
-  const std::size_t MC = kt.mc, KC = kt.kc, NC = kt.nc;
-  const std::size_t N = j_end - j_begin;
-  static thread_local Scratch packed_a_buf, packed_b_buf, row_buf;
-  float* packed_a = packed_a_buf.get(round_up(std::min(MC, M), MR) * std::min(KC, K));
-  float* packed_b = packed_b_buf.get(round_up(std::min(NC, N), NR) * std::min(KC, K));
-  float* rowbuf = row_buf.get(std::min(NC, N));  // one masked row segment of the block  // a row of the block, or NR columns
-
-  for (std::size_t jc = j_begin; jc < j_end; jc += NC) {
-    const std::size_t nc = std::min(NC, j_end - jc);
-    const std::size_t n_panels = (nc + NR - 1) / NR;
-    for (std::size_t pc = 0; pc < K; pc += KC) {
-      const std::size_t kc = std::min(KC, K - pc);
-      GemmTileStore tile_store = st;
-      if (pc != 0) tile_store.beta = 1.0f;
-      if (pc + kc != K) {
-        tile_store.bias = nullptr;
-        tile_store.relu = false;
-      }
-      pack_b_block(B, NR, pc, kc, jc, nc, packed_b, rowbuf);
-      for (std::size_t ic = 0; ic < M; ic += MC) {
-        const std::size_t mc = std::min(MC, M - ic);
-        const std::size_t m_panels = (mc + MR - 1) / MR;
-        for (std::size_t ip = 0; ip < m_panels; ++ip) {
-          const std::size_t i = ic + ip * MR;
-          const GemmOperand a{A.data + i * A.row_stride + pc * A.col_stride, A.row_stride, A.col_stride};
-          kt.pack_a(a, std::min(MR, M - i), kc, packed_a + ip * MR * kc);
-        }
-        for (std::size_t jp = 0; jp < n_panels; ++jp) {
-          const std::size_t j = jc + jp * NR;
-          const float* panel_b = packed_b + jp * NR * kc;
-          GemmTileStore s = tile_store;
-          if (s.bias) s.bias += j;
-          for (std::size_t ip = 0; ip < m_panels; ++ip) {
-            const std::size_t i = ic + ip * MR;
-            kt.micro(kc, packed_a + ip * MR * kc, panel_b, c + i * ldc + j, ldc, std::min(MR, M - i),
-                     std::min(NR, j_end - j), s);
-          }
-        }
-      }
-    }
-  }
-}
-
-// Threads own disjoint blocks of whole MR/NR tiles of C (as gemm.cpp's run_blocked).
+// Threads own disjoint blocks of whole MR/NR tiles of C (gemm_blocked_inl.h), each
+// packing op(B) through the mask (pack_b_block, whole KC x NC blocks). The split is
+// along N whenever there are as many column panels as threads: each thread then
+// masks only its columns of B (a split along M would generate every mask word
+// once per thread).
 void run_blocked_masked(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_t K, const GemmOperand& A,
                         const MaskedB& B, float* c, std::size_t ldc, const GemmTileStore& st) {
-  const std::size_t MR = kt.mr, NR = kt.nr;
-  std::size_t threads = static_cast<std::size_t>(num_threads());
-  threads = std::max<std::size_t>(1, std::min(threads, M * N * K / kFlopsPerThread));
-  const std::size_t m_panels = (M + MR - 1) / MR;
-  const std::size_t n_panels = (N + NR - 1) / NR;
-  // Split along N: each thread masks and packs only its columns of B (a split
-  // along M would generate every mask word once per thread).
-  const bool split_n = n_panels >= threads || n_panels >= m_panels;
-  const std::size_t panels = split_n ? n_panels : m_panels;
-  threads = std::min(threads, panels);
-  if (threads <= 1) {
-    blocked_serial_masked(kt, M, 0, N, K, A, B, c, ldc, st);
-    return;
-  }
-  auto share = [&](std::size_t t) {
-    const std::size_t p0 = panels * t / threads, p1 = panels * (t + 1) / threads;
-    if (p0 == p1) return;
-    if (split_n) {
-      blocked_serial_masked(kt, M, p0 * NR, std::min(N, p1 * NR), K, A, B, c, ldc, st);
-    } else {
-      const std::size_t i0 = p0 * MR, i1 = std::min(M, p1 * MR);
-      const GemmOperand a{A.data + i0 * A.row_stride, A.row_stride, A.col_stride};
-      blocked_serial_masked(kt, i1 - i0, 0, N, K, a, B, c + i0 * ldc, ldc, st);
-    }
-  };
-#if defined(GW_HAVE_OPENMP)
-  const int team = static_cast<int>(threads);
-  std::exception_ptr failure;
-#pragma omp parallel for schedule(static, 1) num_threads(team)
-  for (int t = 0; t < team; ++t) {
-    try {
-      share(static_cast<std::size_t>(t));
-    } catch (...) {
-#pragma omp critical(gw_dropconnect_failure)
-      if (!failure) failure = std::current_exception();
-    }
-  }
-  if (failure) std::rethrow_exception(failure);
-#else
-  for (std::size_t t = 0; t < threads; ++t) share(t);
-#endif
+  gemm_blocked_split(kt, M, N, K, 1, [&](std::size_t i0, std::size_t i1, std::size_t j0, std::size_t j1) {
+    static thread_local Scratch row_buf;
+    float* rowbuf = row_buf.get(std::min<std::size_t>(kt.nc, j1 - j0));  // one masked row segment of a block
+    const GemmOperand a{A.data + i0 * A.row_stride, A.row_stride, A.col_stride};
+    GemmTileStore s = st;
+    if (s.bias) s.bias += j0;
+    auto pack_b = [&](std::size_t pc, std::size_t kc, std::size_t j, std::size_t nb, float* dst) {
+      pack_b_block(B, static_cast<std::size_t>(kt.nr), pc, kc, j0 + j, nb, dst, rowbuf);
+    };
+    gemm_blocked_serial(kt, i1 - i0, j1 - j0, K, a, pack_b, false, c + i0 * ldc + j0, ldc, s);
+  });
 }
 
 // Whether the masked GEMM C[M,N] (K deep) takes the fused blocked path.
