@@ -11,6 +11,9 @@ import { Adam, Dense, Sequential, Tensor, distributed, kernels } from '../lib';
 import { native } from '../lib/binding';
 import { op } from '../lib/ops';
 import { describeEachIsa, randomF32 } from './helpers/isa';
+import { allocateBuffers, trainSteps } from '../lib/sequential/program';
+import { toSource, toTargets } from '../lib/sequential/inputs';
+import { BatchNorm } from '../lib/layers';
 
 const root = path.resolve(__dirname, '..');
 const fixture = path.join(root, 'test', 'fixtures', 'dist-train.cjs');
@@ -131,6 +134,64 @@ describe('distributed without a launcher', () => {
   });
 });
 
+describe('the distributed training program', () => {
+  // Rank 0 of 2 with a global batch of 8: its program runs 4 rows.
+  function steps(syncBatchNorm: boolean) {
+    const m = new Sequential([new Dense({ units: 8, activation: 'relu', inputShape: [4] }), new BatchNorm(), new Dense({ units: 3 })], { seed: 1 });
+    m.compile({ optimizer: new Adam(), loss: 'sparseCategoricalCrossentropy' });
+    m.build();
+    const net = { layers: m.layers, inputShape: m.inputShape!, outputShape: m.outputShape!, params: () => m.params() };
+    const b = allocateBuffers(net, 4);
+    const grads = m.params().map((p) => p.grad);
+    const arena = new Float32Array(grads[0].buffer);
+    const src = toSource(new Tensor(new Float32Array(32), [8, 4]), 'x');
+    const tgt = toTargets(new Int32Array(8), 8, 'y', true, 3);
+    m.optimizer.attach(m.params().map((p) => ({ name: p.name, value: p.value, grad: p.grad, l2: 0, l1: 0 })));
+    const dist = { globalRows: 8, arena, tickets: new Float64Array(3), syncBatchNorm };
+    return { list: trainSteps(net, b, m.loss, { optimizer: m.optimizer, checkFinite: true }, src, tgt, 4, true, false, dist), m, arena, b };
+  }
+
+  it('keeps every gradient in one buffer and starts each layer\'s allreduce right after its backward, before the earlier layers\' backward', () => {
+    const { list, m, arena, b } = steps(false);
+    const names = list.map((s) => s[0]);
+    // the gradients are consecutive views of one buffer, in layer order
+    let next = 0;
+    for (const p of m.params()) {
+      expect(p.grad.buffer).toBe(arena.buffer);
+      expect(p.grad.byteOffset / 4).toBe(next);
+      next += p.grad.length;
+    }
+    // the loss gradient becomes this rank's part of the global mean
+    const scale = list.find((s) => s[0] === 'scale')!;
+    expect(scale.slice(1)).toEqual([b.grads[2], 0.5, 4 * 3]);
+    expect(names.indexOf('scale')).toBe(names.indexOf('sparse_cross_entropy') + 1);
+    const starts = list.flatMap((s, i) => (s[0] === 'allreduce_grads_start' ? [[i, s[2], s[3], s[5]] as number[]] : []));
+    const at = (g: Float32Array) => (g.byteOffset - arena.byteOffset) / 4;
+    const [k1, b1, g2, be2, k3, b3] = m.params();
+    // one bucket per layer with params, last layer first: dense_2, batchnorm_1, dense_1
+    expect(starts.map((s) => s.slice(1))).toEqual([
+      [at(k3.grad), k3.grad.length + b3.grad.length, 0],
+      [at(g2.grad), g2.grad.length + be2.grad.length, 1],
+      [at(k1.grad), k1.grad.length + b1.grad.length, 2],
+    ]);
+    // overlap: dense_2's bucket starts before batchnorm's and dense_1's backward run; finish comes before any update
+    expect(starts[0][0]).toBeLessThan(names.indexOf('batchnorm_backward'));
+    expect(starts[1][0]).toBeLessThan(names.lastIndexOf('gemm'));
+    const finish = names.indexOf('allreduce_grads_finish');
+    expect(finish).toBeGreaterThan(starts[2][0]);
+    expect(finish).toBeLessThan(names.indexOf('check_finite'));
+    expect(finish).toBeLessThan(names.indexOf('optim_step'));
+    expect(list[finish].slice(2)).toEqual([3]);
+  });
+
+  it('with syncBatchNorm, BatchNorm runs the synchronized ops', () => {
+    const names = steps(true).list.map((s) => s[0]);
+    expect(names).toContain('syncbn_forward_train');
+    expect(names).toContain('syncbn_backward');
+    expect(names).not.toContain('batchnorm_forward_train');
+  });
+});
+
 describeEachIsa('dropout with an element offset (a rank draws its slice of the global masks)', () => {
   it('equals the same slice of the whole tensor, for offsets on and off a tile', () => {
     const n = 3000;
@@ -209,6 +270,23 @@ describe.skipIf(skipMpi)('distributed fit: callbacks, files, stopping, resuming 
     const resumedOn2 = ok(train(2, { ...base, epochs: 1, resume: ckpt1 }), 2);
     expect(maxAbsDiff(resumedOn2[0].weights, resumedOn2[1].weights)).toBe(0);
     expect(maxAbsDiff(straight.weights, resumedOn2[0].weights)).toBeLessThan(1e-5);
+  });
+});
+
+describe.skipIf(skipMpi)('gradwell train under mpirun', () => {
+  it('trains data-parallel, rank 0 alone prints, and matches one process', () => {
+    const bin = path.join(root, 'bin', 'gradwell.js');
+    const args = ['train', '--layers', '32', '--epochs', '1', '--batch-size', '64', '--threads', '1', '--json'];
+    const one = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 120_000 });
+    const two = spawnSync(mpirun, [...MPIRUN_ARGS, '-np', '2', process.execPath, bin, ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 120_000 });
+    expect(one.status, one.stderr).toBe(0);
+    expect(two.status, two.stderr).toBe(0);
+    const lines = (out: string) => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const [a, b] = [lines(one.stdout), lines(two.stdout)];
+    expect(b).toHaveLength(2); // one epoch line and the test line, from rank 0 only
+    expect(b[0].loss).toBeCloseTo(a[0].loss, 5);
+    expect(b[0].accuracy).toBeCloseTo(a[0].accuracy, 5);
+    expect(b[1].test.accuracy).toBeCloseTo(a[1].test.accuracy, 3);
   });
 });
 

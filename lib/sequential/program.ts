@@ -156,7 +156,12 @@ function updateSteps(net: Net, b: Buffers, u: UpdateSettings, diagnostics: boole
 export const NON_FINITE_HALT = 'gradwell: non-finite gradient';
 
 /** One training step: gather the batch, forward, loss, backward, update. `fused`: the loss takes the logits. */
-export function trainProgram(
+export function trainProgram(...args: Parameters<typeof trainSteps>): NativeCompiledProgram {
+  return new native.CompiledProgram(trainSteps(...args));
+}
+
+/** The steps of trainProgram (distributed: with the loss-gradient scaling and the per-layer allreduce steps). */
+export function trainSteps(
   net: Net,
   b: Buffers,
   loss: Loss,
@@ -167,7 +172,7 @@ export function trainProgram(
   fused: boolean,
   diagnostics: boolean,
   dist?: DistProgram,
-): NativeCompiledProgram {
+): ProgramStep[] {
   const last = net.layers.length - 1;
   const steps: ProgramStep[] = [
     ...gatherSteps(net, b, src, tgt, rows),
@@ -177,7 +182,7 @@ export function trainProgram(
     ...backwardSteps(net, b, rows, fused, dist),
     ...updateSteps(net, b, update, diagnostics),
   ];
-  return new native.CompiledProgram(steps);
+  return steps;
 }
 
 /** An inference pass over one batch, with the loss when targets are given. `logits`: stop before the output activation. */
