@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # PyTorch side of `npm run bench:mnist -- --compare`: the same three Fashion-MNIST
-# workloads as bench/mnist.mjs, one model per process (so peak RSS is per model).
+# workloads as bench/mnist.mjs (and the CNN), one model per process (so peak RSS is per model).
 #
 #   python3 bench/mnist-torch.py --model small --epochs 1 --threads 2 [--limit B] [--data-dir D]
 #                                [--data uint8|float32] [--seed S]
@@ -11,7 +11,7 @@
 # The training loop is a plain index loop (no DataLoader: its worker/collate overhead would
 # make PyTorch look slower than it is).
 #
-# Prints one JSON object per line: a 'train' record per model and, for 'small', an
+# Prints one JSON object per line: a 'train' record per model and, for 'small' and 'cnn', an
 # 'inference' record (batch 1000, torch.inference_mode, best of several passes over the test set).
 import argparse
 import gzip
@@ -26,7 +26,7 @@ import torch
 import torch.nn as nn
 
 parser = argparse.ArgumentParser()
-parser.add_argument('--model', required=True, choices=['small', 'dropout', 'bn'])
+parser.add_argument('--model', required=True, choices=['small', 'dropout', 'bn', 'cnn'])
 parser.add_argument('--epochs', type=int, default=1)
 parser.add_argument('--threads', type=int, default=2)
 parser.add_argument('--limit', type=int, default=0, help='train on the first limit*128 samples (0: all)')
@@ -70,7 +70,8 @@ def load(split):
 
 
 def as_input(xb):
-    return xb if xb.dtype == torch.float32 else xb.float().mul_(1 / 255)
+    xb = xb if xb.dtype == torch.float32 else xb.float().mul_(1 / 255)
+    return xb.view(-1, 1, 28, 28) if args.model == 'cnn' else xb
 
 
 def init_like_gradwell(model):
@@ -87,8 +88,20 @@ def init_like_gradwell(model):
             nn.init.zeros_(m.bias)
 
 
+def init_cnn(model):
+    # The issue's CNN: He-normal weights (fan_in) everywhere, zero biases.
+    for m in model:
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.kaiming_normal_(m.weight, mode='fan_in', nonlinearity='relu')
+            nn.init.zeros_(m.bias)
+
+
 def build(name):
     model, opt = build_default(name)
+    if name == 'cnn':
+        with torch.no_grad():
+            init_cnn(model)
+        return model, opt
     if args.init == 'gradwell':
         with torch.no_grad():
             init_like_gradwell(model)
@@ -96,6 +109,13 @@ def build(name):
 
 
 def build_default(name):
+    if name == 'cnn':
+        # input reshaped to 1x28x28 (in as_input), conv 5x5 pad 2 (32, 64 filters), ReLU, max pool 2
+        model = nn.Sequential(
+            nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+        return model, torch.optim.Adam(model.parameters(), lr=1e-3)
     if name == 'small':
         model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
         return model, torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -180,7 +200,7 @@ def main():
     }
     print(json.dumps(record), flush=True)
 
-    if args.model == 'small':
+    if args.model in ('small', 'cnn'):
         times = []
         with torch.inference_mode():
             for _ in range(args.infer_passes):
@@ -190,7 +210,7 @@ def main():
                 times.append(time.perf_counter() - t0)
         best = min(times)
         print(json.dumps({
-            'framework': 'pytorch', 'task': 'inference', 'model': 'small', 'threads': args.threads, 'batch': 1000,
+            'framework': 'pytorch', 'task': 'inference', 'model': args.model, 'threads': args.threads, 'batch': 1000,
             'epochSeconds': best, 'samplesPerSec': x_test.shape[0] / best, 'testAccuracy': test_accuracy,
             'peakRssMiB': max_rss_mib(), 'version': f'torch {torch.__version__}', 'data': args.data,
             'init': args.init, 'ompWaitPolicy': os.environ.get('OMP_WAIT_POLICY', 'default'),

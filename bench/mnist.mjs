@@ -5,6 +5,10 @@
 //                          [--compare] [--quick] [--limit B] [--data-dir DIR]
 //
 // Models (batch 128, 60,000 training and 10,000 test images):
+//   cnn      (not in the default list) input reshaped to 1x28x28, Conv2D 32 5x5 pad 2, ReLU, MaxPool 2,
+//            Conv2D 64 5x5 pad 2, ReLU, MaxPool 2, Flatten, Dense 128 ReLU, Dense 10; He-normal weights,
+//            zero biases; Adam lr 1e-3 (also: inference at batch 1000, and the fraction of this CPU's
+//            peak FLOP/s, measured by bench/fma-peak.c, that the training and inference rates reach)
 //   small    784-256-128-10 ReLU, Adam lr 1e-3 (also: inference samples/s at batch 1000)
 //   dropout  784-2048-2048-2048-10 ReLU, dropout 0.5 after each hidden layer, SGD momentum 0.9 lr 0.01
 //   bn       784-512-BN-ReLU-512-BN-ReLU-10, Adam lr 1e-3
@@ -33,12 +37,22 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { measurePeakGflops, trainingFlops } from './lib/peak.mjs';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
 const gw = require('../dist/index.js');
 
 const MODELS = ['small', 'dropout', 'bn'];
+const ALL_MODELS = [...MODELS, 'cnn'];
+const INFERENCE_MODELS = ['small', 'cnn'];
+// The CNN's multiply-adds per sample (bench/lib/peak.mjs counts FLOPs from them).
+const CNN_FLOPS = trainingFlops([
+  { type: 'conv', c: 1, k: 32, kh: 5, kw: 5, oh: 28, ow: 28, groups: 1, first: true },
+  { type: 'conv', c: 32, k: 64, kh: 5, kw: 5, oh: 14, ow: 14, groups: 1 },
+  { type: 'dense', in: 64 * 7 * 7, out: 128 },
+  { type: 'dense', in: 128, out: 10 },
+]);
 const BATCH = 128;
 const INFER_BATCH = 1000;
 
@@ -80,8 +94,8 @@ const inferPasses = intOption('infer-passes', 1);
 const seed = intOption('seed', 0);
 const models = opts.model.split(',').filter(Boolean);
 for (const m of models) {
-  if (!MODELS.includes(m)) {
-    console.error(`bench:mnist: unknown --model '${m}' (expected ${MODELS.join(', ')})`);
+  if (!ALL_MODELS.includes(m)) {
+    console.error(`bench:mnist: unknown --model '${m}' (expected ${ALL_MODELS.join(', ')})`);
     process.exit(2);
   }
 }
@@ -93,7 +107,18 @@ const maxRssMiB = () => process.resourceUsage().maxRSS / 1024; // KiB on Linux
 function buildModel(name) {
   const { Sequential, Dense, Dropout, BatchNorm, Adam, SGD } = gw;
   const m = new Sequential([], { seed });
-  if (name === 'small') {
+  if (name === 'cnn') {
+    const he = { kernelInitializer: 'heNormal' };
+    m.add(new gw.Reshape({ targetShape: [1, 28, 28], inputShape: [784] }));
+    m.add(new gw.Conv2D({ filters: 32, kernelSize: 5, padding: 2, activation: 'relu', ...he }));
+    m.add(new gw.MaxPool2D({ poolSize: 2 }));
+    m.add(new gw.Conv2D({ filters: 64, kernelSize: 5, padding: 2, activation: 'relu', ...he }));
+    m.add(new gw.MaxPool2D({ poolSize: 2 }));
+    m.add(new gw.Flatten());
+    m.add(new Dense({ units: 128, activation: 'relu', ...he }));
+    m.add(new Dense({ units: 10, ...he }));
+    m.compile({ optimizer: new Adam({ lr: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  } else if (name === 'small') {
     m.add(new Dense({ units: 256, activation: 'relu', inputShape: [784] }));
     m.add(new Dense({ units: 128, activation: 'relu' }));
     m.add(new Dense({ units: 10 }));
@@ -149,7 +174,7 @@ async function runWorker(name) {
     testAccuracy: ev.accuracy,
     peakRssMiB: maxRssMiB(),
   });
-  if (name === 'small') {
+  if (INFERENCE_MODELS.includes(name)) {
     const times = [];
     for (let i = 0; i < inferPasses; i++) {
       const t0 = performance.now();
@@ -242,7 +267,7 @@ function printRow(r) {
   const label = `${r.framework}${r.extrapolated ? '*' : ''}`;
   const acc = r.testAccuracy === undefined ? '-' : `${(r.testAccuracy * 100).toFixed(2)}%${r.extrapolated ? '*' : ''}`;
   console.log(
-    [label.padEnd(10), r.model.padEnd(8), r.task.padEnd(10), String(r.threads).padStart(3), fmt(r.epochSeconds, 3).padStart(10), fmt(r.samplesPerSec, 0).padStart(11), acc.padStart(9), fmt(r.peakRssMiB, 0).padStart(8)].join('  '),
+    [label.padEnd(10), r.model.padEnd(8), r.task.padEnd(10), String(r.threads).padStart(3), fmt(r.epochSeconds, 3).padStart(10), fmt(r.samplesPerSec, 0).padStart(11), acc.padStart(9), fmt(r.peakRssMiB, 0).padStart(8), fmt(r.cpuSecondsPerEpoch, 2).padStart(8), r.peakFraction === undefined ? '' : `${(100 * r.peakFraction).toFixed(1)}%`.padStart(6)].join('  '),
   );
 }
 
@@ -267,10 +292,12 @@ async function runParent() {
     loadAvgStart: loadavg().map((v) => +v.toFixed(2)),
   };
   if (!opts.json) {
-    console.log(`Fashion-MNIST MLPs, batch ${BATCH}, ${epochs} epoch(s), ${threads} thread(s)${limit ? `, first ${limit * BATCH} training samples` : ''}`);
+    console.log(`Fashion-MNIST ${models.join(', ')}, batch ${BATCH}, ${epochs} epoch(s), ${threads} thread(s)${limit ? `, first ${limit * BATCH} training samples` : ''}`);
     console.log(`${meta.date}  ${meta.cpu}, ${meta.cores} cores, ${meta.memGiB} GiB  node ${meta.node}  gradwell ${meta.gradwell}  load ${meta.loadAvgStart.join(' ')}`);
-    console.log(['framework'.padEnd(10), 'model'.padEnd(8), 'task'.padEnd(10), 'thr', 's/epoch'.padStart(10), 'samples/s'.padStart(11), 'test acc'.padStart(9), 'RSS MiB'.padStart(8)].join('  '));
+    console.log(['framework'.padEnd(10), 'model'.padEnd(8), 'task'.padEnd(10), 'thr', 's/epoch'.padStart(10), 'samples/s'.padStart(11), 'test acc'.padStart(9), 'RSS MiB'.padStart(8), 'CPU s/ep'.padStart(8), '%peak'.padStart(6)].join('  '));
   }
+  const peak = models.includes('cnn') ? measurePeakGflops(gw.backend().detectedIsa) : null;
+  if (peak && !opts.json) console.log(`peak: ${peak.gflops.toFixed(1)} GFLOP/s per core (${peak.how}) x ${threads} thread(s); CNN ${(CNN_FLOPS.train / 1e6).toFixed(1)} MFLOP per training sample, ${(CNN_FLOPS.inference / 1e6).toFixed(1)} per inference sample`);
   const all = [];
   let failures = 0;
   for (const model of models) {
@@ -279,6 +306,12 @@ async function runParent() {
       const load1 = +loadavg()[0].toFixed(2);
       for (const r of records) {
         r.loadAvg1 = load1;
+        if (model === 'cnn' && peak && Number.isFinite(peak.gflops)) {
+          const flops = r.task === 'train' ? CNN_FLOPS.train : CNN_FLOPS.inference;
+          r.gflops = +((r.samplesPerSec * flops) / 1e9).toFixed(2);
+          // tfjs runs one thread
+          r.peakFraction = +((r.samplesPerSec * flops) / (peak.gflops * 1e9 * (r.framework === 'tfjs' ? 1 : threads))).toFixed(3);
+        }
         r.date = meta.date;
         all.push(r);
         if (opts.json) console.log(JSON.stringify(r));

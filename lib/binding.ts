@@ -139,6 +139,40 @@ export const native: NativeBinding = process.env.GRADWELL_NATIVE_PATH
   ? loadOverride(process.env.GRADWELL_NATIVE_PATH)
   : loadBinding(packageRoot);
 
+/** The GRADWELL_MAX_ISA names the native core accepts on `arch` (native/core/isa.cpp parse_isa). */
+export function acceptedIsaNames(arch: string = process.arch): string[] {
+  return arch === 'arm64' ? ['scalar', 'baseline', 'neon'] : ['scalar', 'baseline', 'sse2', 'avx2', 'avx512'];
+}
+
+/**
+ * Warnings for environment variables the native core would ignore (it falls back to its default
+ * silently): each names the variable, the value and the accepted values.
+ */
+export function envWarnings(env: NodeJS.ProcessEnv = process.env, arch: string = process.arch): string[] {
+  const out: string[] = [];
+  const isa = env.GRADWELL_MAX_ISA;
+  if (isa !== undefined && isa !== '' && !acceptedIsaNames(arch).includes(isa)) {
+    out.push(
+      `gradwell: GRADWELL_MAX_ISA=${JSON.stringify(isa)} is not an instruction set name and is ignored (no cap); ` +
+        `accepted on ${arch}: ${acceptedIsaNames(arch).join(', ')}`,
+    );
+  }
+  const threads = env.GRADWELL_NUM_THREADS;
+  if (threads !== undefined) {
+    // As native/core/threads.cpp reads it: a decimal integer (strtol), 1 to 1024.
+    const ok = /^\s*\+?\d+$/.test(threads) && Number(threads) >= 1 && Number(threads) <= 1024;
+    if (!ok) {
+      out.push(
+        `gradwell: GRADWELL_NUM_THREADS=${JSON.stringify(threads)} is ignored (using the machine's cores); ` +
+          'accepted: an integer from 1 to 1024',
+      );
+    }
+  }
+  return out;
+}
+
+for (const message of envWarnings()) process.emitWarning(message, 'GradwellWarning');
+
 /** Runs one step at once on the calling thread (the public `kernels` wrappers use this). */
 export function runStep<K extends Step>(step: K): void {
   const [name, ...args] = step;

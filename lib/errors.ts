@@ -2,6 +2,19 @@
 // what was expected and what was received (sharp's invalidParameterError style).
 import { describeValue } from './tensor';
 
+/**
+ * What is wrong with a path, from the error of a failed open/read/stat, in words: "does not
+ * exist", "is a directory, not a file", "permission denied", else the system's message.
+ */
+export function pathProblem(err: unknown, expected: 'file' | 'directory'): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return `the ${expected} does not exist`;
+  if (code === 'EISDIR') return 'is a directory, not a file';
+  if (code === 'ENOTDIR') return expected === 'directory' ? 'is not a directory' : 'a part of the path is a file, not a directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return `cannot be read (${(err as Error)?.message ?? String(err)})`;
+}
+
 export function invalid(where: string, name: string, expected: string, received: unknown): RangeError {
   return new RangeError(`${where}: expected ${expected} for ${name} but received ${describeValue(received)}`);
 }

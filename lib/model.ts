@@ -480,7 +480,7 @@ export class Sequential {
    * directory, atomically: a crash mid-save leaves the previous save intact.
    */
   async save(dir: string): Promise<void> {
-    if (this.busyWith && this.busyWith !== 'fit') throw new Error(`save: the model is busy with ${this.busyWith}`);
+    if (this.busyWith && this.busyWith !== 'fit') throw new Error(`model.save: the model is busy with ${this.busyWith}`);
     if (this.world && this.world.rank !== 0) return; // distributed: rank 0 writes, the others hold the same weights
     await saveModel(this, dir);
   }

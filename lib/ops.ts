@@ -91,6 +91,25 @@ export interface OpArgs {
     momentum: number, eps: number];
   syncbn_backward: [x: F32, dy: F32, dx: Opt<F32>, gamma: Opt<F32>, dgamma: Opt<F32>, dbeta: Opt<F32>,
     saveMean: F32, saveInvStd: F32, N: number, C: number, L: number];
+  // conv (native/binding/conv_ops.cpp): NCHW maps, weight [K, C/groups, kh, kw] (torch's OIHW)
+  conv2d_forward: [x: F32, w: F32, bias: Opt<F32>, y: F32, N: number, C: number, H: number, W: number, K: number,
+    kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilH: number, dilW: number, groups: number,
+    activation?: LinearActivation];
+  conv2d_backward_data: [dy: F32, w: F32, dx: F32, N: number, C: number, H: number, W: number, K: number,
+    kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilH: number, dilW: number, groups: number];
+  conv2d_backward_filter: [x: F32, dy: F32, dw: F32, db: Opt<F32>, N: number, C: number, H: number, W: number,
+    K: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilH: number, dilW: number,
+    groups: number];
+  maxpool2d_forward: [x: F32, y: F32, argmax: I32, N: number, C: number, H: number, W: number, kh: number,
+    kw: number, sh: number, sw: number, ph: number, pw: number];
+  maxpool2d_backward: [dy: F32, argmax: I32, dx: F32, N: number, C: number, H: number, W: number, kh: number,
+    kw: number, sh: number, sw: number, ph: number, pw: number];
+  avgpool2d_forward: [x: F32, y: F32, N: number, C: number, H: number, W: number, kh: number, kw: number,
+    sh: number, sw: number, ph: number, pw: number, countIncludePad: boolean];
+  avgpool2d_backward: [dy: F32, dx: F32, N: number, C: number, H: number, W: number, kh: number, kw: number,
+    sh: number, sw: number, ph: number, pw: number, countIncludePad: boolean];
+  global_avgpool2d_forward: [x: F32, y: F32, N: number, C: number, H: number, W: number];
+  global_avgpool2d_backward: [dy: F32, dx: F32, N: number, C: number, H: number, W: number];
 }
 
 export type OpName = keyof OpArgs;
@@ -155,6 +174,15 @@ export const op: OpBuilders = {
   scale: builder('scale'),
   syncbn_forward_train: builder('syncbn_forward_train'),
   syncbn_backward: builder('syncbn_backward'),
+  conv2d_forward: builder('conv2d_forward'),
+  conv2d_backward_data: builder('conv2d_backward_data'),
+  conv2d_backward_filter: builder('conv2d_backward_filter'),
+  maxpool2d_forward: builder('maxpool2d_forward'),
+  maxpool2d_backward: builder('maxpool2d_backward'),
+  avgpool2d_forward: builder('avgpool2d_forward'),
+  avgpool2d_backward: builder('avgpool2d_backward'),
+  global_avgpool2d_forward: builder('global_avgpool2d_forward'),
+  global_avgpool2d_backward: builder('global_avgpool2d_backward'),
 };
 
 /** The names of every op with a builder. */

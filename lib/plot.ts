@@ -5,6 +5,7 @@
 // TypeScript's node16 module mode) on first use and cached.
 import * as path from 'path';
 import { writeFileAtomic } from './io/atomic';
+import { importOptional } from './optional';
 
 export interface LineSeries {
   name: string;
@@ -74,7 +75,10 @@ let modules: Promise<{ vega: VegaModule; vegaLite: VegaLiteModule }> | null = nu
 
 function loadVega(): Promise<{ vega: VegaModule; vegaLite: VegaLiteModule }> {
   if (!modules) {
-    modules = Promise.all([import('vega'), import('vega-lite')]).then(([vega, vegaLite]) => ({ vega, vegaLite }));
+    modules = Promise.all([
+      importOptional('plotting', 'vega', () => import('vega')),
+      importOptional('plotting', 'vega-lite', () => import('vega-lite')),
+    ]).then(([vega, vegaLite]) => ({ vega, vegaLite }));
     modules.catch(() => (modules = null)); // let a later call retry (and report) instead of caching the failure
   }
   return modules;
@@ -128,7 +132,7 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
 
 /** Rasterises an SVG string to PNG bytes at `scale` times its size (default 2, for sharp text). */
 export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
-  const resvg: ResvgModule = await import('@resvg/resvg-js');
+  const resvg: ResvgModule = await importOptional('plotting (PNG)', '@resvg/resvg-js', () => import('@resvg/resvg-js'));
   const image = await resvg.renderAsync(svg, {
     fitTo: { mode: 'zoom', value: scale },
     background: 'white',

@@ -107,7 +107,6 @@ const env = {
   NODE_PATH: path.join(cache, 'node_modules'),
   ESBUILD_BINARY_PATH: esbuildBinary,
   PREBUILDS_ONLY: '1', // never the host's build/Release
-  GRADWELL_GOLDEN_DIR: process.env.GRADWELL_GOLDEN_DIR ?? path.resolve(root, '..', 'shared', 'golden'),
 };
 const qemu = (args) => ['-L', sysroot, arm64Node, ...args];
 

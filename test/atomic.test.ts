@@ -115,9 +115,9 @@ describe('writeDirAtomic', () => {
     await expect(readDirAtomic(dir)).rejects.toThrow(/'weights.safetensors'\) is corrupt/);
     fs.rmSync(w);
     await expect(readDirAtomic(dir)).rejects.toThrow(/names a file that does not exist/);
-    await expect(readDirAtomic(freshDir())).rejects.toThrow(/has no manifest.json/);
+    await expect(readDirAtomic(freshDir())).rejects.toThrow(/readDirAtomic\(.*\): (the directory does not exist|not a gradwell model directory \(no manifest.json)/);
     fs.writeFileSync(path.join(dir, MANIFEST_NAME), '{"format": "other"}');
-    await expect(readDirAtomic(dir)).rejects.toThrow(/not a gradwell-dir version 1 manifest/);
+    await expect(readDirAtomic(dir)).rejects.toThrow(/corrupt save: .*manifest.json is not a gradwell-dir version 1 manifest/);
   });
 
   it('rejects bad file names', async () => {

@@ -3,9 +3,9 @@
 // steps, Reshape / Flatten over maps, LayerNorm / InstanceNorm / Dropout on maps
 // against float64 references, and shape errors that name the layer.
 import { describe, expect, it } from 'vitest';
-import { BatchNorm, Dense, Dropout, Flatten, GroupNorm, InstanceNorm, LayerNorm, Random, Reshape, Sequential, Tensor, type Layer } from '../lib';
+import { Activation, Adam, AvgPool2D, BatchNorm, Conv2D, GlobalAveragePooling2D, Dense, Dropout, Flatten, GroupNorm, InstanceNorm, LayerNorm, MaxPool2D, Random, Reshape, SGD, Sequential, Tensor, type Layer, type Optimizer } from '../lib';
 import { native } from '../lib/binding';
-import { caseHandler, expectClose, f32, loadGolden, type GoldenCase } from './helpers/golden';
+import { caseHandler, expectClose, f32, i32, loadGolden, type GoldenCase } from './helpers/golden';
 import { randomF32 } from './helpers/isa';
 
 /** Builds `layer` (unless built) for a per-sample shape and runs its forward (training) and backward steps on N samples. */
@@ -58,21 +58,6 @@ export const layerGoldenHandlers: Record<string, (c: GoldenCase) => Promise<void
   batchnorm2d_train: (c) => normCase(c, new BatchNorm({ momentum: num(c, 'momentum'), eps: num(c, 'eps') })),
   groupnorm2d: (c) => normCase(c, new GroupNorm({ groups: num(c, 'groups'), eps: num(c, 'eps') })),
 };
-
-describe('conv.json layer-level cases (BatchNorm2d, GroupNorm on maps)', () => {
-  const file = loadGolden('conv.json');
-  const cases = file.cases.filter((c) => c.op in layerGoldenHandlers);
-  it('has BatchNorm2d and GroupNorm cases', () => {
-    expect(cases.map((c) => c.op)).toEqual(expect.arrayContaining(['batchnorm2d_train', 'groupnorm2d']));
-  });
-  const handle = caseHandler(Object.fromEntries(Object.keys(layerGoldenHandlers).map((k) => [k, () => undefined])));
-  for (const c of cases) {
-    it(c.name, async () => {
-      handle(c);
-      await layerGoldenHandlers[c.op](c);
-    });
-  }
-});
 
 /** float64 normalization of x [N, C, L] over groups of channels, gamma/beta per channel; returns y. */
 function refGroupNorm(x: Float32Array, N: number, C: number, L: number, G: number, gamma: Float32Array, beta: Float32Array, eps: number): Float64Array {
@@ -207,4 +192,218 @@ describe('Reshape and Flatten over maps', () => {
     const m = new Sequential([new Reshape({ targetShape: [1, 4, 4], inputShape: [16] }), new Dense({ units: 2, name: 'fc' })]);
     expect(() => m.build()).toThrow(/Dense 'fc': expected a flat input of shape \[features\] but received \[1,4,4\]; add a Flatten layer first/);
   });
+});
+
+// ---------------------------------------------------------------- the small CNN of conv.json, end to end
+
+interface CnnSpec {
+  name?: string;
+  type: string;
+  in?: number;
+  out?: number;
+  kernel?: number;
+  padding?: number;
+  stride?: number;
+  bias?: boolean;
+  features?: number;
+  momentum?: number;
+  eps?: number;
+}
+
+/** A gradwell weight for a torch tensor: its name and whether it is the transpose ([out, in] -> [in, out]). */
+interface WeightMap {
+  ours: string;
+  transpose?: [number, number];
+}
+
+function buildCnn(arch: CnnSpec[]): { model: Sequential; names: Map<string, WeightMap> } {
+  const names = new Map<string, WeightMap>();
+  const model = new Sequential([], { seed: 1 });
+  let unnamed = 0;
+  const known = new Set(['name', 'type', 'in', 'out', 'kernel', 'padding', 'stride', 'bias', 'features', 'momentum', 'eps', 'note']);
+  for (const spec of arch) {
+    for (const k of Object.keys(spec)) if (!known.has(k)) throw new Error(`cnn golden: unrecognised attribute '${k}' of ${spec.type}`);
+    switch (spec.type) {
+      case 'Conv2d':
+        model.add(new Conv2D({ name: spec.name, filters: spec.out!, kernelSize: spec.kernel!, padding: spec.padding ?? 0, strides: spec.stride ?? 1, useBias: spec.bias ?? true }));
+        names.set(`${spec.name}.weight`, { ours: `${spec.name}.kernel` });
+        if (spec.bias ?? true) names.set(`${spec.name}.bias`, { ours: `${spec.name}.bias` });
+        break;
+      case 'BatchNorm2d':
+        model.add(new BatchNorm({ name: spec.name, momentum: spec.momentum, eps: spec.eps }));
+        names.set(`${spec.name}.weight`, { ours: `${spec.name}.gamma` });
+        names.set(`${spec.name}.bias`, { ours: `${spec.name}.beta` });
+        names.set(`${spec.name}.running_mean`, { ours: `${spec.name}.running_mean` });
+        names.set(`${spec.name}.running_var`, { ours: `${spec.name}.running_var` });
+        break;
+      case 'ReLU':
+        model.add(new Activation('relu', { name: `relu_${++unnamed}` }));
+        break;
+      case 'MaxPool2d':
+        model.add(new MaxPool2D({ name: `pool_${++unnamed}`, poolSize: spec.kernel!, strides: spec.stride ?? spec.kernel!, padding: spec.padding ?? 0 }));
+        break;
+      case 'Flatten':
+        model.add(new Flatten({ name: `flatten_${++unnamed}` }));
+        break;
+      case 'Linear':
+        model.add(new Dense({ name: spec.name, units: spec.out! }));
+        names.set(`${spec.name}.weight`, { ours: `${spec.name}.kernel`, transpose: [spec.out!, spec.in!] });
+        names.set(`${spec.name}.bias`, { ours: `${spec.name}.bias` });
+        break;
+      default:
+        throw new Error(`cnn golden: unrecognised layer type '${spec.type}'`);
+    }
+  }
+  return { model, names };
+}
+
+/** [rows, cols] row-major -> [cols, rows]. */
+function transposed(a: ArrayLike<number>, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c];
+  return out;
+}
+
+function cnnOptimizer(c: GoldenCase): Optimizer {
+  const name = c.attrs.optimizer as string;
+  const hp = c.attrs.hyperparams as Record<string, number | number[]>;
+  const known = new Set(['lr', 'momentum', 'betas', 'eps', 'weight_decay']);
+  for (const k of Object.keys(hp)) if (!known.has(k)) throw new Error(`cnn golden: unrecognised hyper-parameter '${k}'`);
+  if (name === 'SGD') return new SGD({ lr: hp.lr as number, momentum: (hp.momentum as number) ?? 0, weightDecay: (hp.weight_decay as number) ?? 0 });
+  if (name === 'Adam') {
+    const betas = (hp.betas as number[]) ?? [0.9, 0.999];
+    return new Adam({ lr: hp.lr as number, beta1: betas[0], beta2: betas[1], eps: (hp.eps as number) ?? 1e-8, weightDecay: (hp.weight_decay as number) ?? 0 });
+  }
+  throw new Error(`cnn golden: unrecognised optimizer '${name}'`);
+}
+
+async function cnnCase(c: GoldenCase): Promise<void> {
+  const { model, names } = buildCnn(c.attrs.architecture as CnnSpec[]);
+  const x = c.inputs.x;
+  model.build(x.shape.slice(1));
+  model.compile({ optimizer: cnnOptimizer(c), loss: 'sparseCategoricalCrossentropy' });
+  const toOurs = (t: string, v: ArrayLike<number>) => {
+    const m = names.get(t)!;
+    return m.transpose ? transposed(v, m.transpose[0], m.transpose[1]) : Float32Array.from(v);
+  };
+  const weights = new Map<string, Float32Array>();
+  for (const [torchName, m] of names) if (c.inputs[torchName]) weights.set(m.ours, toOurs(torchName, c.inputs[torchName].data));
+  model.setWeights(weights);
+  const xs = new Tensor(f32(x), x.shape);
+  const labels = i32(c.inputs.labels);
+  const steps = c.attrs.steps as number;
+  const losses: number[] = [];
+  for (let t = 0; t < steps; t++) {
+    if (t === 0) {
+      const logits = await model.predict(xs); // no output activation: the logits (eval mode, before any update)
+      expect(logits.shape).toEqual(c.expected.logits_step0.shape);
+    }
+    losses.push((await model.trainOnBatch(xs, labels)).loss);
+    if (t === 0) {
+      for (const p of model.params()) {
+        const torchName = [...names].find(([, m]) => m.ours === p.name)![0];
+        expectClose(p.grad, toOurs(torchName, c.expected[`grad_step0.${torchName}`].data), c.tolerance, `${c.name}: grad of ${torchName}`);
+      }
+    }
+  }
+  expectClose(losses, c.expected.loss_before_step.data, c.tolerance, `${c.name}: loss_before_step`);
+  const after = model.getWeights();
+  for (const [torchName, m] of names) {
+    expectClose(after.get(m.ours)!, toOurs(torchName, c.expected[torchName].data), c.tolerance, `${c.name}: ${torchName} after ${steps} steps`);
+  }
+}
+
+/** Logits of the first step in training mode (batch statistics), from a fresh copy of the model. */
+async function cnnLogitsStep0(c: GoldenCase): Promise<void> {
+  const { model, names } = buildCnn(c.attrs.architecture as CnnSpec[]);
+  const x = c.inputs.x;
+  model.build(x.shape.slice(1));
+  const weights = new Map<string, Float32Array>();
+  for (const [torchName, m] of names) {
+    if (!c.inputs[torchName]) continue;
+    weights.set(m.ours, m.transpose ? transposed(c.inputs[torchName].data, m.transpose[0], m.transpose[1]) : f32(c.inputs[torchName]));
+  }
+  model.setWeights(weights);
+  const N = x.shape[0];
+  const buffers: Float32Array[] = [];
+  let prev = f32(x);
+  const steps = [];
+  for (const l of model.layers) {
+    l.allocate(N);
+    const y = l.aliasesInput ? prev : new Float32Array(N * l.outputShape!.reduce((a, b) => a * b, 1));
+    steps.push(...l.forward({ x: prev, y, rows: N, training: true, skipOutputActivation: false }));
+    buffers.push(y);
+    prev = y;
+  }
+  await native.runAsync(steps);
+  expectClose(prev, c.expected.logits_step0.data, c.tolerance, `${c.name}: logits_step0`);
+}
+
+/** A conv2d / pooling case through the layer class: options from attrs, y and dx (and dw, db) against PyTorch. */
+async function spatialCase(c: GoldenCase, layer: Layer): Promise<void> {
+  const [N, ...sample] = c.inputs.x.shape;
+  layer.name = c.name;
+  layer.build(sample, new Random(1));
+  if (layer instanceof Conv2D) {
+    layer.kernel!.value.set(f32(c.inputs.w));
+    if (layer.bias) layer.bias.value.set(f32(c.inputs.b));
+  }
+  expect([N, ...layer.outputShape!]).toEqual(c.expected.y.shape);
+  const { y, dx } = await runLayer(layer, sample, f32(c.inputs.x), f32(c.inputs.dy), N);
+  expectClose(y, c.expected.y.data, c.tolerance, `${c.name} y`);
+  expectClose(dx, c.expected.dx.data, c.tolerance, `${c.name} dx`);
+  if (layer instanceof Conv2D) {
+    expectClose(layer.kernel!.grad, c.expected.dw.data, c.tolerance, `${c.name} dw`);
+    if (c.expected.db) expectClose(layer.bias!.grad, c.expected.db.data, c.tolerance, `${c.name} db`);
+  }
+}
+
+function pairAttr(c: GoldenCase, key: string): [number, number] {
+  const v = c.attrs[key];
+  if (!Array.isArray(v) || v.length !== 2) throw new Error(`golden case '${c.name}': attribute '${key}' missing or not a pair`);
+  return [v[0] as number, v[1] as number];
+}
+
+function checkAttrs(c: GoldenCase, known: string[]): void {
+  for (const k of Object.keys(c.attrs)) if (![...known, 'layout', 'formula', 'note'].includes(k)) throw new Error(`golden case '${c.name}': unrecognised attribute '${k}'`);
+}
+
+layerGoldenHandlers.conv2d = (c) => {
+  checkAttrs(c, ['stride', 'padding', 'dilation', 'groups']);
+  const w = c.inputs.w.shape;
+  return spatialCase(c, new Conv2D({ filters: w[0], kernelSize: [w[2], w[3]], strides: pairAttr(c, 'stride'), padding: pairAttr(c, 'padding'), dilation: pairAttr(c, 'dilation'), groups: num(c, 'groups'), useBias: !!c.inputs.b }));
+};
+layerGoldenHandlers.maxpool2d = (c) => {
+  checkAttrs(c, ['kernel', 'stride', 'padding']);
+  return spatialCase(c, new MaxPool2D({ poolSize: pairAttr(c, 'kernel'), strides: pairAttr(c, 'stride'), padding: pairAttr(c, 'padding') }));
+};
+layerGoldenHandlers.avgpool2d = (c) => {
+  checkAttrs(c, ['kernel', 'stride', 'padding', 'count_include_pad']);
+  if (typeof c.attrs.count_include_pad !== 'boolean') throw new Error(`golden case '${c.name}': count_include_pad missing`);
+  return spatialCase(c, new AvgPool2D({ poolSize: pairAttr(c, 'kernel'), strides: pairAttr(c, 'stride'), padding: pairAttr(c, 'padding'), countIncludePad: c.attrs.count_include_pad }));
+};
+layerGoldenHandlers.global_avg_pool2d = (c) => {
+  checkAttrs(c, []);
+  return spatialCase(c, new GlobalAveragePooling2D());
+};
+layerGoldenHandlers.cnn_train = async (c) => {
+  await cnnLogitsStep0(c);
+  await cnnCase(c);
+};
+
+// Every case of conv.json runs here through the layer classes (test/conv.test.ts runs the op-level
+// kinds on the ops themselves, per ISA); a case of an op without a handler fails.
+describe('conv.json through the layers: every case', () => {
+  const file = loadGolden('conv.json');
+  it('has cases of every kind the fixtures document', () => {
+    expect(new Set(file.cases.map((c) => c.op))).toEqual(new Set(['conv2d', 'maxpool2d', 'avgpool2d', 'global_avg_pool2d', 'batchnorm2d_train', 'groupnorm2d', 'cnn_train']));
+    expect(file.cases.filter((c) => c.op === 'cnn_train').map((c) => (c.attrs as { optimizer: string }).optimizer).sort()).toEqual(['Adam', 'SGD']);
+  });
+  const handle = caseHandler(Object.fromEntries(Object.keys(layerGoldenHandlers).map((k) => [k, () => undefined])));
+  for (const c of file.cases) {
+    it(`${c.op}: ${c.name}`, async () => {
+      handle(c); // fails on an unrecognised op
+      await layerGoldenHandlers[c.op](c);
+    });
+  }
 });

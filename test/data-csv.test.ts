@@ -72,6 +72,7 @@ describe('CSV', () => {
     expect(() => parseCsv('1,2\n', { header: false, label: 'b' }, 'x.csv')).toThrow(/is a name, but the file has no header/);
     expect(() => parseCsv('a,b\n1,cat\n', { classes: ['dog'] }, 'x.csv')).toThrow('x.csv: record 1 (line 2), column "b": label "cat" is not one of the classes ["dog"]');
     expect(() => parseCsv('', {}, 'x.csv')).toThrow('x.csv: no records');
-    expect(() => readCsv(path.join(tmp, 'absent.csv'))).toThrow(/^readCsv: cannot read .*absent\.csv/);
+    expect(() => readCsv(path.join(tmp, 'absent.csv'))).toThrow(`readCsv(${path.join(tmp, 'absent.csv')}): the file does not exist`);
+    expect(() => readCsv(tmp)).toThrow(`readCsv(${tmp}): is a directory, not a file`);
   });
 });

@@ -231,7 +231,15 @@ describe('image/label pairs and dataset directories', () => {
     await expect(fashionMnist({ dir })).rejects.toThrow(
       new RegExp(`^fashionMnist: missing files in ${dir}: t10k-images-idx3-ubyte\\.gz \\(or t10k-images-idx3-ubyte\\), t10k-labels-idx1-ubyte\\.gz .*dataset-fashion-mnist`),
     );
-    await expect(mnist({ dir: path.join(tmp, 'nowhere') })).rejects.toThrow(/^mnist: missing files in .*nowhere: train-images-idx3-ubyte\.gz/);
+    await expect(mnist({ dir: path.join(tmp, 'nowhere') })).rejects.toThrow(/^mnist\(.*nowhere\): the directory does not exist\. Pass \{ dir \}/);
+    const empty = path.join(tmp, 'no-idx-files');
+    fs.mkdirSync(empty, { recursive: true });
+    await expect(mnist({ dir: empty })).rejects.toThrow(/^mnist: missing files in .*no-idx-files: train-images-idx3-ubyte\.gz/);
+    const file = path.join(tmp, 'plain-file');
+    fs.writeFileSync(file, 'x');
+    await expect(fashionMnist({ dir: file })).rejects.toThrow(`fashionMnist(${file}): is a file, not a directory.`);
+    await expect(readIdxFile(path.join(tmp, 'nowhere.idx'))).rejects.toThrow(`readIdxFile(${path.join(tmp, 'nowhere.idx')}): the file does not exist`);
+    await expect(readIdxFile(empty)).rejects.toThrow(`readIdxFile(${empty}): is a directory, not a file`);
     await expect(mnist({} as { dir: string })).rejects.toThrow(TypeError);
   });
 

@@ -4,7 +4,7 @@ import { apportion, createDataset, moons, spirals, Standardizer, trainValTestSpl
 
 describe('synthetic two-class sets', () => {
   it('moons without noise lie on the two half circles, classes alternating', () => {
-    const ds = moons({ n: 101, noise: 0 });
+    const ds = moons({ n: 101, noise: 0, shuffle: false });
     expect(ds.n).toBe(101);
     expect(ds.shape).toEqual([2]);
     expect(ds.numClasses).toBe(2);
@@ -25,7 +25,7 @@ describe('synthetic two-class sets', () => {
   });
 
   it('spirals without noise: the two arms are the same curve turned by π', () => {
-    const ds = spirals({ n: 200, noise: 0, turns: 2 });
+    const ds = spirals({ n: 200, noise: 0, turns: 2, shuffle: false });
     for (let j = 0; j < 100; j++) {
       const a = 2 * (2 * j); // class 0, j-th point
       const b = 2 * (2 * j + 1); // class 1, j-th point
@@ -42,7 +42,7 @@ describe('synthetic two-class sets', () => {
       const c = make({ n: 4000, noise: 0.2, seed: 8 });
       expect(Array.from(a.x)).toEqual(Array.from(b.x));
       expect(Array.from(a.x)).not.toEqual(Array.from(c.x));
-      const clean = make({ n: 4000, noise: 0 });
+      const clean = make({ n: 4000, noise: 0, seed: 7 }); // the same order: it does not depend on the noise
       let sum = 0;
       let sumSq = 0;
       for (let i = 0; i < a.x.length; i++) {
@@ -57,7 +57,30 @@ describe('synthetic two-class sets', () => {
     }
   });
 
+  it('shuffle by default: a seeded permutation of the ordered set, different per seed', () => {
+    for (const make of [moons, spirals]) {
+      const ordered = make({ n: 500, seed: 3, shuffle: false });
+      const a = make({ n: 500, seed: 3 });
+      const b = make({ n: 500, seed: 3 });
+      expect(Array.from(a.x)).toEqual(Array.from(b.x));
+      expect(Array.from(a.y)).not.toEqual(Array.from(ordered.y)); // no longer alternating
+      const key = (ds: typeof a, i: number) => `${ds.x[2 * i]},${ds.x[2 * i + 1]},${ds.y[i]}`;
+      const rows = (ds: typeof a) => Array.from({ length: ds.n }, (_, i) => key(ds, i)).sort();
+      expect(rows(a)).toEqual(rows(ordered));
+      expect(Array.from(make({ n: 500, seed: 4 }).y)).not.toEqual(Array.from(a.y));
+      // The last fifth (what validationSplit: 0.2 holds out) has both classes, from the whole curve.
+      const tail = Array.from(a.y.subarray(400));
+      expect(tail.filter((c) => c === 0).length).toBeGreaterThan(35);
+      expect(tail.filter((c) => c === 1).length).toBeGreaterThan(35);
+      const position = new Map(Array.from({ length: 500 }, (_, i) => [key(ordered, i), i]));
+      const from = Array.from({ length: 100 }, (_, i) => position.get(key(a, 400 + i))!);
+      expect(Math.min(...from)).toBeLessThan(50);
+      expect(Math.max(...from)).toBeGreaterThan(450);
+    }
+  });
+
   it('validate their options', () => {
+    expect(() => moons({ n: 10, shuffle: 'yes' as unknown as boolean })).toThrow('moons: shuffle must be a boolean, received yes');
     expect(() => moons({ n: 0 })).toThrow('moons: n must be a positive integer, received 0');
     expect(() => spirals({ n: 10, noise: -1 })).toThrow('spirals: noise must be a finite number ≥ 0, received -1');
     expect(() => spirals({ n: 10, turns: 0 })).toThrow(/turns must be a positive finite number/);

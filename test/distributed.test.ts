@@ -13,7 +13,9 @@ import { op } from '../lib/ops';
 import { describeEachIsa, randomF32 } from './helpers/isa';
 import { allocateBuffers, trainSteps } from '../lib/sequential/program';
 import { toSource, toTargets } from '../lib/sequential/inputs';
-import { BatchNorm } from '../lib/layers';
+import * as layerModule from '../lib/layers';
+import { BatchNorm, Conv2D, Flatten, GroupNorm, InstanceNorm, Layer, LayerNorm } from '../lib/layers';
+import { SGD } from '../lib';
 
 const root = path.resolve(__dirname, '..');
 const fixture = path.join(root, 'test', 'fixtures', 'dist-train.cjs');
@@ -190,6 +192,46 @@ describe('the distributed training program', () => {
     expect(names).toContain('syncbn_backward');
     expect(names).not.toContain('batchnorm_forward_train');
   });
+});
+
+describe('the gradient buffer contract (the distributed allreduce sums param.grad)', () => {
+  // Every layer with weights must write its gradients where param.grad points when it emits its steps
+  // (Sequential.build makes them views of one buffer): a layer that kept its own buffer would train
+  // alone on one process and silently not train on several.
+  const withWeights: Record<string, () => Layer[]> = {
+    Dense: () => [new Dense({ units: 5, activation: 'tanh', inputShape: [12] })],
+    DropConnect: () => [new Dense({ units: 5, dropConnect: 0.3, inputShape: [12] })],
+    BatchNorm: () => [new Dense({ units: 6, inputShape: [12] }), new BatchNorm()],
+    LayerNorm: () => [new Dense({ units: 6, inputShape: [12] }), new LayerNorm()],
+    GroupNorm: () => [new Dense({ units: 6, inputShape: [12] }), new GroupNorm({ groups: 2 })],
+    InstanceNorm: () => [new layerModule.Reshape({ targetShape: [3, 4] }), new InstanceNorm(), new Flatten()],
+    Conv2D: () => [new layerModule.Reshape({ targetShape: [1, 3, 4] }), new Conv2D({ filters: 2, kernelSize: 2 }), new Flatten()],
+  };
+  const withoutWeights = ['Activation', 'Dropout', 'Flatten', 'Reshape', 'MaxPool2D', 'AvgPool2D', 'GlobalAveragePooling2D'];
+
+  it('covers every exported layer class', () => {
+    const classes = Object.entries(layerModule)
+      .filter(([, v]) => typeof v === 'function' && v.prototype instanceof Layer)
+      .map(([k]) => k);
+    expect(classes.filter((c) => !(c in withWeights) && !withoutWeights.includes(c))).toEqual([]);
+  });
+
+  for (const [name, make] of Object.entries(withWeights)) {
+    it(`${name}: every weight takes a step from the gradient in param.grad`, async () => {
+      const m = new Sequential([...make(), new Dense({ units: 3 })], { seed: 4 });
+      m.build([12]);
+      m.compile({ optimizer: new SGD({ lr: 1 }), loss: 'sparseCategoricalCrossentropy' });
+      const params = m.params();
+      const arena = params[0].grad.buffer;
+      for (const p of params) expect(p.grad.buffer, p.name).toBe(arena);
+      const before = params.map((p) => p.value.slice());
+      await m.trainOnBatch(new Tensor(randomF32(8 * 12, 3), [8, 12]), Int32Array.from({ length: 8 }, (_, i) => i % 3));
+      params.forEach((p, i) => {
+        const moved = p.value.some((v, j) => v !== before[i][j]);
+        expect(moved, `${p.name} did not move: its gradient was not written to param.grad`).toBe(true);
+      });
+    });
+  }
 });
 
 describeEachIsa('dropout with an element offset (a rank draws its slice of the global masks)', () => {

@@ -102,6 +102,11 @@ describe('experiments (tiny mode)', () => {
       expect(rows.map((r) => r.batchSize)).toEqual([2, 4, 16, 64]);
       for (const r of rows) expect(isError(r.testError)).toBe(true);
     }
+    expect(Object.keys(summary.cnnResults)).toEqual(['none', 'batch norm', 'group norm (4 groups)']);
+    for (const rows of Object.values(summary.cnnResults) as { batchSize: number; testError: number }[][]) {
+      expect(rows.map((r) => r.batchSize)).toEqual([2, 4, 16, 64]);
+      for (const r of rows) expect(isError(r.testError)).toBe(true);
+    }
   });
 
   it('(i) regularizers: every regularizer on one budget; L2 shrinks the kernels\' L2 norm and L1 their mean |w|', async () => {

@@ -41,6 +41,52 @@ async function loadEdited(edit: (j: any) => void, weights: Uint8Array = goodWeig
   return loadModel(dir);
 }
 
+describe('loadModel and model.save say what the user called, the path and what is wrong', () => {
+  it('a directory that does not exist', async () => {
+    const dir = path.join(tmp, 'no', 'such', 'dir');
+    await expect(loadModel(dir)).rejects.toThrow(`loadModel(${dir}): the directory does not exist (${path.resolve(dir)})`);
+  });
+
+  it('a path that is a file, for loadModel and for model.save', async () => {
+    const file = path.join(tmp, 'a-file');
+    fs.writeFileSync(file, 'x');
+    await expect(loadModel(file)).rejects.toThrow(`loadModel(${file}): not a directory (it is a file)`);
+    const m = new Sequential([new Dense({ units: 2, inputShape: [3] })], { seed: 1 });
+    m.build([3]);
+    await expect(m.save(file)).rejects.toThrow(`model.save(${file}): not a directory (it, or a part of the path, is a file)`);
+    await expect(m.save(path.join(file, 'sub'))).rejects.toThrow(`model.save(${path.join(file, 'sub')}): not a directory`);
+    await expect(m.save('')).rejects.toThrow(/^model\.save: dir must be a non-empty directory path string/);
+    await expect(new Sequential([new Dense({ units: 2 })]).save(fresh())).rejects.toThrow(/^model\.save: the model is not built yet/);
+  });
+
+  it('a directory that holds no saved model', async () => {
+    const dir = fresh();
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'hello');
+    await expect(loadModel(dir)).rejects.toThrow(`loadModel(${dir}): not a gradwell model directory (no manifest.json: it was not written by model.save`);
+  });
+
+  it('a corrupt save names the file and the check that failed', async () => {
+    const dir = fresh();
+    await writeDirAtomic(dir, { 'model.json': JSON.stringify(goodJson), 'weights.safetensors': goodWeights });
+    const w = fs.readdirSync(dir).find((f) => f.startsWith('weights'))!;
+    const bytes = fs.readFileSync(path.join(dir, w));
+    bytes[bytes.length - 1] ^= 1;
+    fs.writeFileSync(path.join(dir, w), bytes);
+    await expect(loadModel(dir)).rejects.toThrow(`loadModel(${dir}): corrupt save: ${path.join(dir, w)} ('weights.safetensors') is corrupt: sha256 check failed`);
+    fs.truncateSync(path.join(dir, w), 10);
+    await expect(loadModel(dir)).rejects.toThrow(`('weights.safetensors') is corrupt: size check failed, 10 bytes, manifest.json says ${goodWeights.length}`);
+    fs.writeFileSync(path.join(dir, 'manifest.json'), '{');
+    await expect(loadModel(dir)).rejects.toThrow(`loadModel(${dir}): corrupt save: ${path.join(dir, 'manifest.json')} is not valid JSON`);
+  });
+
+  it('a valid save of something else is not a gradwell model', async () => {
+    const dir = fresh();
+    await writeDirAtomic(dir, { 'model.json': JSON.stringify({ format: 'keras' }), 'weights.safetensors': goodWeights });
+    await expect(loadModel(dir)).rejects.toThrow(`loadModel(${dir}): model.json is not a gradwell-model file`);
+  });
+});
+
 describe('loadModel on adversarial model.json', () => {
   it('the untouched files load (control)', async () => {
     const m = await loadEdited(() => {});

@@ -18,6 +18,7 @@ import {
   getNumThreads,
   loadModel,
   setNumThreads,
+  spirals,
 } from '../lib';
 import { blobs } from './helpers/data';
 
@@ -43,6 +44,25 @@ function sameWeights(a: Map<string, Float32Array>, b: Map<string, Float32Array>)
 
 describe('fit', () => {
   const { x, y } = blobs(600, 8, 3, 11);
+
+  it('validationSplit on spirals validates honestly: the samples are shuffled by default', async () => {
+    const run = async (shuffle: boolean) => {
+      const m = new Sequential([], { seed: 1 });
+      m.add(new Dense({ units: 64, activation: 'relu', inputShape: [2] }));
+      m.add(new Dense({ units: 64, activation: 'relu' }));
+      m.add(new Dense({ units: 2 }));
+      m.compile({ optimizer: new Adam({ lr: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      const h = await m.fit(spirals({ n: 1200, shuffle }), { epochs: 30, batchSize: 32, validationSplit: 0.2 });
+      return { train: h.history.accuracy.at(-1)!, val: h.history.valAccuracy.at(-1)! };
+    };
+    const shuffled = await run(true);
+    expect(shuffled.train).toBeGreaterThan(0.9);
+    expect(shuffled.val).toBeGreaterThanOrEqual(0.9);
+    // In curve order the held-out tail is the outer ends of the arms, never seen in training.
+    const ordered = await run(false);
+    expect(ordered.train).toBeGreaterThan(0.9);
+    expect(ordered.val).toBeLessThan(0.7);
+  });
 
   it('learns a separable problem and reports a History per epoch', async () => {
     const m = mlp();

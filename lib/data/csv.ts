@@ -3,6 +3,8 @@
 
 import * as fs from 'node:fs';
 import { createDataset, type Dataset } from './dataset';
+import { pathProblem } from '../errors';
+import { requireOptional } from '../optional';
 
 export interface CsvOptions {
   /** Whether the first record names the columns (default true). */
@@ -41,11 +43,7 @@ let csvParse: CsvParseSync | null = null;
 
 function loadCsvParse(what: string): CsvParseSync {
   if (csvParse !== null) return csvParse;
-  try {
-    csvParse = (require('csv-parse/sync') as { parse: CsvParseSync }).parse;
-  } catch (err) {
-    throw new Error(`${what}: the npm package "csv-parse" is needed to read CSV and could not be loaded (npm install csv-parse): ${(err as Error).message}`);
-  }
+  csvParse = requireOptional<{ parse: CsvParseSync }>(what, 'csv-parse', 'csv-parse/sync').parse;
   return csvParse;
 }
 
@@ -59,7 +57,7 @@ export function readCsv(file: string, options: CsvOptions = {}): CsvDataset {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`readCsv: cannot read ${file}: ${(err as Error).message}`);
+    throw Object.assign(new Error(`readCsv(${file}): ${pathProblem(err, 'file')}`), { code: (err as NodeJS.ErrnoException).code });
   }
   return parseCsv(text, options, file);
 }

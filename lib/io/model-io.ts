@@ -1,6 +1,6 @@
 // Loading models saved by lib/io/model-save.ts (model.json + weights.safetensors,
 // read atomically), validating everything read before allocating.
-import { Activation, BatchNorm, Dense, Dropout, Flatten, GroupNorm, InstanceNorm, Layer, LayerNorm, Reshape } from '../layers';
+import { Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GroupNorm, InstanceNorm, Layer, LayerNorm, MaxPool2D, Reshape } from '../layers';
 import { getLoss } from '../losses';
 import { Sequential } from '../model';
 import { optimizerFromConfig } from '../optimizers';
@@ -20,6 +20,17 @@ const layerFactories: Record<string, (c: Record<string, unknown>) => Layer> = {
   GroupNorm: (c) => new GroupNorm(c as never),
   InstanceNorm: (c) => new InstanceNorm(c as never),
   Reshape: (c) => new Reshape(c as never),
+  Conv2D: (c) => new Conv2D(c as never),
+  MaxPool2D: (c) => new MaxPool2D(c as never),
+  AvgPool2D: (c) => new AvgPool2D(c as never),
+  GlobalAveragePooling2D: (c) => new GlobalAveragePooling2D(c as never),
+};
+
+/** Integer options of conv and pooling layers (n or [a, b]) bounded before a layer is made from them. */
+const SPATIAL_KEYS: Record<string, string[]> = {
+  Conv2D: ['filters', 'kernelSize', 'strides', 'padding', 'dilation', 'groups'],
+  MaxPool2D: ['poolSize', 'strides', 'padding'],
+  AvgPool2D: ['poolSize', 'strides', 'padding'],
 };
 
 /** Largest per-sample tensor a loaded model may declare (elements), checked before any allocation. */
@@ -46,8 +57,8 @@ function counter(dir: string, what: string, v: unknown): number {
 
 /** Loads a model saved with model.save(dir), validating everything it reads. */
 export async function loadModel(dir: string): Promise<Sequential> {
-  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError('loadModel: expected a directory path');
-  const files = await readDirAtomic(dir);
+  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`loadModel: dir must be a non-empty directory path string, received ${dir === '' ? "''" : typeof dir}`);
+  const files = await readDirAtomic(dir, 'loadModel');
   const json = files.get('model.json');
   const weights = files.get('weights.safetensors');
   if (!json) fail(dir, 'model.json is missing');
@@ -76,6 +87,14 @@ export async function loadModel(dir: string): Promise<Sequential> {
     if (typeof config !== 'object' || config === null || Array.isArray(config)) fail(dir, `layer ${i} (${cls}) has no config object`);
     if (config.name !== undefined && typeof config.name !== 'string') fail(dir, `layer ${i} (${cls}) has a non-string name`);
     if (config.inputShape !== undefined) checkShape(dir, `layer ${i} inputShape`, config.inputShape);
+    for (const key of SPATIAL_KEYS[cls as string] ?? []) {
+      const v = config[key];
+      const nums = Array.isArray(v) ? v : [v];
+      if (v === undefined || v === 'same' || v === 'valid') continue;
+      if (nums.length > 2 || !nums.every((d) => Number.isInteger(d) && (d as number) >= 0 && (d as number) <= MAX_SAMPLE_ELEMENTS)) {
+        fail(dir, `layer ${i} (${cls}) has ${key} ${JSON.stringify(v)}; expected an integer (or a pair) in [0, ${MAX_SAMPLE_ELEMENTS}]`);
+      }
+    }
     if (cls === 'Dense' && !(Number.isInteger(config.units) && (config.units as number) >= 1 && (config.units as number) <= MAX_SAMPLE_ELEMENTS)) {
       fail(dir, `layer ${i} (Dense) has units ${JSON.stringify(config.units) ?? String(config.units)}; expected an integer in [1, ${MAX_SAMPLE_ELEMENTS}]`);
     }
@@ -104,6 +123,7 @@ export async function loadModel(dir: string): Promise<Sequential> {
     }
     checkShape(dir, `layer ${i} output shape`, next);
     if (layer instanceof Dense) weightCount += shape[0] * layer.units; // the kernel is always saved
+    if (layer instanceof Conv2D) weightCount += layer.kernelSizeFor(shape);
     shape = next;
   }
   if (weightCount * 4 > weights.byteLength) {

@@ -31,7 +31,7 @@ export interface SavedModel {
 }
 
 export function serializeModel(model: Sequential): Record<string, Uint8Array | string> {
-  if (!model.built) throw new Error('save: the model is not built yet (train it or call build(inputShape) first)');
+  if (!model.built) throw new Error('model.save: the model is not built yet (train it or call build(inputShape) first)');
   const compiled = model.isCompiled ? model.compileConfig() : null;
   const saved: SavedModel = {
     format: MODEL_FORMAT,
@@ -59,6 +59,6 @@ export function serializeModel(model: Sequential): Record<string, Uint8Array | s
 }
 
 export async function saveModel(model: Sequential, dir: string): Promise<void> {
-  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError('save: expected a directory path');
-  await writeDirAtomic(dir, serializeModel(model));
+  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`model.save: dir must be a non-empty directory path string, received ${dir === '' ? "''" : typeof dir}`);
+  await writeDirAtomic(dir, serializeModel(model), undefined, 'model.save');
 }

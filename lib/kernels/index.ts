@@ -7,3 +7,4 @@ export * from './dropconnect';
 export * from './norms';
 export * from './losses';
 export * from './optim';
+export * from './conv';

@@ -8,16 +8,22 @@ export interface LayerDiagnostics {
   gradNorm: number;
   /** ||delta W|| / ||W|| of the epoch's last step. */
   updateRatio: number;
-  /** Fraction of units that output 0 for every sample of the last batch (ReLU family), else null. */
+  /** Fraction of units (channels of a conv layer) that output 0 for every sample (and position) of the last batch (ReLU family), else null. */
   deadFraction: number | null;
 }
 
-/** Fraction of the units of `act` [rows, units] that are 0 for every row. */
-function deadFraction(act: Float32Array, rows: number, units: number): number {
+/**
+ * Fraction of the units of `act` [rows, units, positions] that are 0 for every row and
+ * position: a unit is a feature (positions = 1) or a feature map's channel (positions = H*W).
+ */
+function deadFraction(act: Float32Array, rows: number, units: number, positions = 1): number {
   let deadUnits = 0;
   for (let u = 0; u < units; u++) {
     let alive = false;
-    for (let r = 0; r < rows && !alive; r++) alive = act[r * units + u] > 0;
+    for (let r = 0; r < rows && !alive; r++) {
+      const base = (r * units + u) * positions;
+      for (let q = 0; q < positions && !alive; q++) alive = act[base + q] > 0;
+    }
     if (!alive) deadUnits++;
   }
   return deadUnits / units;
@@ -50,7 +56,9 @@ export function layerDiagnostics(
       dw += d * d;
       w += old[i] * old[i];
     }
-    const dead = l.hasReluOutput() ? deadFraction(acts[li], rows, shapeSize(l.outputShape!)) : null;
+    const shape = l.outputShape!;
+    // Feature maps [C, H, W] (Conv2D): a channel is dead when it is 0 at every position.
+    const dead = !l.hasReluOutput() ? null : shape.length === 3 ? deadFraction(acts[li], rows, shape[0], shape[1] * shape[2]) : deadFraction(acts[li], rows, shapeSize(shape));
     out.push({ layer: l.name, gradNorm: Math.sqrt(gradSq[kernelIndex] / batches), updateRatio: w > 0 ? Math.sqrt(dw / w) : 0, deadFraction: dead });
   });
   return out;

@@ -25,7 +25,12 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Held-out data evaluated after each epoch: [x, y] or a Dataset. */
   validationData?: [Inputs, Targets] | Dataset;
-  /** Fraction of the samples (the last ones, before shuffling) held out for validation. */
+  /**
+   * Fraction of the samples held out for validation: the LAST ones, taken before any shuffling
+   * (as Keras does). Data in a meaningful order (sorted by class, by time, along a curve) gives a
+   * validation set unlike the training set; shuffle first, or split with `trainValTestSplit`
+   * (seeded, stratified) and pass `validationData`. `spirals`/`moons` are shuffled by default.
+   */
   validationSplit?: number;
   callbacks?: (Callback | CallbackHooks)[];
   signal?: AbortSignal;

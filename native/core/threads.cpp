@@ -33,7 +33,14 @@ int default_num_threads() {
   return machine_cores();
 }
 
-int num_threads() { return g_threads.load(std::memory_order_relaxed); }
+// Inside a parallel region (a kernel called from another kernel's chunk) the
+// inner kernel runs on its calling thread: no nested teams.
+int num_threads() {
+#if defined(GW_HAVE_OPENMP)
+  if (omp_in_parallel()) return 1;
+#endif
+  return g_threads.load(std::memory_order_relaxed);
+}
 void set_num_threads(int n) { g_threads.store(n < 1 ? 1 : n, std::memory_order_relaxed); }
 
 bool have_openmp() {

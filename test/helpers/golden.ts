@@ -1,5 +1,7 @@
-// Reads the PyTorch golden fixtures (GRADWELL_GOLDEN_DIR, default ../shared/golden)
-// and compares results with the allclose rule of their README.
+// Reads the PyTorch golden fixtures and compares results with the allclose rule of their
+// README. The directory is GRADWELL_GOLDEN_DIR when set (e.g. ../shared/golden, or any other
+// directory in the same format), else the repository's own test/fixtures/golden, written by
+// scripts/golden/generate.py.
 import * as fs from 'fs';
 import * as path from 'path';
 import { expect } from 'vitest';
@@ -25,12 +27,25 @@ export interface GoldenFile {
   cases: GoldenCase[];
 }
 
+/** The repository's fixtures (scripts/golden/generate.py writes them). */
+export const REPO_GOLDEN_DIR = path.resolve(__dirname, '..', 'fixtures', 'golden');
+
+/** GRADWELL_GOLDEN_DIR when set and non-empty, else the repository's fixtures. */
 export function goldenDir(): string {
-  return path.resolve(process.env.GRADWELL_GOLDEN_DIR ?? path.join(__dirname, '..', '..', '..', 'shared', 'golden'));
+  const env = process.env.GRADWELL_GOLDEN_DIR;
+  return env !== undefined && env !== '' ? path.resolve(env) : REPO_GOLDEN_DIR;
 }
 
 export function loadGolden(file: string): GoldenFile {
-  const p = path.join(goldenDir(), file);
+  const dir = goldenDir();
+  const p = path.join(dir, file);
+  if (!fs.existsSync(p)) {
+    throw new Error(
+      `golden fixture ${p} does not exist (golden dir ${dir}` +
+        (process.env.GRADWELL_GOLDEN_DIR ? ', from GRADWELL_GOLDEN_DIR' : '') +
+        '; regenerate the repository copy with /usr/bin/python3 scripts/golden/generate.py)',
+    );
+  }
   const parsed = JSON.parse(fs.readFileSync(p, 'utf8')) as GoldenFile;
   if (!Array.isArray(parsed.cases) || parsed.cases.length === 0) throw new Error(`${p}: no cases`);
   return parsed;

@@ -1,0 +1,208 @@
+import type { ProgramStep } from '../binding';
+import { checkNumber } from '../errors';
+import { getInitializer } from '../initializers';
+import type { Random } from '../random';
+import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regularizers';
+import { formatShape } from '../tensor';
+import { activationBackward, activationForward, defaultAlpha, isReluFamily, resolveActivation, type ActivationName, type LayerActivationKind } from './activation';
+import { Layer, type BackwardArgs, type ForwardArgs, type Param } from './base';
+import type { InitializerSpec } from './dense';
+import { convSteps, type ConvGeometry } from './conv-steps';
+import { mapShape, outputSize, pairOption, paddingOption, resolvePadding, type Padding, type PaddingSpec } from './spatial';
+
+export interface Conv2DOptions {
+  /** Output channels. */
+  filters: number;
+  /** kh = kw = n, or [kh, kw]. */
+  kernelSize: number | [number, number];
+  /** Default 1. */
+  strides?: number | [number, number];
+  /** 'valid' (default, none), 'same' (output size = input size; strides 1, odd kernel), n or [ph, pw] zeros on each side. */
+  padding?: PaddingSpec;
+  /** Default 1. */
+  dilation?: number | [number, number];
+  /** Channel groups: `groups = channels` is a depthwise convolution. Both channel counts must be multiples. Default 1. */
+  groups?: number;
+  useBias?: boolean;
+  /** Applied after the convolution; 'relu' is fused into the kernel. Default: none (linear). */
+  activation?: ActivationName | string;
+  /** Slope of leakyRelu / alpha of elu. */
+  alpha?: number;
+  /**
+   * Default: 'heNormal' for the ReLU family, 'glorotUniform' otherwise (as Dense), with a
+   * conv kernel's fans: fanIn = in/groups x kh x kw, fanOut = filters x kh x kw (PyTorch's).
+   */
+  kernelInitializer?: InitializerSpec;
+  /** Default: zeros. */
+  biasInitializer?: InitializerSpec;
+  kernelRegularizer?: RegularizerSpec;
+  biasRegularizer?: RegularizerSpec;
+  inputShape?: number[];
+  name?: string;
+}
+
+/**
+ * 2-D convolution (cross-correlation, as PyTorch's nn.Conv2d) over NCHW samples
+ * [C, H, W]. The kernel is [filters, C/groups, kh, kw] (PyTorch's OIHW `weight`, so a
+ * torch state_dict maps one to one), the bias [filters]. Output [filters, OH, OW] with
+ * OH = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1.
+ */
+export class Conv2D extends Layer {
+  readonly className = 'Conv2D';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  readonly dilation: [number, number];
+  readonly groups: number;
+  readonly useBias: boolean;
+  readonly activation: string | null;
+  readonly alpha: number;
+  readonly kernelInitializerSpec: InitializerSpec;
+  readonly biasInitializerSpec: InitializerSpec;
+  readonly kernelRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+  private readonly kind: LayerActivationKind | null;
+  kernel: Param | null = null;
+  bias: Param | null = null;
+  private geometry: ConvGeometry | null = null;
+  private pre: Float32Array | null = null;
+  private dpre: Float32Array | null = null;
+
+  constructor(opts: Conv2DOptions) {
+    super(opts);
+    if (opts === null || typeof opts !== 'object') throw new TypeError('Conv2D: expected an options object such as { filters: 32, kernelSize: 3 }');
+    const where = `Conv2D${opts.name ? ` '${opts.name}'` : ''}`;
+    this.filters = checkNumber(where, 'filters', opts.filters, { min: 1, integer: true });
+    this.kernelSize = pairOption(where, 'kernelSize', opts.kernelSize, 1);
+    this.strides = pairOption(where, 'strides', opts.strides ?? 1, 1);
+    this.dilation = pairOption(where, 'dilation', opts.dilation ?? 1, 1);
+    this.padding = paddingOption(where, opts.padding);
+    this.groups = checkNumber(where, 'groups', opts.groups ?? 1, { min: 1, integer: true });
+    if (this.filters % this.groups !== 0) throw new RangeError(`${where}: filters = ${this.filters} is not divisible by groups = ${this.groups}`);
+    this.kind = resolveActivation(opts.activation);
+    if (this.kind === 'softmax' || this.kind === 'log_softmax') {
+      throw new RangeError(`${where}: activation '${opts.activation}' works along one axis; apply it after Flatten`);
+    }
+    this.activation = opts.activation && this.kind ? opts.activation : null;
+    this.alpha = opts.alpha ?? defaultAlpha(this.kind);
+    this.useBias = opts.useBias ?? true;
+    this.kernelInitializerSpec = opts.kernelInitializer ?? (isReluFamily(this.kind) || this.kind === 'leaky_relu' || this.kind === 'elu' ? 'heNormal' : 'glorotUniform');
+    this.biasInitializerSpec = opts.biasInitializer ?? 'zeros';
+    this.kernelRegularizer = getRegularizer(opts.kernelRegularizer);
+    this.biasRegularizer = getRegularizer(opts.biasRegularizer);
+  }
+
+  private where(): string {
+    return `Conv2D '${this.name}'`;
+  }
+
+  /** The geometry for a per-sample input shape, checked (channels vs groups, kernel vs padded input). */
+  private geometryFor(inputShape: number[]): ConvGeometry {
+    const where = this.where();
+    const { c, h, w } = mapShape(where, inputShape);
+    if (c % this.groups !== 0) {
+      throw new RangeError(`${where}: the input's ${c} channels (shape ${formatShape(inputShape)}) are not divisible by groups = ${this.groups}`);
+    }
+    const pad = resolvePadding(where, this.padding, this.kernelSize, this.dilation, this.strides);
+    const [oh, ow] = outputSize(where, inputShape, this.kernelSize, this.strides, pad, this.dilation);
+    return { c, h, w, k: this.filters, kh: this.kernelSize[0], kw: this.kernelSize[1], sh: this.strides[0], sw: this.strides[1], ph: pad[0], pw: pad[1], dh: this.dilation[0], dw: this.dilation[1], groups: this.groups, oh, ow };
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    const g = this.geometryFor(inputShape);
+    return [g.k, g.oh, g.ow];
+  }
+
+  /** Weights of the kernel: filters x C/groups x kh x kw (for size checks before allocating). */
+  kernelSizeFor(inputShape: number[]): number {
+    const { c } = mapShape(this.where(), inputShape);
+    return this.filters * (c / this.groups) * this.kernelSize[0] * this.kernelSize[1];
+  }
+
+  protected override createWeights(inputShape: number[], rng: Random): void {
+    const g = this.geometryFor(inputShape);
+    this.geometry = g;
+    const cg = g.c / g.groups;
+    const kshape = [g.k, cg, g.kh, g.kw];
+    // The initializers take Keras' channels-last fans ([...receptive, in, out]); the values are
+    // i.i.d., so drawing them for [kh, kw, C/g, filters] gives the OIHW kernel the conv fans.
+    const values = getInitializer(this.kernelInitializerSpec).init([g.kh, g.kw, cg, g.k], rng.fork('kernel'));
+    this.kernel = this.makeParam('kernel', kshape, values, this.kernelRegularizer);
+    this.bias = this.useBias ? this.makeParam('bias', [g.k], getInitializer(this.biasInitializerSpec).init([g.k], rng.fork('bias')), this.biasRegularizer) : null;
+  }
+
+  override params(): Param[] {
+    const out: Param[] = [];
+    if (this.kernel) out.push(this.kernel);
+    if (this.bias) out.push(this.bias);
+    return out;
+  }
+
+  private fusedRelu(): boolean {
+    return this.kind === 'relu';
+  }
+
+  override allocate(maxRows: number): void {
+    const g = this.geometry!;
+    const n = maxRows * g.k * g.oh * g.ow;
+    this.pre = this.kind && !this.fusedRelu() ? new Float32Array(n) : null;
+    this.dpre = this.kind ? new Float32Array(n) : null;
+  }
+
+  private outPerSample(): number {
+    const g = this.geometry!;
+    return g.k * g.oh * g.ow;
+  }
+
+  forward(a: ForwardArgs): ProgramStep[] {
+    const g = this.geometry!;
+    const s = convSteps(g, a.rows);
+    const k = this.kernel!.value;
+    const b = this.bias ? this.bias.value : null;
+    if (!this.kind) return [s.forward(a.x, k, b, a.y, false)];
+    if (this.fusedRelu()) return [s.forward(a.x, k, b, a.y, !a.skipOutputActivation)];
+    if (a.skipOutputActivation) return [s.forward(a.x, k, b, a.y, false)];
+    return [s.forward(a.x, k, b, this.pre!, false), activationForward(this.kind, this.pre!, a.y, a.rows, this.outPerSample(), this.alpha)];
+  }
+
+  backward(a: BackwardArgs): ProgramStep[] {
+    const g = this.geometry!;
+    const s = convSteps(g, a.rows);
+    const steps: ProgramStep[] = [];
+    let dz = a.dy;
+    if (this.kind && !a.skipOutputActivation) {
+      const x = this.fusedRelu() ? a.y : this.pre!;
+      steps.push(activationBackward(this.kind, x, a.y, a.dy, this.dpre!, a.rows, this.outPerSample(), this.alpha));
+      dz = this.dpre!;
+    }
+    steps.push(s.backwardFilter(a.x, dz, this.kernel!.grad, this.bias ? this.bias.grad : null));
+    if (a.dx) steps.push(s.backwardData(dz, this.kernel!.value, a.dx));
+    return steps;
+  }
+
+  override outputActivation(): string | null {
+    return this.kind;
+  }
+
+  override hasReluOutput(): boolean {
+    return isReluFamily(this.kind);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      name: this.name,
+      filters: this.filters,
+      kernelSize: [...this.kernelSize],
+      strides: [...this.strides],
+      padding: Array.isArray(this.padding) ? [...this.padding] : this.padding,
+      dilation: [...this.dilation],
+      groups: this.groups,
+      useBias: this.useBias,
+      activation: this.activation ?? 'linear',
+      alpha: this.alpha,
+      kernelRegularizer: this.kernelRegularizer?.getConfig() ?? null,
+      biasRegularizer: this.biasRegularizer?.getConfig() ?? null,
+    };
+  }
+}

@@ -1,0 +1,270 @@
+// conv ops at the binding boundary: validate arguments, return a task (native/OPS.md, "conv").
+//
+// conv2d_forward(x, w, bias|null, y, N, C, H, W, K, kh, kw, sh, sw, ph, pw, dilH, dilW, groups, activation="none")
+// conv2d_backward_data(dy, w, dx, N, C, H, W, K, kh, kw, sh, sw, ph, pw, dilH, dilW, groups)
+// conv2d_backward_filter(x, dy, dw, db|null, N, C, H, W, K, kh, kw, sh, sw, ph, pw, dilH, dilW, groups)
+// maxpool2d_forward(x, y, argmax: Int32Array, N, C, H, W, kh, kw, sh, sw, ph, pw)
+// maxpool2d_backward(dy, argmax, dx, N, C, H, W, kh, kw, sh, sw, ph, pw)
+// avgpool2d_forward(x, y, N, C, H, W, kh, kw, sh, sw, ph, pw, countIncludePad)
+// avgpool2d_backward(dy, dx, N, C, H, W, kh, kw, sh, sw, ph, pw, countIncludePad)
+// global_avgpool2d_forward(x, y, N, C, H, W), global_avgpool2d_backward(dy, dx, N, C, H, W)
+#include <cstdint>
+#include <string>
+
+#include "binding/args.h"
+#include "kernels/conv.h"
+
+namespace gwb {
+namespace {
+
+constexpr std::int64_t kMaxDim = std::int64_t{1} << 31;
+
+std::size_t checked_product(Args& a, std::initializer_list<std::size_t> dims, const std::string& what) {
+  std::size_t p = 1;
+  for (std::size_t d : dims) {
+    if (d != 0 && p > (std::size_t{1} << 40) / d) a.range_error(what + " is too large (more than 2^40 elements)");
+    p *= d;
+  }
+  return p;
+}
+
+std::string str(std::size_t v) { return std::to_string(v); }
+
+bool overlaps(const void* p, std::size_t n, const void* q, std::size_t m) {
+  const char* a = static_cast<const char*>(p);
+  const char* b = static_cast<const char*>(q);
+  if (!a || !b || n == 0 || m == 0) return false;
+  return a < b + m && b < a + n;
+}
+
+void require_distinct(Args& a, const char* out, const void* po, std::size_t no,
+                      std::initializer_list<std::pair<const void*, std::size_t>> ins) {
+  for (const auto& in : ins) {
+    if (overlaps(po, no, in.first, in.second)) {
+      a.range_error(std::string("argument '") + out + "' overlaps an input in memory; the output must not alias an input");
+    }
+  }
+}
+
+// The shape block at argument i: N, C, H, W, K, kh, kw, sh, sw, ph, pw, dilH, dilW, groups.
+gw::ConvShape conv_shape(Args& a, std::size_t i) {
+  gw::ConvShape s{};
+  s.N = a.dim(i, "N", 0, kMaxDim);
+  s.C = a.dim(i + 1, "C", 1, kMaxDim);
+  s.H = a.dim(i + 2, "H", 1, kMaxDim);
+  s.W = a.dim(i + 3, "W", 1, kMaxDim);
+  s.K = a.dim(i + 4, "K", 1, kMaxDim);
+  s.kh = a.dim(i + 5, "kh", 1, kMaxDim);
+  s.kw = a.dim(i + 6, "kw", 1, kMaxDim);
+  s.sh = a.dim(i + 7, "sh", 1, kMaxDim);
+  s.sw = a.dim(i + 8, "sw", 1, kMaxDim);
+  s.ph = a.dim(i + 9, "ph", 0, kMaxDim);
+  s.pw = a.dim(i + 10, "pw", 0, kMaxDim);
+  s.dh = a.dim(i + 11, "dilH", 1, kMaxDim);
+  s.dw = a.dim(i + 12, "dilW", 1, kMaxDim);
+  s.groups = a.dim(i + 13, "groups", 1, kMaxDim);
+  if (s.C % s.groups != 0) {
+    a.range_error("argument 'groups' (" + str(s.groups) + ") must divide the input channels C (" + str(s.C) + ")");
+  }
+  if (s.K % s.groups != 0) {
+    a.range_error("argument 'groups' (" + str(s.groups) + ") must divide the output channels K (" + str(s.K) + ")");
+  }
+  checked_product(a, {s.kh, s.dh}, "kh*dilH");
+  checked_product(a, {s.kw, s.dw}, "kw*dilW");
+  if (s.dh * (s.kh - 1) + 1 > s.H + 2 * s.ph) {
+    a.range_error("argument 'kh': the kernel height dilH*(kh-1)+1 = " + str(s.dh * (s.kh - 1) + 1) +
+                  " exceeds the padded input height H+2*ph = " + str(s.H + 2 * s.ph));
+  }
+  if (s.dw * (s.kw - 1) + 1 > s.W + 2 * s.pw) {
+    a.range_error("argument 'kw': the kernel width dilW*(kw-1)+1 = " + str(s.dw * (s.kw - 1) + 1) +
+                  " exceeds the padded input width W+2*pw = " + str(s.W + 2 * s.pw));
+  }
+  s.OH = gw::conv_output_size(s.H, s.kh, s.sh, s.ph, s.dh);
+  s.OW = gw::conv_output_size(s.W, s.kw, s.sw, s.pw, s.dw);
+  checked_product(a, {s.N, s.C, s.H, s.W}, "the input N*C*H*W");
+  checked_product(a, {s.N, s.K, s.OH, s.OW}, "the output N*K*OH*OW");
+  checked_product(a, {s.K, s.cg(), s.kh, s.kw}, "the weight K*(C/groups)*kh*kw");
+  checked_product(a, {s.cg(), s.kh, s.kw, s.OH, s.OW}, "the unfolded patches (C/groups)*kh*kw*OH*OW");
+  return s;
+}
+
+struct ConvSizes {
+  std::size_t x, y, w;
+  std::string xs, ys, ws, bs;
+};
+ConvSizes conv_sizes(const gw::ConvShape& s) {
+  return {s.N * s.C * s.H * s.W, s.N * s.K * s.OH * s.OW, s.K * s.ckk(), shape_of({s.N, s.C, s.H, s.W}),
+          shape_of({s.N, s.K, s.OH, s.OW}), shape_of({s.K, s.cg(), s.kh, s.kw}), shape_of({s.K})};
+}
+
+// The shape block at argument i: N, C, H, W, kh, kw, sh, sw, ph, pw (torch: pad <= kernel/2).
+gw::PoolShape pool_shape(Args& a, std::size_t i) {
+  gw::PoolShape s{};
+  s.N = a.dim(i, "N", 0, kMaxDim);
+  s.C = a.dim(i + 1, "C", 1, kMaxDim);
+  s.H = a.dim(i + 2, "H", 1, kMaxDim);
+  s.W = a.dim(i + 3, "W", 1, kMaxDim);
+  s.kh = a.dim(i + 4, "kh", 1, kMaxDim);
+  s.kw = a.dim(i + 5, "kw", 1, kMaxDim);
+  s.sh = a.dim(i + 6, "sh", 1, kMaxDim);
+  s.sw = a.dim(i + 7, "sw", 1, kMaxDim);
+  s.ph = a.dim(i + 8, "ph", 0, kMaxDim);
+  s.pw = a.dim(i + 9, "pw", 0, kMaxDim);
+  if (2 * s.ph > s.kh) a.range_error("argument 'ph' (" + str(s.ph) + ") must be at most kh/2 (kh = " + str(s.kh) + ")");
+  if (2 * s.pw > s.kw) a.range_error("argument 'pw' (" + str(s.pw) + ") must be at most kw/2 (kw = " + str(s.kw) + ")");
+  if (s.kh > s.H + 2 * s.ph) {
+    a.range_error("argument 'kh' (" + str(s.kh) + ") exceeds the padded input height H+2*ph = " + str(s.H + 2 * s.ph));
+  }
+  if (s.kw > s.W + 2 * s.pw) {
+    a.range_error("argument 'kw' (" + str(s.kw) + ") exceeds the padded input width W+2*pw = " + str(s.W + 2 * s.pw));
+  }
+  s.OH = gw::conv_output_size(s.H, s.kh, s.sh, s.ph, 1);
+  s.OW = gw::conv_output_size(s.W, s.kw, s.sw, s.pw, 1);
+  checked_product(a, {s.N, s.C, s.H, s.W}, "the input N*C*H*W");
+  return s;
+}
+
+I32 sized_i32(Args& a, std::size_t i, const char* name, std::size_t n, const std::string& shape) {
+  I32 t = a.i32(i, name);
+  if (t.size < n) {
+    a.range_error(std::string("argument '") + name + "' has " + str(t.size) + " elements but shape " + shape +
+                  " needs " + str(n));
+  }
+  return t;
+}
+
+Task conv2d_forward(Args& a) {
+  const gw::ConvShape s = conv_shape(a, 4);
+  const ConvSizes z = conv_sizes(s);
+  F32 x = a.sized(0, "x", z.x, z.xs);
+  F32 w = a.sized(1, "w", z.w, z.ws);
+  F32 bias = a.sized_or_null(2, "bias", s.K, z.bs);
+  F32 y = a.sized(3, "y", z.y, z.ys);
+  bool relu = false;
+  if (a.count() > 18 && !a.is_undefined(18)) {
+    const std::string act = a.string(18, "activation");
+    if (act == "relu") {
+      relu = true;
+    } else if (act != "none") {
+      a.range_error("argument 'activation' must be \"none\" or \"relu\", received \"" + act + "\"");
+    }
+  }
+  require_distinct(a, "y", y.data, z.y * 4, {{x.data, z.x * 4}, {w.data, z.w * 4}, {bias.data, bias.data ? s.K * 4 : 0}});
+  if (s.N == 0) return [] {};
+  return [=] { gw::conv2d_forward(x.data, w.data, bias.data, y.data, s, relu); };
+}
+
+Task conv2d_backward_data(Args& a) {
+  const gw::ConvShape s = conv_shape(a, 3);
+  const ConvSizes z = conv_sizes(s);
+  F32 dy = a.sized(0, "dy", z.y, z.ys);
+  F32 w = a.sized(1, "w", z.w, z.ws);
+  F32 dx = a.sized(2, "dx", z.x, z.xs);
+  require_distinct(a, "dx", dx.data, z.x * 4, {{dy.data, z.y * 4}, {w.data, z.w * 4}});
+  if (s.N == 0) return [] {};
+  return [=] { gw::conv2d_backward_data(dy.data, w.data, dx.data, s); };
+}
+
+Task conv2d_backward_filter(Args& a) {
+  const gw::ConvShape s = conv_shape(a, 4);
+  const ConvSizes z = conv_sizes(s);
+  F32 x = a.sized(0, "x", z.x, z.xs);
+  F32 dy = a.sized(1, "dy", z.y, z.ys);
+  F32 dw = a.sized(2, "dw", z.w, z.ws);
+  F32 db = a.sized_or_null(3, "db", s.K, z.bs);
+  require_distinct(a, "dw", dw.data, z.w * 4, {{x.data, z.x * 4}, {dy.data, z.y * 4}, {db.data, db.data ? s.K * 4 : 0}});
+  require_distinct(a, "db", db.data, db.data ? s.K * 4 : 0, {{x.data, z.x * 4}, {dy.data, z.y * 4}});
+  return [=] { gw::conv2d_backward_filter(x.data, dy.data, dw.data, db.data, s); };
+}
+
+Task maxpool2d_forward(Args& a) {
+  const gw::PoolShape s = pool_shape(a, 3);
+  const std::size_t nx = s.N * s.C * s.H * s.W, ny = s.N * s.C * s.OH * s.OW;
+  const std::string ys = shape_of({s.N, s.C, s.OH, s.OW});
+  F32 x = a.sized(0, "x", nx, shape_of({s.N, s.C, s.H, s.W}));
+  F32 y = a.sized(1, "y", ny, ys);
+  I32 argmax = sized_i32(a, 2, "argmax", ny, ys);
+  require_distinct(a, "y", y.data, ny * 4, {{x.data, nx * 4}, {argmax.data, ny * 4}});
+  require_distinct(a, "argmax", argmax.data, ny * 4, {{x.data, nx * 4}});
+  if (s.N == 0) return [] {};
+  return [=] { gw::maxpool2d_forward(x.data, y.data, argmax.data, s); };
+}
+
+Task maxpool2d_backward(Args& a) {
+  const gw::PoolShape s = pool_shape(a, 3);
+  const std::size_t nx = s.N * s.C * s.H * s.W, ny = s.N * s.C * s.OH * s.OW;
+  const std::string ys = shape_of({s.N, s.C, s.OH, s.OW});
+  F32 dy = a.sized(0, "dy", ny, ys);
+  I32 argmax = sized_i32(a, 1, "argmax", ny, ys);
+  F32 dx = a.sized(2, "dx", nx, shape_of({s.N, s.C, s.H, s.W}));
+  require_distinct(a, "dx", dx.data, nx * 4, {{dy.data, ny * 4}, {argmax.data, ny * 4}});
+  if (s.N == 0) return [] {};
+  return [=] { gw::maxpool2d_backward(dy.data, argmax.data, dx.data, s); };
+}
+
+Task avgpool2d_forward(Args& a) {
+  const gw::PoolShape s = pool_shape(a, 2);
+  const bool include = a.boolean(12, "countIncludePad");
+  const std::size_t nx = s.N * s.C * s.H * s.W, ny = s.N * s.C * s.OH * s.OW;
+  F32 x = a.sized(0, "x", nx, shape_of({s.N, s.C, s.H, s.W}));
+  F32 y = a.sized(1, "y", ny, shape_of({s.N, s.C, s.OH, s.OW}));
+  require_distinct(a, "y", y.data, ny * 4, {{x.data, nx * 4}});
+  if (s.N == 0) return [] {};
+  return [=] { gw::avgpool2d_forward(x.data, y.data, s, include); };
+}
+
+Task avgpool2d_backward(Args& a) {
+  const gw::PoolShape s = pool_shape(a, 2);
+  const bool include = a.boolean(12, "countIncludePad");
+  const std::size_t nx = s.N * s.C * s.H * s.W, ny = s.N * s.C * s.OH * s.OW;
+  F32 dy = a.sized(0, "dy", ny, shape_of({s.N, s.C, s.OH, s.OW}));
+  F32 dx = a.sized(1, "dx", nx, shape_of({s.N, s.C, s.H, s.W}));
+  require_distinct(a, "dx", dx.data, nx * 4, {{dy.data, ny * 4}});
+  if (s.N == 0) return [] {};
+  return [=] { gw::avgpool2d_backward(dy.data, dx.data, s, include); };
+}
+
+struct GlobalShape {
+  std::size_t planes, hw;
+  std::string xs, ys;
+};
+GlobalShape global_shape(Args& a, std::size_t i) {
+  const std::size_t N = a.dim(i, "N", 0, kMaxDim), C = a.dim(i + 1, "C", 1, kMaxDim);
+  const std::size_t H = a.dim(i + 2, "H", 1, kMaxDim), W = a.dim(i + 3, "W", 1, kMaxDim);
+  checked_product(a, {N, C, H, W}, "the input N*C*H*W");
+  return {N * C, H * W, shape_of({N, C, H, W}), shape_of({N, C})};
+}
+
+Task global_avgpool2d_forward(Args& a) {
+  const GlobalShape g = global_shape(a, 2);
+  F32 x = a.sized(0, "x", g.planes * g.hw, g.xs);
+  F32 y = a.sized(1, "y", g.planes, g.ys);
+  require_distinct(a, "y", y.data, g.planes * 4, {{x.data, g.planes * g.hw * 4}});
+  if (g.planes == 0) return [] {};
+  return [=] { gw::global_avgpool2d_forward(x.data, y.data, g.planes, g.hw); };
+}
+
+Task global_avgpool2d_backward(Args& a) {
+  const GlobalShape g = global_shape(a, 2);
+  F32 dy = a.sized(0, "dy", g.planes, g.ys);
+  F32 dx = a.sized(1, "dx", g.planes * g.hw, g.xs);
+  require_distinct(a, "dx", dx.data, g.planes * g.hw * 4, {{dy.data, g.planes * 4}});
+  if (g.planes == 0) return [] {};
+  return [=] { gw::global_avgpool2d_backward(dy.data, dx.data, g.planes, g.hw); };
+}
+
+}  // namespace
+
+void register_conv_ops() {
+  register_op("conv2d_forward", conv2d_forward);
+  register_op("conv2d_backward_data", conv2d_backward_data);
+  register_op("conv2d_backward_filter", conv2d_backward_filter);
+  register_op("maxpool2d_forward", maxpool2d_forward);
+  register_op("maxpool2d_backward", maxpool2d_backward);
+  register_op("avgpool2d_forward", avgpool2d_forward);
+  register_op("avgpool2d_backward", avgpool2d_backward);
+  register_op("global_avgpool2d_forward", global_avgpool2d_forward);
+  register_op("global_avgpool2d_backward", global_avgpool2d_backward);
+}
+
+}  // namespace gwb

@@ -1,0 +1,156 @@
+// Drivers for conv: thread loops over the active ISA's kernels (conv.h).
+//
+// Forward and backward-data split the batch into one-sample chunks; pooling
+// splits the N*C planes. The filter gradient sums over samples: the batch is
+// cut into at most kFilterChunks fixed chunks (the chunk size depends on N
+// only), each chunk's partial gradient is computed on its own, and the
+// partials are added in chunk order, so the result does not depend on the
+// thread count.
+#include "kernels/conv.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include "core/isa.h"
+#include "core/threads.h"
+
+namespace gw {
+
+const ConvKernels& conv_kernels() { return GW_PICK(conv_kernels); }
+
+namespace {
+
+constexpr std::size_t kFilterChunks = 16;
+constexpr std::size_t kPoolChunkElems = 1 << 14;  // input elements per pooling chunk
+
+struct AlignedFree {
+  void operator()(float* p) const { std::free(p); }
+};
+struct Scratch {
+  std::unique_ptr<float, AlignedFree> data;
+  std::size_t size = 0;
+  float* get(std::size_t n) {
+    if (n > size) {
+      const std::size_t bytes = ((std::max<std::size_t>(n, 1) * sizeof(float) + 63) / 64) * 64;
+      data.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+      if (!data) {
+        size = 0;
+        throw std::bad_alloc();
+      }
+      size = n;
+    }
+    return data.get();
+  }
+};
+
+std::size_t pool_chunk(const PoolShape& s) { return std::max<std::size_t>(1, kPoolChunkElems / std::max<std::size_t>(1, s.H * s.W)); }
+
+}  // namespace
+
+void conv2d_forward(const float* x, const float* w, const float* bias, float* y, const ConvShape& s, bool relu) {
+  const ConvKernels& kt = conv_kernels();
+  parallel_chunks(s.N, 1, [&](std::size_t n0, std::size_t n1) { kt.forward(x, w, bias, y, s, n0, n1, relu); });
+}
+
+void conv2d_backward_data(const float* dy, const float* w, float* dx, const ConvShape& s) {
+  const ConvKernels& kt = conv_kernels();
+  parallel_chunks(s.N, 1, [&](std::size_t n0, std::size_t n1) { kt.backward_data(dy, w, dx, s, n0, n1); });
+}
+
+void conv2d_backward_filter(const float* x, const float* dy, float* dw, float* db, const ConvShape& s) {
+  const ConvKernels& kt = conv_kernels();
+  const std::size_t wsize = s.K * s.ckk();
+  const std::size_t ohw = s.OH * s.OW;
+  if (db) {
+    // Per channel: samples in order, then positions; double accumulation.
+    parallel_chunks(s.K, 1, [&](std::size_t k0, std::size_t k1) {
+      for (std::size_t k = k0; k < k1; ++k) {
+        double acc = 0.0;
+        for (std::size_t n = 0; n < s.N; ++n) {
+          const float* r = dy + (n * s.K + k) * ohw;
+          float part = 0.0f;
+          for (std::size_t t = 0; t < ohw; ++t) part += r[t];
+          acc += part;
+        }
+        db[k] = static_cast<float>(acc);
+      }
+    });
+  }
+  const std::size_t chunk = (s.N + kFilterChunks - 1) / kFilterChunks;
+  const std::size_t chunks = s.N == 0 ? 0 : (s.N + chunk - 1) / chunk;
+  if (chunks <= 1) {
+    kt.backward_filter(x, dy, dw, s, 0, s.N);
+    return;
+  }
+  static thread_local Scratch partial_buf;
+  float* partial = partial_buf.get(chunks * wsize);
+  parallel_chunks(chunks, 1, [&](std::size_t c0, std::size_t c1) {
+    for (std::size_t c = c0; c < c1; ++c) {
+      kt.backward_filter(x, dy, partial + c * wsize, s, c * chunk, std::min(s.N, (c + 1) * chunk));
+    }
+  });
+  parallel_chunks(wsize, 4096, [&](std::size_t e0, std::size_t e1) {
+    for (std::size_t e = e0; e < e1; ++e) {
+      float acc = partial[e];
+      for (std::size_t c = 1; c < chunks; ++c) acc += partial[c * wsize + e];
+      dw[e] = acc;
+    }
+  });
+}
+
+void maxpool2d_forward(const float* x, float* y, std::int32_t* argmax, const PoolShape& s) {
+  const ConvKernels& kt = conv_kernels();
+  parallel_chunks(s.N * s.C, pool_chunk(s), [&](std::size_t p0, std::size_t p1) { kt.maxpool_forward(x, y, argmax, s, p0, p1); });
+}
+
+void maxpool2d_backward(const float* dy, const std::int32_t* argmax, float* dx, const PoolShape& s) {
+  const std::size_t n = s.N * s.C * s.OH * s.OW;
+  const std::int64_t plane = static_cast<std::int64_t>(s.H * s.W);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (argmax[i] < 0 || argmax[i] >= plane) {
+      throw std::range_error("maxpool2d_backward: argmax[" + std::to_string(i) + "] = " + std::to_string(argmax[i]) +
+                             " is outside the input plane [0, " + std::to_string(plane) + ")");
+    }
+  }
+  const ConvKernels& kt = conv_kernels();
+  parallel_chunks(s.N * s.C, pool_chunk(s), [&](std::size_t p0, std::size_t p1) { kt.maxpool_backward(dy, argmax, dx, s, p0, p1); });
+}
+
+void avgpool2d_forward(const float* x, float* y, const PoolShape& s, bool count_include_pad) {
+  const ConvKernels& kt = conv_kernels();
+  parallel_chunks(s.N * s.C, pool_chunk(s), [&](std::size_t p0, std::size_t p1) { kt.avgpool_forward(x, y, s, p0, p1, count_include_pad); });
+}
+
+void avgpool2d_backward(const float* dy, float* dx, const PoolShape& s, bool count_include_pad) {
+  const ConvKernels& kt = conv_kernels();
+  parallel_chunks(s.N * s.C, pool_chunk(s), [&](std::size_t p0, std::size_t p1) { kt.avgpool_backward(dy, dx, s, p0, p1, count_include_pad); });
+}
+
+void global_avgpool2d_forward(const float* x, float* y, std::size_t planes, std::size_t hw) {
+  const std::size_t chunk = std::max<std::size_t>(1, kPoolChunkElems / std::max<std::size_t>(1, hw));
+  parallel_chunks(planes, chunk, [&](std::size_t p0, std::size_t p1) {
+    for (std::size_t p = p0; p < p1; ++p) {
+      const float* r = x + p * hw;
+      double acc = 0.0;
+      for (std::size_t t = 0; t < hw; ++t) acc += r[t];
+      y[p] = static_cast<float>(acc / static_cast<double>(hw));
+    }
+  });
+}
+
+void global_avgpool2d_backward(const float* dy, float* dx, std::size_t planes, std::size_t hw) {
+  const std::size_t chunk = std::max<std::size_t>(1, kPoolChunkElems / std::max<std::size_t>(1, hw));
+  parallel_chunks(planes, chunk, [&](std::size_t p0, std::size_t p1) {
+    for (std::size_t p = p0; p < p1; ++p) {
+      const float g = dy[p] / static_cast<float>(hw);
+      float* r = dx + p * hw;
+      for (std::size_t t = 0; t < hw; ++t) r[t] = g;
+    }
+  });
+}
+
+}  // namespace gw

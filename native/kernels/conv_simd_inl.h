@@ -1,0 +1,200 @@
+// conv: the generic fast path of every SIMD table, included inside the
+// anonymous namespace of each ISA unit (conv_<isa>.cpp) after simd.h.
+//
+// Convolution as GEMM (im2col): per sample and group, the patches of the
+// input are unfolded into col[C/g*kh*kw, OH*OW] (row (c*kh + i)*kw + j holds
+// input (c, oh*sh - ph + i*dh, ow*sw - pw + j*dw), zero outside), then
+//   forward          y[n,g]  = W_g[K/g, C/g*kh*kw] * col                  (+ bias, relu)
+//   backward data    dcol    = W_g^T * dy[n,g], folded back (col2im, +=) into dx[n]
+//   backward filter  dW_g   += dy[n,g] * col^T  over the samples of the call
+// with the gemm driver (kernels/gemm.h: the ISA's packed micro-kernels). A 1x1
+// convolution with unit stride and no padding needs no unfolding (col = x).
+// Each call runs on one thread (the conv driver's chunk; gemm sees it is inside
+// a parallel region and does not start threads of its own).
+
+struct ConvScratch {
+  float* data = nullptr;
+  std::size_t size = 0;
+  ~ConvScratch() { std::free(data); }
+  float* get(std::size_t n) {
+    if (n > size) {
+      std::free(data);
+      data = nullptr;
+      size = 0;
+      const std::size_t bytes = ((std::max<std::size_t>(n, 1) * sizeof(float) + 63) / 64) * 64;
+      data = static_cast<float*>(std::aligned_alloc(64, bytes));
+      if (!data) throw std::bad_alloc();
+      size = n;
+    }
+    return data;
+  }
+};
+
+// [lo, hi): the outputs o in [0, out) whose input o*stride + off lies in [0, in).
+inline void valid_range(std::size_t out, std::size_t stride, std::ptrdiff_t off, std::size_t in, std::size_t* lo,
+                        std::size_t* hi) {
+  const std::ptrdiff_t s = static_cast<std::ptrdiff_t>(stride);
+  std::ptrdiff_t a = off >= 0 ? 0 : (-off + s - 1) / s;
+  std::ptrdiff_t b = static_cast<std::ptrdiff_t>(in) - off <= 0 ? 0 : (static_cast<std::ptrdiff_t>(in) - off + s - 1) / s;
+  a = std::min<std::ptrdiff_t>(a, static_cast<std::ptrdiff_t>(out));
+  b = std::min<std::ptrdiff_t>(std::max(b, a), static_cast<std::ptrdiff_t>(out));
+  *lo = static_cast<std::size_t>(a);
+  *hi = static_cast<std::size_t>(b);
+}
+
+bool is_pointwise(const ConvShape& s) {
+  return s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.ph == 0 && s.pw == 0;
+}
+
+// col[(c*kh + i)*kw + j][oh*OW + ow] for the cg channels at xg (one sample, one group).
+void im2col(const float* xg, const ConvShape& s, float* col) {
+  const std::size_t ohw = s.OH * s.OW;
+  for (std::size_t c = 0; c < s.cg(); ++c) {
+    const float* xc = xg + c * s.H * s.W;
+    for (std::size_t i = 0; i < s.kh; ++i) {
+      const std::ptrdiff_t hoff = static_cast<std::ptrdiff_t>(i * s.dh) - static_cast<std::ptrdiff_t>(s.ph);
+      std::size_t oh0, oh1;
+      valid_range(s.OH, s.sh, hoff, s.H, &oh0, &oh1);
+      for (std::size_t j = 0; j < s.kw; ++j) {
+        float* row = col + ((c * s.kh + i) * s.kw + j) * ohw;
+        const std::ptrdiff_t woff = static_cast<std::ptrdiff_t>(j * s.dw) - static_cast<std::ptrdiff_t>(s.pw);
+        std::size_t ow0, ow1;
+        valid_range(s.OW, s.sw, woff, s.W, &ow0, &ow1);
+        std::memset(row, 0, oh0 * s.OW * sizeof(float));
+        for (std::size_t oh = oh0; oh < oh1; ++oh) {
+          float* r = row + oh * s.OW;
+          const float* xr = xc + static_cast<std::size_t>(static_cast<std::ptrdiff_t>(oh * s.sh) + hoff) * s.W;
+          for (std::size_t ow = 0; ow < ow0; ++ow) r[ow] = 0.0f;
+          if (s.sw == 1) {
+            if (ow1 > ow0) std::memcpy(r + ow0, xr + static_cast<std::ptrdiff_t>(ow0) + woff, (ow1 - ow0) * sizeof(float));
+          } else {
+            for (std::size_t ow = ow0; ow < ow1; ++ow) r[ow] = xr[static_cast<std::ptrdiff_t>(ow * s.sw) + woff];
+          }
+          for (std::size_t ow = ow1; ow < s.OW; ++ow) r[ow] = 0.0f;
+        }
+        std::memset(row + oh1 * s.OW, 0, (s.OH - oh1) * s.OW * sizeof(float));
+      }
+    }
+  }
+}
+
+// dxg (cg channels of one sample) += the patches of col folded back.
+void col2im(const float* col, const ConvShape& s, float* dxg) {
+  const std::size_t ohw = s.OH * s.OW;
+  for (std::size_t c = 0; c < s.cg(); ++c) {
+    float* dxc = dxg + c * s.H * s.W;
+    for (std::size_t i = 0; i < s.kh; ++i) {
+      const std::ptrdiff_t hoff = static_cast<std::ptrdiff_t>(i * s.dh) - static_cast<std::ptrdiff_t>(s.ph);
+      std::size_t oh0, oh1;
+      valid_range(s.OH, s.sh, hoff, s.H, &oh0, &oh1);
+      for (std::size_t j = 0; j < s.kw; ++j) {
+        const float* row = col + ((c * s.kh + i) * s.kw + j) * ohw;
+        const std::ptrdiff_t woff = static_cast<std::ptrdiff_t>(j * s.dw) - static_cast<std::ptrdiff_t>(s.pw);
+        std::size_t ow0, ow1;
+        valid_range(s.OW, s.sw, woff, s.W, &ow0, &ow1);
+        for (std::size_t oh = oh0; oh < oh1; ++oh) {
+          const float* r = row + oh * s.OW;
+          float* dr = dxc + static_cast<std::size_t>(static_cast<std::ptrdiff_t>(oh * s.sh) + hoff) * s.W;
+          if (s.sw == 1) {
+            float* d = dr + static_cast<std::ptrdiff_t>(ow0) + woff;
+            for (std::size_t ow = ow0; ow < ow1; ++ow) d[ow - ow0] += r[ow];
+          } else {
+            for (std::size_t ow = ow0; ow < ow1; ++ow) dr[static_cast<std::ptrdiff_t>(ow * s.sw) + woff] += r[ow];
+          }
+        }
+      }
+    }
+  }
+}
+
+// y = act(y + bias[k]) over the rows of one sample.
+void bias_relu(float* yn, const float* bias, std::size_t K, std::size_t ohw, bool relu) {
+  if (!bias && !relu) return;
+  for (std::size_t k = 0; k < K; ++k) {
+    float* r = yn + k * ohw;
+    const typename V::F b = V::set1(bias ? bias[k] : 0.0f);
+    const typename V::F z = V::zero();
+    std::size_t t = 0;
+    for (; t + V::W <= ohw; t += V::W) {
+      typename V::F v = V::add(V::load(r + t), b);
+      if (relu) v = V::max(v, z);
+      V::store(r + t, v);
+    }
+    for (; t < ohw; ++t) {
+      float v = r[t] + (bias ? bias[k] : 0.0f);
+      if (relu && v < 0.0f) v = 0.0f;
+      r[t] = v;
+    }
+  }
+}
+
+void gemm_forward(const float* x, const float* w, const float* bias, float* y, const ConvShape& s, std::size_t n0,
+                  std::size_t n1, bool relu) {
+  const std::size_t ohw = s.OH * s.OW, ckk = s.ckk(), kg = s.kg();
+  static thread_local ConvScratch col_buf;
+  const bool direct = is_pointwise(s);
+  float* col = direct ? nullptr : col_buf.get(ckk * ohw);
+  for (std::size_t n = n0; n < n1; ++n) {
+    float* yn = y + n * s.K * ohw;
+    for (std::size_t g = 0; g < s.groups; ++g) {
+      const float* xg = x + (n * s.C + g * s.cg()) * s.H * s.W;
+      const float* b = xg;
+      if (!direct) {
+        im2col(xg, s, col);
+        b = col;
+      }
+      sgemm(false, false, kg, ohw, ckk, 1.0f, w + g * kg * ckk, ckk, b, ohw, 0.0f, yn + g * kg * ohw, ohw);
+    }
+    bias_relu(yn, bias, s.K, ohw, relu);
+  }
+}
+
+void gemm_backward_data(const float* dy, const float* w, float* dx, const ConvShape& s, std::size_t n0,
+                        std::size_t n1) {
+  const std::size_t ohw = s.OH * s.OW, ckk = s.ckk(), kg = s.kg();
+  static thread_local ConvScratch col_buf;
+  const bool direct = is_pointwise(s);
+  float* col = direct ? nullptr : col_buf.get(ckk * ohw);
+  for (std::size_t n = n0; n < n1; ++n) {
+    float* dxn = dx + n * s.C * s.H * s.W;
+    if (!direct) std::memset(dxn, 0, s.C * s.H * s.W * sizeof(float));
+    for (std::size_t g = 0; g < s.groups; ++g) {
+      const float* dyg = dy + (n * s.K + g * kg) * ohw;
+      float* dxg = dxn + g * s.cg() * s.H * s.W;
+      sgemm(true, false, ckk, ohw, kg, 1.0f, w + g * kg * ckk, ckk, dyg, ohw, 0.0f, direct ? dxg : col, ohw);
+      if (!direct) col2im(col, s, dxg);
+    }
+  }
+}
+
+void gemm_backward_filter(const float* x, const float* dy, float* dw, const ConvShape& s, std::size_t n0,
+                          std::size_t n1) {
+  const std::size_t ohw = s.OH * s.OW, ckk = s.ckk(), kg = s.kg();
+  static thread_local ConvScratch col_buf;
+  const bool direct = is_pointwise(s);
+  float* col = direct ? nullptr : col_buf.get(ckk * ohw);
+  if (n0 == n1) std::memset(dw, 0, s.K * ckk * sizeof(float));
+  for (std::size_t n = n0; n < n1; ++n) {
+    for (std::size_t g = 0; g < s.groups; ++g) {
+      const float* xg = x + (n * s.C + g * s.cg()) * s.H * s.W;
+      const float* b = xg;
+      if (!direct) {
+        im2col(xg, s, col);
+        b = col;
+      }
+      sgemm(false, true, kg, ckk, ohw, 1.0f, dy + (n * s.K + g * kg) * ohw, ohw, b, ohw, n == n0 ? 0.0f : 1.0f,
+            dw + g * kg * ckk, ckk);
+    }
+  }
+}
+
+ConvKernels make_conv_table(const char* isa) {
+  return ConvKernels{isa,
+                     gemm_forward,
+                     gemm_backward_data,
+                     gemm_backward_filter,
+                     conv_ref::maxpool_forward,
+                     conv_ref::maxpool_backward,
+                     conv_ref::avgpool_forward,
+                     conv_ref::avgpool_backward};
+}
