@@ -38,6 +38,7 @@ interface RankResult {
   history: Record<string, number[]>;
   seen: Record<string, number>[];
   weights: Record<string, number[]>;
+  ticks: number;
 }
 
 // Two ranks on this machine, over TCP on loopback (no shared-memory transport), as root in CI containers.
@@ -271,6 +272,8 @@ describe.skipIf(skipMpi)('distributed training on 2 ranks (mpirun, loopback)', (
       // the losses the callbacks and history see are the global ones
       one.history.loss.forEach((l, e) => expect(two[0].history.loss[e]).toBeCloseTo(l, 6));
       expect(withoutTimes(two[1].history)).toEqual(withoutTimes(two[0].history));
+      // the event loop ran timers during the distributed fit (the allreduce runs on the native worker)
+      for (const r of two) expect(r.ticks, `rank ${r.rank}`).toBeGreaterThan(0);
     });
   }
 });
