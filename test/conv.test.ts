@@ -329,7 +329,10 @@ describe('conv: every ISA agrees with the scalar reference on random shapes', ()
     { N: 2, C: 5, H: 10, W: 10, K: 24, kh: 5, kw: 5, ph: 2, pw: 2 },
     { N: 2, C: 7, H: 11, W: 9, K: 70, kh: 3, kw: 2, sh: 2, sw: 1, ph: 1, pw: 0, dilH: 2, dilW: 1 },
     { N: 5, C: 12, H: 6, W: 13, K: 33, kh: 3, kw: 3, ph: 2, pw: 1, dilH: 1, dilW: 2 },
-    { N: 2, C: 20, H: 4, W: 4, K: 9, kh: 1, kw: 1 });
+    { N: 2, C: 20, H: 4, W: 4, K: 9, kh: 1, kw: 1 },
+    // Rows of at least 14 outputs: the forward passes' row tiles, mixed with general tiles.
+    { N: 2, C: 20, H: 14, W: 16, K: 40, kh: 3, kw: 3, ph: 1, pw: 1 },
+    { N: 2, C: 6, H: 15, W: 28, K: 12, kh: 5, kw: 5, ph: 2, pw: 2 });
   for (const isa of supportedIsas.filter((i) => i !== 'scalar')) {
     it(isa, () => {
       cases.forEach((g, i) => {
