@@ -3,7 +3,7 @@
 // steps, Reshape / Flatten over maps, LayerNorm / InstanceNorm / Dropout on maps
 // against float64 references, and shape errors that name the layer.
 import { describe, expect, it } from 'vitest';
-import { Activation, Adam, AvgPool2D, BatchNorm, Conv2D, GlobalAveragePooling2D, Dense, Dropout, Flatten, GroupNorm, InstanceNorm, LayerNorm, MaxPool2D, Random, Reshape, SGD, Sequential, Tensor, type Layer, type Optimizer } from '../lib';
+import { Activation, Adam, AvgPool2D, BatchNorm, Conv2D, GlobalAveragePooling2D, SpatialDropout2D, Dense, Dropout, Flatten, GroupNorm, InstanceNorm, LayerNorm, MaxPool2D, Random, Reshape, SGD, Sequential, Tensor, type Layer, type Optimizer } from '../lib';
 import { native } from '../lib/binding';
 import { caseHandler, expectClose, f32, i32, loadGolden, type GoldenCase } from './helpers/golden';
 import { randomF32 } from './helpers/isa';
@@ -406,4 +406,52 @@ describe('conv.json through the layers: every case', () => {
       await layerGoldenHandlers[c.op](c);
     });
   }
+});
+
+describe('SpatialDropout2D', () => {
+  const N = 6, C = 8, H = 3, W = 4, L = H * W;
+  const x = randomF32(N * C * L, 31, 0.5, 2); // no zeros, so a zero output means dropped
+  const dy = randomF32(N * C * L, 32);
+
+  it('drops whole channels of each sample, scales the kept ones by 1/(1-rate), and backward uses the same mask', async () => {
+    const d = new SpatialDropout2D(0.5, { name: 'sd' });
+    const { y, dx } = await runLayer(d, [C, H, W], x, dy, N);
+    let kept = 0;
+    for (let p = 0; p < N * C; p++) {
+      const on = y[p * L] !== 0;
+      if (on) kept++;
+      for (let i = 0; i < L; i++) {
+        const k = p * L + i;
+        expect(y[k]).toBeCloseTo(on ? 2 * x[k] : 0, 5);
+        expect(dx[k]).toBeCloseTo(on ? 2 * dy[k] : 0, 5);
+      }
+    }
+    expect(kept).toBeGreaterThan(N * C * 0.25);
+    expect(kept).toBeLessThan(N * C * 0.75);
+  });
+
+  it('keeps a channel exactly when dropout keeps element n*C + c of the same key (thread-independent)', async () => {
+    const d = new SpatialDropout2D(0.3, { name: 'sd2' });
+    const { y } = await runLayer(d, [C, H, W], x, dy, N);
+    const ones = new Float32Array(N * C).fill(1);
+    const ref = new Float32Array(N * C);
+    await native.runAsync([['dropout_forward', ones, ref, N * C, 0.3, d.rngState]]);
+    for (let p = 0; p < N * C; p++) expect(y[p * L] !== 0).toBe(ref[p] !== 0);
+  });
+
+  it('is the identity in inference, trains and round-trips through save/load, and rejects flat inputs', async () => {
+    const d = new SpatialDropout2D(0.4, { name: 'sd3' });
+    d.build([C, H, W], new Random(1));
+    d.allocate(N);
+    const y = new Float32Array(x.length);
+    await native.runAsync(d.forward({ x, y, rows: N, training: false, skipOutputActivation: false }));
+    expect(Array.from(y)).toEqual(Array.from(x));
+    const m = new Sequential([new Reshape({ targetShape: [2, 3, 4], inputShape: [24] }), new SpatialDropout2D(0.25), new Flatten(), new Dense({ units: 3 })], { seed: 2 });
+    m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    const h = await m.fit(new Tensor(randomF32(20 * 24, 3), [20, 24]), Int32Array.from({ length: 20 }, (_, i) => i % 3), { epochs: 2, batchSize: 5 });
+    expect(h.history.loss.every(Number.isFinite)).toBe(true);
+    expect(m.layers[1].getConfig()).toEqual({ name: 'spatialdropout2d_1', rate: 0.25 });
+    expect(() => new Sequential([new SpatialDropout2D(0.5, { inputShape: [10] })]).build()).toThrow(/SpatialDropout2D 'spatialdropout2d_1': expected a feature-map input/);
+    expect(() => new SpatialDropout2D(1)).toThrow(RangeError);
+  });
 });

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Adam, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GroupNorm, MaxPool2D, Reshape, SGD, Sequential, Tensor, diagnose, loadModel, type Param } from '../lib';
+import { Adam, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GroupNorm, MaxPool2D, Reshape, SGD, Sequential, SpatialDropout2D, Tensor, diagnose, loadModel, type Param } from '../lib';
 import { buildModel } from '../lib/cli';
 import { packModelFile } from '../lib/io/model-save';
 import { parseSafetensors, type TensorToWrite } from '../lib/io/safetensors';
@@ -149,7 +149,7 @@ describe('Conv2D weights', () => {
 });
 
 describe('save and load of conv models', () => {
-  it('round-trips and resumes training bit-exactly (conv, batch norm on maps, pooling, dropout)', async () => {
+  it('round-trips and resumes training bit-exactly (conv, batch norm on maps, pooling, dropout, spatial dropout)', async () => {
     const { x, y } = images(60, 2);
     const make = () => {
       const m = new Sequential(
@@ -161,6 +161,7 @@ describe('save and load of conv models', () => {
           new MaxPool2D({ poolSize: 2 }),
           new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', dilation: 1 }),
           new GroupNorm({ groups: 2 }),
+          new SpatialDropout2D(0.25),
           new GlobalAveragePooling2D(),
           new Dense({ units: 3 }),
         ],

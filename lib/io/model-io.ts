@@ -4,7 +4,7 @@
 // before allocating what the file cannot justify.
 import { promises as fsp } from 'fs';
 import * as path from 'path';
-import { Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GroupNorm, InstanceNorm, Layer, LayerNorm, MaxPool2D, Reshape } from '../layers';
+import { Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GroupNorm, InstanceNorm, Layer, LayerNorm, MaxPool2D, Reshape, SpatialDropout2D } from '../layers';
 import { getLoss } from '../losses';
 import { Sequential } from '../model';
 import { optimizerFromConfig } from '../optimizers';
@@ -28,6 +28,7 @@ const layerFactories: Record<string, (c: Record<string, unknown>) => Layer> = {
   MaxPool2D: (c) => new MaxPool2D(c as never),
   AvgPool2D: (c) => new AvgPool2D(c as never),
   GlobalAveragePooling2D: (c) => new GlobalAveragePooling2D(c as never),
+  SpatialDropout2D: (c) => new SpatialDropout2D(c.rate as number, c as never),
 };
 
 /** Integer options of conv and pooling layers (n or [a, b]) bounded before a layer is made from them. */

@@ -14,3 +14,4 @@ export { Conv2D } from './conv';
 export type { Conv2DOptions } from './conv';
 export { MaxPool2D, AvgPool2D, GlobalAveragePooling2D } from './pooling';
 export type { Pool2DOptions, AvgPool2DOptions } from './pooling';
+export { SpatialDropout2D } from './spatial-dropout';
