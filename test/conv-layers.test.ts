@@ -455,3 +455,12 @@ describe('SpatialDropout2D', () => {
     expect(() => new SpatialDropout2D(1)).toThrow(RangeError);
   });
 });
+
+describe('SpatialDropout2D in the interop exports', () => {
+  it('is nn.Dropout2d in the torch code of a model', async () => {
+    const { torchSequentialCode } = await import('../lib/io/torch');
+    const m = new Sequential([new Conv2D({ filters: 2, kernelSize: 3, inputShape: [1, 5, 5] }), new SpatialDropout2D(0.3), new Flatten(), new Dense({ units: 2 })]);
+    m.build();
+    expect(torchSequentialCode(m)).toMatch(/nn\.Dropout2d\(p=0\.3\)/);
+  });
+});

@@ -9,7 +9,7 @@
 // MaxPool2D -> MaxPool2d, AvgPool2D -> AvgPool2d (count_include_pad),
 // GlobalAveragePooling2D -> AdaptiveAvgPool2d(1) + Flatten. A layer with no torch
 // equivalent here is refused with an error naming it.
-import { Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GroupNorm, InstanceNorm, Layer, LayerNorm, MaxPool2D, Reshape } from '../layers';
+import { Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GroupNorm, InstanceNorm, Layer, LayerNorm, MaxPool2D, Reshape, SpatialDropout2D } from '../layers';
 import { resolvePadding, type Padding } from '../layers/spatial';
 import type { Sequential } from '../model';
 import { formatShape, shapeSize } from '../tensor';
@@ -122,6 +122,8 @@ export function torchModules(model: Sequential): TorchModule[] {
       add(layer, `nn.GroupNorm(${g}, ${c}, eps=${py(layer.eps)}${layer.affine ? '' : ', affine=False'})`, ...affine(layer, c));
     } else if (layer instanceof Dropout) {
       add(layer, `nn.Dropout(p=${py(layer.rate)})`);
+    } else if (layer instanceof SpatialDropout2D) {
+      add(layer, `nn.Dropout2d(p=${py(layer.rate)})`);
     } else if (layer instanceof Flatten) {
       add(layer, 'nn.Flatten()');
     } else if (layer instanceof Reshape) {

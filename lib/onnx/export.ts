@@ -21,7 +21,7 @@
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import type * as protobuf from 'protobufjs';
-import { Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GroupNorm, InstanceNorm, Layer, LayerNorm, MaxPool2D, Reshape } from '../layers';
+import { Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GroupNorm, InstanceNorm, Layer, LayerNorm, MaxPool2D, Reshape, SpatialDropout2D } from '../layers';
 import { convPadding, poolPadding } from '../io/torch';
 import type { Sequential } from '../model';
 import { writeFileAtomic } from '../io/atomic';
@@ -156,6 +156,7 @@ function emitLayer(g: GraphBuilder, layer: Layer, x: string): string {
     return groupNorm(g, x, s, groups, layer.eps, layer.gamma?.value ?? null, layer.beta?.value ?? null, stem);
   }
   if (layer instanceof Dropout) return x;
+  if (layer instanceof SpatialDropout2D) return x; // the identity in inference, as Dropout
   if (layer instanceof Flatten) return g.node('Flatten', [x], stem, { axis: 1 });
   if (layer instanceof Reshape) return g.node('Reshape', [x, g.ints([0, ...layer.outputShape!])], stem);
   if (layer instanceof Conv2D) {
