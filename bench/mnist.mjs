@@ -1,7 +1,8 @@
 // Fashion-MNIST training benchmark: seconds per epoch, samples/s, test accuracy and peak RSS of
-// three MLPs, optionally next to PyTorch and TensorFlow.js (wasm) in the same run.
+// three MLPs (and, with --model cnn, the MNIST CNN), optionally next to PyTorch and TensorFlow.js
+// (wasm) in the same run.
 //
-//   npm run bench:mnist -- [--model small,dropout,bn] [--epochs N] [--threads T] [--json]
+//   npm run bench:mnist -- [--model small,dropout,bn,cnn] [--epochs N] [--threads T] [--json]
 //                          [--compare] [--quick] [--limit B] [--data-dir DIR]
 //
 // Models (batch 128, 60,000 training and 10,000 test images):
