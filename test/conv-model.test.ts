@@ -109,6 +109,23 @@ describe('finite-difference gradients through Conv -> MaxPool -> grouped Conv ->
   });
 });
 
+describe('training and inference buffers', () => {
+  it('inference batches larger and smaller than the training batch agree, and training goes on after them', async () => {
+    const m = convNet(6);
+    m.compile({ optimizer: new Adam({ lr: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const { x, y } = images(40, 7);
+    await m.fit(x, y, { epochs: 1, batchSize: 16 });
+    const big = await m.predict(x, { batchSize: 40 });
+    const small = await m.predict(x, { batchSize: 3 }); // layer scratch stays sized for the training batch
+    expect(Array.from(small.data)).toEqual(Array.from(big.data));
+    const e = await m.evaluate(x, y, { batchSize: 7 });
+    expect(Number.isFinite(e.loss)).toBe(true);
+    await m.trainOnBatch(new Tensor(x.data.slice(0, 16 * 128), [16, 2, 8, 8]), y.slice(0, 16));
+    const h = await m.fit(x, y, { epochs: 1, batchSize: 40, validationData: [x, y] });
+    expect(Number.isFinite(h.history.valLoss![0])).toBe(true);
+  });
+});
+
 describe('Conv2D weights', () => {
   it('are [filters, C/groups, kh, kw] (torch OIHW) and He-normal with fanIn = C/groups x kh x kw for ReLU, Glorot otherwise', () => {
     const relu = new Conv2D({ filters: 64, kernelSize: 5, groups: 2, activation: 'relu', name: 'c' });
