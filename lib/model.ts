@@ -56,12 +56,11 @@ export class Sequential {
   /** A native program (reading or writing the weights) is running on a worker thread. */
   private programRunning = false;
   private counters = new Map<string, number>();
-  // Every gradient in one buffer (distributed allreduce buckets are ranges of it); the distributed fit in progress, the
-  // world of the last one (only its rank 0 writes files) and the last step's [loss*rows, ...metric sums] over ranks.
+  // Every gradient in one buffer (distributed allreduce buckets are ranges of it); the distributed fit in progress and
+  // the world of the last one (only its rank 0 writes files).
   private gradArena: Float32Array | null = null;
   private dist: DistributedFit | null = null;
   private world: World | null = null;
-  private stepSums: Float64Array = new Float64Array(1);
 
   constructor(layers: Layer[] = [], opts: { name?: string; seed?: number } = {}) {
     this.name = opts.name ?? 'sequential';
@@ -195,7 +194,7 @@ export class Sequential {
   private trainProgram(src: DataSource, tgt: TargetSource, rows: number, diagnostics: boolean): NativeCompiledProgram {
     const c = this.requireCompiled();
     const d = this.dist;
-    const dist = d ? { globalRows: rows, arena: this.gradArena!, tickets: new Float64Array(this.layers.length), syncBatchNorm: d.syncBatchNorm } : undefined;
+    const dist = d ? d.program(rows, this.gradArena!, this.layers.length) : undefined;
     const local = d ? d.share(rows).count : rows;
     return trainProgram(this.net(), this.ensureBuffers(local), c.loss, c, src, tgt, local, this.fusedOutput(), diagnostics, dist);
   }
@@ -244,14 +243,7 @@ export class Sequential {
       }
       throw e;
     }
-    if (this.dist) {
-      // The batch's loss and metric sums over every rank: [loss * rows, ...metric sums].
-      const sums = this.requireCompiled().metrics.map(() => 0);
-      this.metricsSums(b, part.count, sums);
-      this.stepSums = Float64Array.of(b.loss[0] * part.count, ...sums);
-      await this.dist.sum(this.stepSums);
-      return this.stepSums[0] / rows + stepPenalty(this.params(), b.penalty, l1);
-    }
+    if (this.dist) return this.dist.stats[0] + stepPenalty(this.params(), b.penalty, l1); // the global batch's loss
     return b.loss[0] + stepPenalty(this.params(), b.penalty, l1);
   }
 
@@ -325,7 +317,8 @@ export class Sequential {
           params: () => this.params(),
           buffers: () => buffers,
           metricNames: c.metricNames,
-          addMetricSums: (rows, sums) => (dist ? sums.forEach((_, i) => (sums[i] += this.stepSums[i + 1])) : this.metricsSums(buffers, rows, sums)),
+          addMetricSums: (rows, sums) => this.metricsSums(buffers, dist ? dist.share(rows).count : rows, sums),
+          reduceSums: dist ? (sums) => dist.sumInPlace(sums) : undefined,
           step: (program, where, rows) => this.runStep(program, buffers, where, rows),
           // Distributed: rank 0's BatchNorm running statistics everywhere (as PyTorch DDP), then validation.
           validate: async () => (await dist?.syncState(this.layers), val ? this.evaluateSource(val.src, val.tgt, val.idx, batchSize) : null),
