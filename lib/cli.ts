@@ -16,6 +16,7 @@ import { OPTIMIZER_KINDS } from './kinds';
 import { getOptimizer } from './optimizers';
 import { regularizers } from './regularizers';
 import { getSchedule } from './schedules';
+import { addExportCommand, runExport } from './cli-export';
 import { init as initWorld } from './distributed/world';
 
 /** Everything a training run can be configured with (flags or --config JSON, camelCase keys). */
@@ -301,6 +302,7 @@ function makeProgram(): Command {
     .option('--sync-batch-norm', 'under mpirun: BatchNorm with the statistics of the whole global batch')
     .option('--quiet', 'no progress bar or per-epoch lines')
     .option('--json', 'print one JSON object per epoch and a final one with the test results');
+  addExportCommand(program);
   return program;
 }
 
@@ -397,6 +399,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(program.helpInformation());
       return 2;
     }
+    if (sub.name() === 'export') return await runExport(sub.args[0], sub.opts(), { log: (s) => console.log(s), err: (s) => console.error(s) });
     opts = sub.opts();
     if (opts.dropconnect !== undefined) opts.dropConnect = opts.dropconnect; // commander's key for --dropconnect
     delete opts.dropconnect;
@@ -411,9 +414,9 @@ export async function main(argv: string[]): Promise<number> {
     if (fromFile.conv !== undefined) checkConvConfig(fromFile.conv);
     if (fromFile.model !== undefined && fromFile.model !== 'mlp' && fromFile.model !== 'cnn') throw new UsageError(`--config: model must be 'mlp' or 'cnn', received ${JSON.stringify(fromFile.model)}`);
     const cfg: TrainConfig = { ...defaults, ...fromFile };
+    for (const [k, v] of Object.entries(opts)) if (k !== 'config' && v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
     // A CNN's default head is one hidden Dense of 128 (the MNIST CNN), unless layers are given.
     if (cfg.model === 'cnn' && fromFile.layers === undefined && opts.layers === undefined) cfg.layers = [128];
-    for (const [k, v] of Object.entries(opts)) if (k !== 'config' && v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
     if (Array.isArray(fromFile.layers) && fromFile.layers.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError('--config: layers must be positive integers');
     await train(cfg);
     return 0;

@@ -10,6 +10,8 @@ import { Callback, LambdaCallback } from './callbacks';
 import type { Dataset } from './data/dataset';
 import { AbortError, NonFiniteError, checkNumber, haltedAt } from './errors';
 import { saveModel } from './io/model-save';
+import * as torch from './io/torch';
+import { exportOnnx, type OnnxExportOptions } from './onnx/export';
 import { Layer, type Param } from './layers/base';
 import { getLoss, type Loss } from './losses';
 import { getMetric, type Metric } from './metrics';
@@ -52,6 +54,7 @@ export class Sequential {
     options: CompileOptions;
   } | null = null;
   private buffers: Buffers | null = null;
+  private evalBuffers: Buffers | null = null;
   private busyWith: string | null = null;
   /** A native program (reading or writing the weights) is running on a worker thread. */
   private programRunning = false;
@@ -186,9 +189,20 @@ export class Sequential {
     return { layers: this.layers, inputShape: this.inputShape!, outputShape: this.outputShape!, params: () => this.params() };
   }
 
+  /** Training buffers (with gradients). */
   private ensureBuffers(maxRows: number): Buffers {
-    if (!this.buffers || this.buffers.maxRows < maxRows) this.buffers = allocateBuffers(this.net(), maxRows);
+    if (!this.buffers || this.buffers.maxRows < maxRows) {
+      this.buffers = allocateBuffers(this.net(), maxRows, { layerRows: this.evalBuffers?.maxRows });
+    }
     return this.buffers;
+  }
+
+  /** Inference buffers of evaluate/predict/validation: no gradients, activations in two alternating buffers. */
+  private ensureEvalBuffers(maxRows: number): Buffers {
+    if (!this.evalBuffers || this.evalBuffers.maxRows < maxRows) {
+      this.evalBuffers = allocateBuffers(this.net(), maxRows, { training: false, layerRows: this.buffers?.maxRows });
+    }
+    return this.evalBuffers;
   }
 
   private trainProgram(src: DataSource, tgt: TargetSource, rows: number, diagnostics: boolean): NativeCompiledProgram {
@@ -200,7 +214,7 @@ export class Sequential {
   }
 
   private evalProgram(src: DataSource, tgt: TargetSource | null, rows: number, logits: boolean): NativeCompiledProgram {
-    return evalProgram(this.net(), this.ensureBuffers(rows), this.compiled?.loss ?? null, src, tgt, rows, logits);
+    return evalProgram(this.net(), this.ensureEvalBuffers(rows), this.compiled?.loss ?? null, src, tgt, rows, logits);
   }
 
   // ---------------------------------------------------------------- running
@@ -344,7 +358,7 @@ export class Sequential {
     let sums = c.metrics.map(() => 0);
     if (part.length > 0) {
       const plan = planBatches(part.length, batchSize, (rows) => this.evalProgram(src, tgt, rows, this.fusedOutput()));
-      const b = this.buffers!;
+      const b = this.evalBuffers!;
       await forEachBatch(plan, () => b.index, part, {
         run: async (program, _batch, _start, rows) => {
           await this.runProgram(program);
@@ -393,7 +407,7 @@ export class Sequential {
       const result = new Float32Array(n * outSize);
       if (n === 0) return new Tensor(result, [0, ...this.outputShape!]);
       const plan = planBatches(n, batchSize, (rows) => this.evalProgram(src, null, rows, false));
-      const b = this.buffers!;
+      const b = this.evalBuffers!;
       const out = b.acts[this.layers.length - 1];
       await forEachBatch(plan, () => b.index, null, {
         run: async (program, _batch, start, rows) => {
@@ -476,6 +490,31 @@ export class Sequential {
     if (this.busyWith && this.busyWith !== 'fit') throw new Error(`model.save: the model is busy with ${this.busyWith}`);
     if (this.world && this.world.rank !== 0) return; // distributed: rank 0 writes, the others hold the same weights
     await saveModel(this, dir);
+  }
+
+  /** The weights in torch.nn.Sequential's names and layouts (`0.weight` [out, in], ...), or gradwell's (lib/io/torch.ts). */
+  stateDict(opts?: torch.StateDictOptions): Map<string, torch.StateTensor> {
+    return torch.stateDict(this, opts);
+  }
+  /** Sets every weight from a state dict; the first tensor whose name or shape does not fit is named in the error. */
+  loadStateDict(dict: torch.StateDictInput, opts?: torch.StateDictOptions): void {
+    torch.loadStateDict(this, dict, opts);
+  }
+  /** stateDict() as a safetensors file, atomically (torch: `safetensors.torch.load_file`). */
+  saveStateDict(file: string, opts?: torch.StateDictOptions): Promise<void> {
+    return torch.saveStateDict(this, file, opts);
+  }
+  /** loadStateDict() from a safetensors file (torch: `safetensors.torch.save_file(net.state_dict(), file)`). */
+  loadStateDictFile(file: string, opts?: torch.StateDictOptions): Promise<void> {
+    return torch.loadStateDictFile(this, file, opts);
+  }
+  /** Writes an ONNX model of the network in inference mode (opset 13-21, default 17; lib/onnx/export.ts). */
+  exportOnnx(file: string, opts?: OnnxExportOptions): Promise<void> {
+    return exportOnnx(this, file, opts);
+  }
+  /** Python code of the equivalent torch.nn.Sequential, whose state_dict() matches stateDict(). */
+  torchSequentialCode(): string {
+    return torch.torchSequentialCode(this);
   }
 
   countParams(): number {

@@ -2,18 +2,15 @@
 // GB/s counts the bytes a kernel must read and write at least (input, target
 // and dinput; logits and dlogits for sparse cross-entropy), so it compares
 // directly with the copy of the same byte count, measured in the same run.
+// Measured with benchmark.js through bench/lib/report.mjs.
 // Usage: node bench/kernels/losses.mjs [--threads N] [--json]   (after npm run build:ts)
 import { createRequire } from 'module';
-import { pathToFileURL } from 'url';
-import { copyGbps, randomF32 as random, timeIt } from '../lib/measure.mjs';
+import { randomF32 as random } from '../lib/measure.mjs';
+import { runFamily, runIfMain } from '../lib/report.mjs';
 
 const require = createRequire(import.meta.url);
-const gw = require('../../dist/index.js');
 const { native } = require('../../dist/binding.js');
 const ops = native.ops;
-
-
-
 
 export function cases() {
   const out = new Float32Array(1);
@@ -38,27 +35,9 @@ export function cases() {
   return list;
 }
 
-export async function run({ threads = gw.getNumThreads(), json = false } = {}) {
-  const before = gw.getNumThreads();
-  gw.setNumThreads(threads);
-  try {
-    const isa = gw.backend().isa;
-    for (const [kernel, bytes, fn] of cases()) {
-      const copy = copyGbps(bytes);
-      const gbps = bytes / timeIt(fn) / 1e9;
-      if (json) {
-        console.log(JSON.stringify({ kernel, threads, isa, gbps: +gbps.toFixed(2), copyGbps: +copy.toFixed(2) }));
-      } else {
-        console.log(`${kernel.padEnd(36)} ${String(threads).padStart(2)} thr  ${gbps.toFixed(2).padStart(7)} GB/s   copy ${copy.toFixed(2).padStart(7)} GB/s  (${isa})`);
-      }
-    }
-  } finally {
-    gw.setNumThreads(before);
-  }
+// cases() lists [kernel, bytes, fn]; the shared report loop takes { kernel, bytes, fn }.
+export function run({ threads, json } = {}) {
+  return runFamily({ bench: 'losses', cases: () => cases().map(([kernel, bytes, fn]) => ({ kernel, bytes, fn })), threads, json });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const args = process.argv.slice(2);
-  const ti = args.indexOf('--threads');
-  await run({ threads: ti >= 0 ? Number(args[ti + 1]) : gw.getNumThreads(), json: args.includes('--json') });
-}
+await runIfMain(import.meta.url, run);

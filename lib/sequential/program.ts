@@ -42,18 +42,34 @@ export interface Net {
   params(): Param[];
 }
 
-/** Buffers for batches of up to maxRows samples (layers allocate their own scratch too). */
-export function allocateBuffers(net: Net, maxRows: number): Buffers {
+/**
+ * Buffers for batches of up to maxRows samples; layers allocate their own scratch too, for
+ * max(maxRows, layerRows) samples (their scratch serves the training and the inference buffers).
+ * Inference buffers (`training: false`) have no gradients, and the activations alternate between
+ * two buffers: in a forward pass a layer only reads its input, so layer i + 2 may overwrite what
+ * layer i wrote (an MLP or CNN at batch 1000 keeps two maps resident instead of one per layer).
+ */
+export function allocateBuffers(net: Net, maxRows: number, opts: { training?: boolean; layerRows?: number } = {}): Buffers {
+  const training = opts.training ?? true;
   const input = new Float32Array(maxRows * shapeSize(net.inputShape));
   const acts: Float32Array[] = [];
   const grads: (Float32Array | null)[] = [];
   let prev: Float32Array = input;
   let prevGrad: Float32Array | null = null;
+  const largest = Math.max(0, ...net.layers.filter((l) => !l.aliasesInput).map((l) => shapeSize(l.outputShape!)));
+  const pingPong = training ? [] : [new Float32Array(maxRows * largest), new Float32Array(maxRows * largest)];
+  let turn = 0;
   for (const l of net.layers) {
-    l.allocate(maxRows);
+    l.allocate(Math.max(maxRows, opts.layerRows ?? 0));
     if (l.aliasesInput) {
       acts.push(prev);
       grads.push(prevGrad);
+    } else if (!training) {
+      const a = pingPong[turn].subarray(0, maxRows * shapeSize(l.outputShape!));
+      turn ^= 1;
+      acts.push(a);
+      grads.push(null);
+      prev = a;
     } else {
       const a = new Float32Array(maxRows * shapeSize(l.outputShape!));
       acts.push(a);
