@@ -21,12 +21,13 @@ import { Random } from './random';
 import { l1Penalty, stepPenalty, totalPenalty } from './regularizers';
 import { forEachBatch, planBatches } from './sequential/batches';
 import { runEpochs, type History } from './sequential/fit-loop';
-import { isDataset, splitArgs, toSource, toTargets, type DataSource, type Inputs, type TargetSource, type Targets } from './sequential/inputs';
+import { isDataset, splitArgs, toSource, toTargets, trainValidation, type DataSource, type Inputs, type TargetSource, type Targets } from './sequential/inputs';
 import { allocateBuffers, evalProgram, trainProgram, type Buffers, type Net } from './sequential/program';
 import type { CompileOptions, FitOptions } from './sequential/options';
 import { summaryText } from './sequential/summary';
 import { Tensor, describeValue, formatShape, shapeSize } from './tensor';
-import { DistributedFit, packGradients, weightBuffers, type World } from './distributed/fit';
+import { DistributedFit, packGradients, type World } from './distributed/fit';
+import { assignWeights, weightBuffers } from './sequential/weights';
 
 export type { Inputs, Targets } from './sequential/inputs';
 export type { History } from './sequential/fit-loop';
@@ -59,8 +60,7 @@ export class Sequential {
   /** A native program (reading or writing the weights) is running on a worker thread. */
   private programRunning = false;
   private counters = new Map<string, number>();
-  // Every gradient in one buffer (distributed allreduce buckets are ranges of it); the distributed fit in progress and
-  // the world of the last one (only its rank 0 writes files).
+  // One buffer for every gradient (distributed buckets are its ranges), the distributed fit running, the last world (rank 0 writes files).
   private gradArena: Float32Array | null = null;
   private dist: DistributedFit | null = null;
   private world: World | null = null;
@@ -207,9 +207,8 @@ export class Sequential {
 
   private trainProgram(src: DataSource, tgt: TargetSource, rows: number, diagnostics: boolean): NativeCompiledProgram {
     const c = this.requireCompiled();
-    const d = this.dist;
-    const dist = d ? d.program(rows, this.gradArena!, this.layers.length) : undefined;
-    const local = d ? d.share(rows).count : rows;
+    const dist = this.dist?.program(rows, this.gradArena!, this.layers.length);
+    const local = this.dist ? this.dist.share(rows).count : rows;
     return trainProgram(this.net(), this.ensureBuffers(local), c.loss, c, src, tgt, local, this.fusedOutput(), diagnostics, dist);
   }
 
@@ -290,25 +289,9 @@ export class Sequential {
     this.ensureBuilt(src);
     const tgt = this.targets(y, src.n, 'fit: y');
 
-    // Train / validation sample indices (validationSplit holds out the last samples, as Keras does).
-    let trainIdx = Int32Array.from({ length: src.n }, (_, i) => i);
-    let val: { src: DataSource; tgt: TargetSource; idx: Int32Array } | null = null;
-    const validation = opts.validationData;
-    if (validation) {
-      const v = isDataset(validation) ? splitArgs<never>(validation, undefined, undefined) : { x: validation[0], y: validation[1] };
-      const vs = toSource(v.x, 'fit: validationData[0]');
-      val = { src: vs, tgt: this.targets(v.y, vs.n, 'fit: validationData[1]'), idx: Int32Array.from({ length: vs.n }, (_, i) => i) };
-    } else if (opts.validationSplit !== undefined) {
-      const f = checkNumber('fit', 'validationSplit', opts.validationSplit, { min: 0, max: 1, maxExclusive: true });
-      const nVal = Math.floor(src.n * f);
-      if (nVal > 0) {
-        val = { src, tgt, idx: trainIdx.slice(src.n - nVal) };
-        trainIdx = trainIdx.slice(0, src.n - nVal);
-      }
-    }
+    const { trainIdx, val } = trainValidation(src, tgt, opts, (v, n, what) => this.targets(v, n, what));
     if (trainIdx.length === 0) throw new RangeError('fit: no training samples');
     const n = opts.dropRemainder ? trainIdx.length - (trainIdx.length % Math.min(batchSize, trainIdx.length)) : trainIdx.length;
-
     const world = opts.distributed ?? null;
     const dist = world && world.size > 1 ? new DistributedFit(world, opts.syncBatchNorm ?? false) : null;
     dist?.checkBatches(n, batchSize);
@@ -318,8 +301,7 @@ export class Sequential {
 
     this.claim('fit');
     try {
-      if (world) this.world = world;
-      this.dist = dist;
+      [this.dist, this.world] = [dist, world ?? this.world];
       if (dist) await dist.broadcastModel(this.params(), this.layers, c.optimizer);
       const diagnostics = opts.diagnostics ?? false;
       const plan = planBatches(n, batchSize, (rows) => this.trainProgram(src, tgt, rows, diagnostics), dist ? (rows) => dist.share(rows) : undefined);
@@ -367,11 +349,7 @@ export class Sequential {
         },
       });
     }
-    if (this.dist) {
-      const total = Float64Array.of(lossSum, ...sums);
-      await this.dist.sum(total);
-      [lossSum, ...sums] = total;
-    }
+    if (this.dist) [lossSum, ...sums] = await this.dist.summed([lossSum, ...sums]);
     const out: Record<string, number> = { loss: lossSum / n + totalPenalty(this.params()) };
     c.metricNames.forEach((name, i) => (out[name] = sums[i] / n));
     return out;
@@ -455,14 +433,7 @@ export class Sequential {
     // Callbacks of fit (EarlyStopping's restoreBestWeights) may set weights between steps; only
     // while a native program runs, or during evaluate/predict, would that race with it.
     if (this.programRunning || (this.busyWith && this.busyWith !== 'fit')) throw new Error(`setWeights: the model is busy with ${this.busyWith}`);
-    const entries = weights instanceof Map ? [...weights.entries()] : Object.entries(weights);
-    const targets = weightBuffers(this.layers);
-    for (const [name, values] of entries) {
-      const t = targets.get(name);
-      if (!t) throw new RangeError(`setWeights: no weight named '${name}' (known: ${[...targets.keys()].join(', ')})`);
-      if (values.length !== t.length) throw new RangeError(`setWeights: '${name}' has ${t.length} values, received ${values.length}`);
-    }
-    for (const [name, values] of entries) targets.get(name)!.set(values);
+    assignWeights(this.layers, weights);
   }
 
   get isCompiled(): boolean {
@@ -482,10 +453,7 @@ export class Sequential {
     };
   }
 
-  /**
-   * Saves architecture, weights, optimizer state and training progress to a
-   * directory, atomically: a crash mid-save leaves the previous save intact.
-   */
+  /** Saves architecture, weights, optimizer state and training progress to a directory, atomically (a crash mid-save leaves the previous save intact). */
   async save(dir: string): Promise<void> {
     if (this.busyWith && this.busyWith !== 'fit') throw new Error(`model.save: the model is busy with ${this.busyWith}`);
     if (this.world && this.world.rank !== 0) return; // distributed: rank 0 writes, the others hold the same weights

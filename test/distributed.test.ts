@@ -347,7 +347,7 @@ describe.skipIf(skipMpi)('distributed faults: no hang, a clear error', () => {
   it('a killed rank ends the job (the launcher aborts the others)', () => {
     const run = train(2, { ...cfg, killAt: { rank: 1, epoch: 1, batch: 2, signal: 'SIGKILL' } }, {}, 90_000);
     expect(run.signal, 'mpirun hung and was killed by the test').toBeNull();
-    expect(run.status).not.toBe(0);
+    expect(run.status, run.output).not.toBe(0);
     expect(run.output).toMatch(/rank 1 .*exited on signal 9/);
     expect(run.ranks).toHaveLength(0);
   });
@@ -369,7 +369,7 @@ describe.skipIf(skipMpi)('distributed faults: no hang, a clear error', () => {
   it('a stalled rank (SIGSTOP) makes the others fail after GRADWELL_MPI_TIMEOUT and the job aborts', () => {
     const run = train(2, { ...cfg, killAt: { rank: 1, epoch: 1, batch: 2, signal: 'SIGSTOP' } }, { GRADWELL_MPI_TIMEOUT: '3' }, 90_000);
     expect(run.signal, 'mpirun hung and was killed by the test').toBeNull();
-    expect(run.status).not.toBe(0);
+    expect(run.status, run.output).not.toBe(0);
     expect(run.output).toMatch(/rank 0 of 2: collective #\d+ did not complete within 3 s/);
     expect(run.output).toMatch(/MPI_ABORT was invoked on rank 0/);
   });

@@ -37,16 +37,6 @@ export function packGradients(params: Param[]): Float32Array {
   return arena;
 }
 
-/** Every weight and state buffer of the layers by name (`dense_1.kernel`, `batchnorm_1.running_mean`). */
-export function weightBuffers(layers: readonly Layer[]): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const l of layers) {
-    for (const p of l.params()) out.set(p.name, p.value);
-    for (const [k, v] of l.stateBuffers()) out.set(k, v);
-  }
-  return out;
-}
-
 /** The arena range holding `params`' gradients, or null without params; throws when they are not one range of it. */
 export function bucketOf(arena: Float32Array, layer: Layer): { offset: number; count: number } | null {
   const params = layer.params();
@@ -149,11 +139,16 @@ export class DistributedFit {
     await this.world.allreduce(values);
   }
 
-  /** The same for a plain array (the epoch's metric sums). */
-  async sumInPlace(values: number[]): Promise<void> {
+  /** The sums over the ranks of a plain array. */
+  async summed(values: number[]): Promise<number[]> {
     const v = Float64Array.from(values);
     await this.world.allreduce(v);
-    v.forEach((x, i) => (values[i] = x));
+    return Array.from(v);
+  }
+
+  /** The same, in place (the epoch's metric sums). */
+  async sumInPlace(values: number[]): Promise<void> {
+    (await this.summed(values)).forEach((x, i) => (values[i] = x));
   }
 
   /** Rank 0's stop decision and learning rate on every rank (after each epoch's callbacks). */

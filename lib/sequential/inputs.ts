@@ -87,3 +87,27 @@ export function toTargets(y: Targets, n: number, what: string, sparse: boolean, 
   }
   return { data: d, n };
 }
+
+/**
+ * Train and validation sample indices for fit: `validationData` (all of its samples), or
+ * `validationSplit` holding out the last samples before shuffling (as Keras does).
+ */
+export function trainValidation(
+  src: DataSource,
+  tgt: TargetSource,
+  opts: { validationData?: [Inputs, Targets] | Dataset; validationSplit?: number },
+  targets: (y: Targets, n: number, what: string) => TargetSource,
+): { trainIdx: Int32Array; val: { src: DataSource; tgt: TargetSource; idx: Int32Array } | null } {
+  const trainIdx = Int32Array.from({ length: src.n }, (_, i) => i);
+  const validation = opts.validationData;
+  if (validation) {
+    const v = isDataset(validation) ? splitArgs<never>(validation, undefined, undefined) : { x: validation[0], y: validation[1] };
+    const vs = toSource(v.x, 'fit: validationData[0]');
+    return { trainIdx, val: { src: vs, tgt: targets(v.y, vs.n, 'fit: validationData[1]'), idx: Int32Array.from({ length: vs.n }, (_, i) => i) } };
+  }
+  if (opts.validationSplit === undefined) return { trainIdx, val: null };
+  const f = checkNumber('fit', 'validationSplit', opts.validationSplit, { min: 0, max: 1, maxExclusive: true });
+  const nVal = Math.floor(src.n * f);
+  if (nVal === 0) return { trainIdx, val: null };
+  return { trainIdx: trainIdx.slice(0, src.n - nVal), val: { src, tgt, idx: trainIdx.slice(src.n - nVal) } };
+}

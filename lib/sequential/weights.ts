@@ -1,0 +1,24 @@
+// Weights by name for Sequential.getWeights/setWeights.
+import type { Layer } from '../layers/base';
+
+/** Every weight and state buffer of the layers by name (`dense_1.kernel`, `batchnorm_1.running_mean`). */
+export function weightBuffers(layers: readonly Layer[]): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const l of layers) {
+    for (const p of l.params()) out.set(p.name, p.value);
+    for (const [k, v] of l.stateBuffers()) out.set(k, v);
+  }
+  return out;
+}
+
+/** Sets weights by name; every given name must exist with the same size (checked before any is set). */
+export function assignWeights(layers: readonly Layer[], weights: Map<string, ArrayLike<number>> | Record<string, ArrayLike<number>>): void {
+  const entries = weights instanceof Map ? [...weights.entries()] : Object.entries(weights);
+  const targets = weightBuffers(layers);
+  for (const [name, values] of entries) {
+    const t = targets.get(name);
+    if (!t) throw new RangeError(`setWeights: no weight named '${name}' (known: ${[...targets.keys()].join(', ')})`);
+    if (values.length !== t.length) throw new RangeError(`setWeights: '${name}' has ${t.length} values, received ${values.length}`);
+  }
+  for (const [name, values] of entries) targets.get(name)!.set(values);
+}
