@@ -8,6 +8,9 @@ export * as kernels from './kernels';
 export { Sequential } from './model';
 export type { CompileOptions, FitOptions, History, Inputs, Targets, LayerDiagnostics } from './model';
 export { loadModel } from './io/model-io';
+export type { StateDictLayout, StateDictOptions, StateTensor, StateDictInput } from './io/torch';
+export type { OnnxExportOptions } from './onnx/export';
+export { ONNX_OPSETS } from './onnx/export';
 export { diagnose } from './diagnostics';
 export type { Diagnosis } from './diagnostics';
 
@@ -81,3 +84,4 @@ export {
 export type { Dataset, TrainTest, Splits, CsvDataset } from './data';
 export * as plot from './plot';
 export { plotLines } from './plot';
+export * as distributed from './distributed';

@@ -10,6 +10,8 @@ import { Callback, LambdaCallback } from './callbacks';
 import type { Dataset } from './data/dataset';
 import { AbortError, NonFiniteError, checkNumber, haltedAt } from './errors';
 import { saveModel } from './io/model-save';
+import * as torch from './io/torch';
+import { exportOnnx, type OnnxExportOptions } from './onnx/export';
 import { Layer, type Param } from './layers/base';
 import { getLoss, type Loss } from './losses';
 import { getMetric, type Metric } from './metrics';
@@ -24,11 +26,11 @@ import { allocateBuffers, evalProgram, trainProgram, type Buffers, type Net } fr
 import type { CompileOptions, FitOptions } from './sequential/options';
 import { summaryText } from './sequential/summary';
 import { Tensor, describeValue, formatShape, shapeSize } from './tensor';
+import { DistributedFit, packGradients, weightBuffers, type World } from './distributed/fit';
 
 export type { Inputs, Targets } from './sequential/inputs';
 export type { History } from './sequential/fit-loop';
 export type { LayerDiagnostics } from './sequential/layer-diagnostics';
-
 export type { CompileOptions, FitOptions } from './sequential/options';
 
 const defaultSeed = 1234;
@@ -52,10 +54,17 @@ export class Sequential {
     options: CompileOptions;
   } | null = null;
   private buffers: Buffers | null = null;
+  private evalBuffers: Buffers | null = null;
   private busyWith: string | null = null;
   /** A native program (reading or writing the weights) is running on a worker thread. */
   private programRunning = false;
   private counters = new Map<string, number>();
+  // Every gradient in one buffer (distributed allreduce buckets are ranges of it); the distributed fit in progress, the
+  // world of the last one (only its rank 0 writes files) and the last step's [loss*rows, ...metric sums] over ranks.
+  private gradArena: Float32Array | null = null;
+  private dist: DistributedFit | null = null;
+  private world: World | null = null;
+  private stepSums: Float64Array = new Float64Array(1);
 
   constructor(layers: Layer[] = [], opts: { name?: string; seed?: number } = {}) {
     this.name = opts.name ?? 'sequential';
@@ -101,6 +110,7 @@ export class Sequential {
       l.build(shape, rng.fork(l.name));
       shape = l.outputShape!;
     }
+    this.gradArena = packGradients(this.params());
     return this;
   }
 
@@ -180,18 +190,32 @@ export class Sequential {
     return { layers: this.layers, inputShape: this.inputShape!, outputShape: this.outputShape!, params: () => this.params() };
   }
 
+  /** Training buffers (with gradients). */
   private ensureBuffers(maxRows: number): Buffers {
-    if (!this.buffers || this.buffers.maxRows < maxRows) this.buffers = allocateBuffers(this.net(), maxRows);
+    if (!this.buffers || this.buffers.maxRows < maxRows) {
+      this.buffers = allocateBuffers(this.net(), maxRows, { layerRows: this.evalBuffers?.maxRows });
+    }
     return this.buffers;
+  }
+
+  /** Inference buffers of evaluate/predict/validation: no gradients, activations in two alternating buffers. */
+  private ensureEvalBuffers(maxRows: number): Buffers {
+    if (!this.evalBuffers || this.evalBuffers.maxRows < maxRows) {
+      this.evalBuffers = allocateBuffers(this.net(), maxRows, { training: false, layerRows: this.buffers?.maxRows });
+    }
+    return this.evalBuffers;
   }
 
   private trainProgram(src: DataSource, tgt: TargetSource, rows: number, diagnostics: boolean): NativeCompiledProgram {
     const c = this.requireCompiled();
-    return trainProgram(this.net(), this.ensureBuffers(rows), c.loss, c, src, tgt, rows, this.fusedOutput(), diagnostics);
+    const d = this.dist;
+    const dist = d ? { globalRows: rows, arena: this.gradArena!, tickets: new Float64Array(this.layers.length), syncBatchNorm: d.syncBatchNorm } : undefined;
+    const local = d ? d.share(rows).count : rows;
+    return trainProgram(this.net(), this.ensureBuffers(local), c.loss, c, src, tgt, local, this.fusedOutput(), diagnostics, dist);
   }
 
   private evalProgram(src: DataSource, tgt: TargetSource | null, rows: number, logits: boolean): NativeCompiledProgram {
-    return evalProgram(this.net(), this.ensureBuffers(rows), this.compiled?.loss ?? null, src, tgt, rows, logits);
+    return evalProgram(this.net(), this.ensureEvalBuffers(rows), this.compiled?.loss ?? null, src, tgt, rows, logits);
   }
 
   // ---------------------------------------------------------------- running
@@ -217,11 +241,12 @@ export class Sequential {
   }
 
   /** One training step on the batch in the index; returns its loss with the penalties of the weights before it. */
-  private async runStep(program: NativeCompiledProgram, b: Buffers, where: string): Promise<number> {
+  private async runStep(program: NativeCompiledProgram, b: Buffers, where: string, rows: number): Promise<number> {
     const opt = this.requireCompiled().optimizer;
     const l1 = l1Penalty(this.params());
     opt.beginStep();
-    this.layers.forEach((l, i) => l.beginStep(i, opt.iterations));
+    const part = this.dist ? this.dist.share(rows) : { offset: 0, count: rows };
+    this.layers.forEach((l, i) => l.beginStep(i, opt.iterations, part.offset));
     try {
       await this.runProgram(program);
     } catch (e) {
@@ -232,6 +257,14 @@ export class Sequential {
         throw new NonFiniteError(`non-finite gradient in '${p?.name ?? flag}' at ${where}; the step was not applied (try a lower learning rate or clipNorm)`);
       }
       throw e;
+    }
+    if (this.dist) {
+      // The batch's loss and metric sums over every rank: [loss * rows, ...metric sums].
+      const sums = this.requireCompiled().metrics.map(() => 0);
+      this.metricsSums(b, part.count, sums);
+      this.stepSums = Float64Array.of(b.loss[0] * part.count, ...sums);
+      await this.dist.sum(this.stepSums);
+      return this.stepSums[0] / rows + stepPenalty(this.params(), b.penalty, l1);
     }
     return b.loss[0] + stepPenalty(this.params(), b.penalty, l1);
   }
@@ -284,14 +317,20 @@ export class Sequential {
     if (trainIdx.length === 0) throw new RangeError('fit: no training samples');
     const n = opts.dropRemainder ? trainIdx.length - (trainIdx.length % Math.min(batchSize, trainIdx.length)) : trainIdx.length;
 
+    const world = opts.distributed ?? null;
+    const dist = world && world.size > 1 ? new DistributedFit(world, opts.syncBatchNorm ?? false) : null;
+    dist?.checkBatches(n, batchSize);
     const callbacks = (opts.callbacks ?? []).map((cb) => (cb instanceof Callback ? cb : new LambdaCallback(cb)));
-    if (opts.verbose) callbacks.push(new ProgressBarCallback(Math.ceil(n / batchSize)));
+    if (opts.verbose && (world?.rank ?? 0) === 0) callbacks.push(new ProgressBarCallback(Math.ceil(n / batchSize)));
     for (const cb of callbacks) cb.setModel(this);
 
     this.claim('fit');
     try {
+      if (world) this.world = world;
+      this.dist = dist;
+      if (dist) await dist.broadcastModel(this.params(), this.layers, c.optimizer);
       const diagnostics = opts.diagnostics ?? false;
-      const plan = planBatches(n, batchSize, (rows) => this.trainProgram(src, tgt, rows, diagnostics));
+      const plan = planBatches(n, batchSize, (rows) => this.trainProgram(src, tgt, rows, diagnostics), dist ? (rows) => dist.share(rows) : undefined);
       const buffers = this.buffers!; // the programs' buffers (validation may allocate larger ones)
       this.stopTraining = false;
       return await runEpochs(
@@ -300,16 +339,19 @@ export class Sequential {
           params: () => this.params(),
           buffers: () => buffers,
           metricNames: c.metricNames,
-          addMetricSums: (rows, sums) => this.metricsSums(buffers, rows, sums),
-          step: (program, where) => this.runStep(program, buffers, where),
-          validate: () => (val ? this.evaluateSource(val.src, val.tgt, val.idx, batchSize) : null),
+          addMetricSums: (rows, sums) => (dist ? sums.forEach((_, i) => (sums[i] += this.stepSums[i + 1])) : this.metricsSums(buffers, rows, sums)),
+          step: (program, where, rows) => this.runStep(program, buffers, where, rows),
+          // Distributed: rank 0's BatchNorm running statistics everywhere (as PyTorch DDP), then validation.
+          validate: async () => (await dist?.syncState(this.layers), val ? this.evaluateSource(val.src, val.tgt, val.idx, batchSize) : null),
           lr: () => c.optimizer.lr,
           stopRequested: () => this.stopTraining,
           epochDone: (epoch) => (this.epochsTrained = epoch + 1),
+          afterEpoch: dist ? () => dist.agree(this, c.optimizer) : undefined,
         },
         { plan, trainIdx, epochs, initialEpoch, shuffle: opts.shuffle ?? true, seed, signal: opts.signal, callbacks, diagnostics },
       );
     } finally {
+      this.dist = null;
       this.release();
     }
   }
@@ -318,17 +360,25 @@ export class Sequential {
     const c = this.requireCompiled();
     const n = idx.length;
     if (n === 0) throw new RangeError('evaluate: no samples');
-    const plan = planBatches(n, batchSize, (rows) => this.evalProgram(src, tgt, rows, this.fusedOutput()));
-    const b = this.buffers!;
+    const part = this.dist ? this.dist.shard(idx) : idx; // distributed validation: each rank its shard, then the sums
     let lossSum = 0;
-    const sums = c.metrics.map(() => 0);
-    await forEachBatch(plan, () => b.index, idx, {
-      run: async (program, _batch, _start, rows) => {
-        await this.runProgram(program);
-        lossSum += b.loss[0] * rows;
-        this.metricsSums(b, rows, sums);
-      },
-    });
+    let sums = c.metrics.map(() => 0);
+    if (part.length > 0) {
+      const plan = planBatches(part.length, batchSize, (rows) => this.evalProgram(src, tgt, rows, this.fusedOutput()));
+      const b = this.evalBuffers!;
+      await forEachBatch(plan, () => b.index, part, {
+        run: async (program, _batch, _start, rows) => {
+          await this.runProgram(program);
+          lossSum += b.loss[0] * rows;
+          this.metricsSums(b, rows, sums);
+        },
+      });
+    }
+    if (this.dist) {
+      const total = Float64Array.of(lossSum, ...sums);
+      await this.dist.sum(total);
+      [lossSum, ...sums] = total;
+    }
     const out: Record<string, number> = { loss: lossSum / n + totalPenalty(this.params()) };
     c.metricNames.forEach((name, i) => (out[name] = sums[i] / n));
     return out;
@@ -364,7 +414,7 @@ export class Sequential {
       const result = new Float32Array(n * outSize);
       if (n === 0) return new Tensor(result, [0, ...this.outputShape!]);
       const plan = planBatches(n, batchSize, (rows) => this.evalProgram(src, null, rows, false));
-      const b = this.buffers!;
+      const b = this.evalBuffers!;
       const out = b.acts[this.layers.length - 1];
       await forEachBatch(plan, () => b.index, null, {
         run: async (program, _batch, start, rows) => {
@@ -390,7 +440,7 @@ export class Sequential {
       const program = this.trainProgram(src, tgt, src.n, false);
       const b = this.buffers!;
       for (let i = 0; i < src.n; i++) b.index[i] = i;
-      const out: Record<string, number> = { loss: await this.runStep(program, b, `step ${c.optimizer.iterations + 1}`) };
+      const out: Record<string, number> = { loss: await this.runStep(program, b, `step ${c.optimizer.iterations + 1}`, src.n) };
       const sums = c.metrics.map(() => 0);
       this.metricsSums(b, src.n, sums);
       c.metricNames.forEach((name, i) => (out[name] = sums[i] / src.n));
@@ -404,12 +454,7 @@ export class Sequential {
 
   /** Copies of every weight and state buffer by name (`dense_1.kernel`, `batchnorm_1.running_mean`, ...). */
   getWeights(): Map<string, Float32Array> {
-    const out = new Map<string, Float32Array>();
-    for (const l of this.layers) {
-      for (const p of l.params()) out.set(p.name, p.value.slice());
-      for (const [k, v] of l.stateBuffers()) out.set(k, v.slice());
-    }
-    return out;
+    return new Map([...weightBuffers(this.layers)].map(([k, v]) => [k, v.slice()]));
   }
 
   /** Sets weights by name; every given name must exist with the same size. Missing names keep their values. */
@@ -418,11 +463,7 @@ export class Sequential {
     // while a native program runs, or during evaluate/predict, would that race with it.
     if (this.programRunning || (this.busyWith && this.busyWith !== 'fit')) throw new Error(`setWeights: the model is busy with ${this.busyWith}`);
     const entries = weights instanceof Map ? [...weights.entries()] : Object.entries(weights);
-    const targets = new Map<string, Float32Array>();
-    for (const l of this.layers) {
-      for (const p of l.params()) targets.set(p.name, p.value);
-      for (const [k, v] of l.stateBuffers()) targets.set(k, v);
-    }
+    const targets = weightBuffers(this.layers);
     for (const [name, values] of entries) {
       const t = targets.get(name);
       if (!t) throw new RangeError(`setWeights: no weight named '${name}' (known: ${[...targets.keys()].join(', ')})`);
@@ -454,7 +495,33 @@ export class Sequential {
    */
   async save(dir: string): Promise<void> {
     if (this.busyWith && this.busyWith !== 'fit') throw new Error(`model.save: the model is busy with ${this.busyWith}`);
+    if (this.world && this.world.rank !== 0) return; // distributed: rank 0 writes, the others hold the same weights
     await saveModel(this, dir);
+  }
+
+  /** The weights in torch.nn.Sequential's names and layouts (`0.weight` [out, in], ...), or gradwell's (lib/io/torch.ts). */
+  stateDict(opts?: torch.StateDictOptions): Map<string, torch.StateTensor> {
+    return torch.stateDict(this, opts);
+  }
+  /** Sets every weight from a state dict; the first tensor whose name or shape does not fit is named in the error. */
+  loadStateDict(dict: torch.StateDictInput, opts?: torch.StateDictOptions): void {
+    torch.loadStateDict(this, dict, opts);
+  }
+  /** stateDict() as a safetensors file, atomically (torch: `safetensors.torch.load_file`). */
+  saveStateDict(file: string, opts?: torch.StateDictOptions): Promise<void> {
+    return torch.saveStateDict(this, file, opts);
+  }
+  /** loadStateDict() from a safetensors file (torch: `safetensors.torch.save_file(net.state_dict(), file)`). */
+  loadStateDictFile(file: string, opts?: torch.StateDictOptions): Promise<void> {
+    return torch.loadStateDictFile(this, file, opts);
+  }
+  /** Writes an ONNX model of the network in inference mode (opset 13-21, default 17; lib/onnx/export.ts). */
+  exportOnnx(file: string, opts?: OnnxExportOptions): Promise<void> {
+    return exportOnnx(this, file, opts);
+  }
+  /** Python code of the equivalent torch.nn.Sequential, whose state_dict() matches stateDict(). */
+  torchSequentialCode(): string {
+    return torch.torchSequentialCode(this);
   }
 
   countParams(): number {

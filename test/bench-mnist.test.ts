@@ -82,6 +82,24 @@ describe('bench/mnist.mjs', () => {
     expect(infer[0].samplesPerSec as number).toBeCloseTo(200 / (infer[0].epochSeconds as number), 6);
   }, 60_000);
 
+  it('--model cnn trains the issue\'s CNN and reports inference and the fraction of peak FLOP/s', () => {
+    const { records } = runBench(['--data-dir', dir, '--model', 'cnn', '--limit', '1', '--epochs', '1', '--threads', '1', '--infer-passes', '1', '--json']);
+    const train = records.find((r) => r.task === 'train')!;
+    const infer = records.find((r) => r.task === 'inference')!;
+    expect(train.model).toBe('cnn');
+    expect(train.samplesPerEpoch).toBe(128);
+    expect(infer.batch).toBe(1000);
+    for (const r of [train, infer]) {
+      expect(typeof r.gflops === 'number' || r.gflops === undefined).toBe(true); // undefined when cc cannot build the peak loop
+      if (r.peakFraction !== undefined) {
+        expect(r.peakFraction as number).toBeGreaterThan(0);
+        expect(r.peakFraction as number).toBeLessThan(1);
+        // gflops = samples/s x FLOPs per sample (65.1 M training, 22.1 M inference, from the layer shapes)
+        expect((r.gflops as number) / (r.samplesPerSec as number)).toBeCloseTo(r.task === 'train' ? 0.0651 : 0.0221, 3);
+      }
+    }
+  }, 120_000);
+
   it('says so when the data set is missing, without failing', () => {
     const missing = path.join(dir, 'no-such-dir');
     const { records } = runBench(['--data-dir', missing, '--json']);

@@ -96,6 +96,33 @@ describe('gradwell train', () => {
     expect(cli(['train', '--config', cfg]).code).toBe(0);
   });
 
+  it('--model cnn trains conv blocks from flags or the JSON config and saves a loadable CNN; bad conv specs exit 2', async () => {
+    const save = path.join(dataDir, 'cnn-model');
+    const r = cli(['train', '--model', 'cnn', '--conv', '4:3,6:3:1', '--data', 'mnist', '--data-dir', dataDir, '--epochs', '3', '--batch-size', '32', '--lr', '0.01', '--json', '--save', save]);
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[3].test.accuracy).toBeGreaterThan(0.9);
+    const model = await loadModel(save);
+    expect(model.layers.map((l) => l.className)).toEqual(['Reshape', 'Conv2D', 'MaxPool2D', 'Conv2D', 'Flatten', 'Dense', 'Dense']);
+    expect(model.layers.map((l) => l.outputShape)).toEqual([[1, 4, 4], [4, 4, 4], [4, 2, 2], [6, 2, 2], [24], [128], [10]]);
+    const cfg = path.join(dataDir, 'cnn.json');
+    fs.writeFileSync(cfg, JSON.stringify({ model: 'cnn', conv: [{ filters: 3, kernelSize: 3, padding: 1, pool: 2 }], layers: [8], norm: 'batch', data: 'mnist', dataDir, epochs: 1 }));
+    const c = cli(['train', '--config', cfg]);
+    expect(c.code, c.err).toBe(0);
+    expect(c.out).toMatch(/conv2d_1 \(Conv2D\)\s+\[null, 3, 4, 4\]\s+30\n/);
+    expect(c.out).toMatch(/batchnorm_1 \(BatchNorm\)\s+\[null, 3, 4, 4\]/);
+    const bad = cli(['train', '--model', 'cnn', '--conv', '4x3']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--conv must be comma-separated filters:kernelSize\[:pool\] blocks/);
+    fs.writeFileSync(cfg, JSON.stringify({ model: 'cnn', conv: [{ filters: 3, kernel: 3 }] }));
+    const badCfg = cli(['train', '--config', cfg]);
+    expect(badCfg.code).toBe(2);
+    expect(badCfg.err).toMatch(/unknown key 'kernel' in conv\[0\]/);
+    const even = cli(['train', '--model', 'cnn', '--conv', '4:2', '--data', 'mnist', '--data-dir', dataDir, '--epochs', '1']);
+    expect(even.code).toBe(1);
+    expect(even.err).toMatch(/Conv2D 'conv2d_1': padding 'same' with kernel \[2,2\]/);
+  });
+
   it('exits 2 with a clear message on bad flags or config', () => {
     let r = cli(['train', '--epochs', 'ten']);
     expect(r.code).toBe(2);

@@ -7,7 +7,8 @@ import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Adam, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GroupNorm, MaxPool2D, Reshape, SGD, Sequential, Tensor, diagnose, loadModel, type Param } from '../lib';
 import { buildModel } from '../lib/cli';
-import { readDirAtomic, writeDirAtomic } from '../lib/io/atomic';
+import { packModelFile } from '../lib/io/model-save';
+import { parseSafetensors, type TensorToWrite } from '../lib/io/safetensors';
 import { randomF32, rng } from './helpers/isa';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-conv-model-'));
@@ -108,6 +109,23 @@ describe('finite-difference gradients through Conv -> MaxPool -> grouped Conv ->
   });
 });
 
+describe('training and inference buffers', () => {
+  it('inference batches larger and smaller than the training batch agree, and training goes on after them', async () => {
+    const m = convNet(6);
+    m.compile({ optimizer: new Adam({ lr: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const { x, y } = images(40, 7);
+    await m.fit(x, y, { epochs: 1, batchSize: 16 });
+    const big = await m.predict(x, { batchSize: 40 });
+    const small = await m.predict(x, { batchSize: 3 }); // layer scratch stays sized for the training batch
+    expect(Array.from(small.data)).toEqual(Array.from(big.data));
+    const e = await m.evaluate(x, y, { batchSize: 7 });
+    expect(Number.isFinite(e.loss)).toBe(true);
+    await m.trainOnBatch(new Tensor(x.data.slice(0, 16 * 128), [16, 2, 8, 8]), y.slice(0, 16));
+    const h = await m.fit(x, y, { epochs: 1, batchSize: 40, validationData: [x, y] });
+    expect(Number.isFinite(h.history.valLoss![0])).toBe(true);
+  });
+});
+
 describe('Conv2D weights', () => {
   it('are [filters, C/groups, kh, kw] (torch OIHW) and He-normal with fanIn = C/groups x kh x kw for ReLU, Glorot otherwise', () => {
     const relu = new Conv2D({ filters: 64, kernelSize: 5, groups: 2, activation: 'relu', name: 'c' });
@@ -174,19 +192,19 @@ describe('save and load of conv models', () => {
     m.build();
     const dir = tmp();
     await m.save(dir);
-    const { parseSafetensors } = await import('../lib/io/safetensors');
-    const t = parseSafetensors(new Uint8Array((await readDirAtomic(dir)).get('weights.safetensors')!), 'w').tensors;
+    const t = parseSafetensors(new Uint8Array(fs.readFileSync(path.join(dir, 'model.safetensors'))), 'w').tensors;
     expect(t.get('conv1.kernel')!.shape).toEqual([6, 1, 3, 5]);
     expect(t.get('conv1.bias')!.shape).toEqual([6]);
   });
 
   describe('hostile conv model files are rejected before allocating', () => {
-    let good: { json: Record<string, any>; weights: Uint8Array };
+    let good: { json: Record<string, any>; tensors: Map<string, TensorToWrite> };
     const load = async (edit: (j: any) => void) => {
       const j = structuredClone(good.json);
       edit(j);
       const dir = tmp();
-      await writeDirAtomic(dir, { 'model.json': JSON.stringify(j), 'weights.safetensors': good.weights });
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'model.safetensors'), packModelFile(JSON.stringify(j), good.tensors));
       return loadModel(dir);
     };
     it('control: the saved files load', async () => {
@@ -194,13 +212,13 @@ describe('save and load of conv models', () => {
       m.build();
       const dir = tmp();
       await m.save(dir);
-      const files = await readDirAtomic(dir);
-      good = { json: JSON.parse(files.get('model.json')!.toString('utf8')), weights: new Uint8Array(files.get('weights.safetensors')!) };
+      const parsed = parseSafetensors(new Uint8Array(fs.readFileSync(path.join(dir, 'model.safetensors'))));
+      good = { json: JSON.parse(parsed.metadata['gradwell.model']), tensors: parsed.tensors };
       await expect(load(() => {})).resolves.toBeInstanceOf(Sequential);
     });
     const cases: [string, (j: any) => void, RegExp][] = [
       ['huge filters', (j) => (j.layers[1].config.filters = 2 ** 40), /layer 1 \(Conv2D\) has filters 1099511627776; expected an integer/],
-      ['filters that fit the sample bound but not the file', (j) => (j.layers[1].config.filters = 2 ** 20), /layer 1 output shape|weights \(\d+ bytes\) but weights.safetensors has/],
+      ['filters that fit the sample bound but not the file', (j) => (j.layers[1].config.filters = 2 ** 20), /layer 1 output shape|weights \(\d+ bytes\) but model.safetensors has/],
       ['a huge kernel with huge padding', (j) => Object.assign(j.layers[1].config, { kernelSize: [60000, 60000], padding: [30000, 30000] }), /the architecture needs \d+ weights/],
       ['kernelSize "x"', (j) => (j.layers[1].config.kernelSize = 'x'), /layer 1 \(Conv2D\) has kernelSize "x"/],
       ['kernelSize [3, 3, 3]', (j) => (j.layers[1].config.kernelSize = [3, 3, 3]), /has kernelSize \[3,3,3\]/],

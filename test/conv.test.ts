@@ -324,6 +324,15 @@ describe('conv: every ISA agrees with the scalar reference on random shapes', ()
   afterAll(() => { setMaxIsa(backend().detectedIsa); });
   const r = (() => { let s = 12345; return () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; }; })();
   const cases = Array.from({ length: 24 }, () => randomGeo(r));
+  // Wide enough for every register tile of the direct kernels (16 < K <= 32, K > 32, edge lanes).
+  cases.push({ N: 3, C: 8, H: 9, W: 7, K: 40, kh: 3, kw: 3, ph: 1, pw: 1 },
+    { N: 2, C: 5, H: 10, W: 10, K: 24, kh: 5, kw: 5, ph: 2, pw: 2 },
+    { N: 2, C: 7, H: 11, W: 9, K: 70, kh: 3, kw: 2, sh: 2, sw: 1, ph: 1, pw: 0, dilH: 2, dilW: 1 },
+    { N: 5, C: 12, H: 6, W: 13, K: 33, kh: 3, kw: 3, ph: 2, pw: 1, dilH: 1, dilW: 2 },
+    { N: 2, C: 20, H: 4, W: 4, K: 9, kh: 1, kw: 1 },
+    // Rows of at least 14 outputs: the forward passes' row tiles, mixed with general tiles.
+    { N: 2, C: 20, H: 14, W: 16, K: 40, kh: 3, kw: 3, ph: 1, pw: 1 },
+    { N: 2, C: 6, H: 15, W: 28, K: 12, kh: 5, kw: 5, ph: 2, pw: 2 });
   for (const isa of supportedIsas.filter((i) => i !== 'scalar')) {
     it(isa, () => {
       cases.forEach((g, i) => {
@@ -337,6 +346,43 @@ describe('conv: every ISA agrees with the scalar reference on random shapes', ()
         expectClose(got.dx, ref.dx, refTol, `${label} dx`);
         expectClose(got.dW, ref.dW, { rtol: 1e-4, atol: 1e-4 }, `${label} dw`);
         expectClose(got.db, ref.db, refTol, `${label} db`);
+      });
+    });
+  }
+});
+
+describe('pooling: every ISA gives the scalar reference\'s bits (ties, NaN, borders, row tails)', () => {
+  afterAll(() => { setMaxIsa(backend().detectedIsa); });
+  const geos: PoolGeo[] = [
+    { N: 2, C: 3, H: 28, W: 28, kh: 2, kw: 2 }, { N: 1, C: 2, H: 9, W: 37, kh: 2, kw: 2 },
+    { N: 2, C: 2, H: 7, W: 7, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1 }, { N: 1, C: 3, H: 8, W: 11, kh: 2, kw: 2, sh: 1, sw: 2, ph: 1, pw: 1 },
+    { N: 1, C: 1, H: 5, W: 40, kh: 2, kw: 3, sh: 2, sw: 1 },
+  ];
+  for (const isa of supportedIsas.filter((i) => i !== 'scalar')) {
+    it(isa, () => {
+      geos.forEach((g, gi) => {
+        const n = g.N * g.C * g.H * g.W;
+        // Few distinct values (ties), some NaN and -Infinity.
+        const x = Float32Array.from(randomF32(n, 40 + gi), (v, i) => (i % 17 === 3 ? NaN : i % 23 === 5 ? -Infinity : Math.round(v * 3)));
+        const [OH, OW] = kernels.pool2dOutputShape(g);
+        const ny = g.N * g.C * OH * OW, dy = randomF32(ny, 50 + gi);
+        const run = () => {
+          const y = new Float32Array(ny), am = new Int32Array(ny), dx = new Float32Array(n), ay = new Float32Array(ny), adx = new Float32Array(n);
+          kernels.maxPool2dForward({ ...g, x, y, argmax: am });
+          kernels.maxPool2dBackward({ ...g, dy, argmax: am, dx });
+          kernels.avgPool2dForward({ ...g, x: dy.length ? x.map((v) => (Number.isFinite(v) ? v : 0)) : x, y: ay, countIncludePad: gi % 2 === 0 });
+          kernels.avgPool2dBackward({ ...g, dy, dx: adx, countIncludePad: gi % 2 === 0 });
+          return { y, am, dx, ay, adx };
+        };
+        setMaxIsa('scalar');
+        const ref = run();
+        setMaxIsa(isa);
+        const got = run();
+        expect(Array.from(got.am), `geometry ${gi} argmax`).toEqual(Array.from(ref.am));
+        expect(Array.from(got.y), `geometry ${gi} y`).toEqual(Array.from(ref.y));
+        expect(Array.from(got.dx), `geometry ${gi} dx`).toEqual(Array.from(ref.dx));
+        expectClose(got.ay, ref.ay, refTol, `geometry ${gi} avg y`);
+        expectClose(got.adx, ref.adx, refTol, `geometry ${gi} avg dx`);
       });
     });
   }

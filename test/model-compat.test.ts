@@ -58,5 +58,28 @@ describe('a 0.1.0 model directory', () => {
     const again = await loadModel(dir);
     for (const [k, v] of again.getWeights()) expect(Array.from(v), k).toEqual(expected.weights[k]);
     expect(again.optimizer.iterations).toBe(expected.iterationsBeforeStep);
+    // The 0.1.0 files are gone: the directory is in the current layout.
+    expect(fs.readdirSync(dir)).toEqual(['model.safetensors']);
+  });
+
+  it('a save over it killed before or after its commit leaves a loadable model', async () => {
+    // Killed before the rename: the 0.1.0 files and a temp file of the save.
+    const before = path.join(tmp, 'killed-before');
+    fs.cpSync(fixture, before, { recursive: true });
+    fs.writeFileSync(path.join(before, '.model.safetensors.tmp-0123456789abcdef'), Buffer.alloc(100, 7));
+    const old = await loadModel(before);
+    for (const [k, v] of old.getWeights()) expect(Array.from(v), k).toEqual(expected.weights[k]);
+    // Killed after the rename, before the 0.1.0 files were removed: model.safetensors wins.
+    const after = path.join(tmp, 'killed-after');
+    fs.cpSync(fixture, after, { recursive: true });
+    old.setWeights(new Map([...old.getWeights()].map(([k, v]) => [k, v.map(() => 0.5)])));
+    const saved = path.join(tmp, 'fresh');
+    await old.save(saved);
+    fs.copyFileSync(path.join(saved, 'model.safetensors'), path.join(after, 'model.safetensors'));
+    const both = await loadModel(after);
+    for (const [k, v] of both.getWeights()) expect(v.every((e) => e === 0.5), k).toBe(true);
+    // The next save cleans both leftovers up.
+    await both.save(before);
+    expect(fs.readdirSync(before)).toEqual(['model.safetensors']);
   });
 });

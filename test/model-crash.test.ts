@@ -1,7 +1,8 @@
 // Crash safety end to end: a child saves a model (model.save) in a loop and is
 // killed with SIGKILL at random moments; after every kill loadModel must give
 // a complete model, the previous generation or the one being written, never a
-// mix of two generations' files. Needs dist/ (npm test builds it first).
+// mix of two generations. The directory holds model.safetensors and at most a
+// temp file of the killed save. Needs dist/ (npm test builds it first).
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -57,6 +58,10 @@ describe('model.save under kill -9', () => {
     let sawNewer = 0;
     for (let it = 0; it < iterations; it++) {
       const { lastSaved, lastStarted } = await runAndKill(dir, next, Math.floor(r() * 150), onDisk);
+      const names = fs.readdirSync(dir);
+      expect(names).toContain('model.safetensors');
+      expect(names.length).toBeLessThanOrEqual(2);
+      for (const name of names) expect(name).toMatch(/^(model\.safetensors|\.model\.safetensors\.tmp-[0-9a-f]{16})$/);
       const model = await loadModel(dir);
       const gen = model.epochsTrained;
       // The generation on disk is the last completed save or the one that was in flight.

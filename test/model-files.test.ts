@@ -1,6 +1,8 @@
 // Hostile model files: truncated, oversized, bit-flipped and adversarial
-// model.json / weights.safetensors, and IDX files, are rejected with an Error
-// that says what is wrong, before any allocation the file cannot justify.
+// architecture JSON and weights, in both layouts (model.safetensors with the
+// architecture in its metadata; 0.1.0's manifest + model.json +
+// weights.safetensors), and IDX files, are rejected with an Error that says
+// what is wrong, before any allocation the file cannot justify.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -8,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dense, SGD, Sequential, loadModel } from '../lib';
 import { decodeIdx, encodeIdx } from '../lib/data';
 import { writeDirAtomic } from '../lib/io/atomic';
-import { parseSafetensors, serializeSafetensors } from '../lib/io/safetensors';
+import { packModelFile } from '../lib/io/model-save';
+import { parseSafetensors, serializeSafetensors, type TensorToWrite } from '../lib/io/safetensors';
 import { rng } from './helpers/isa';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-hostile-'));
@@ -17,7 +20,13 @@ let n = 0;
 const fresh = () => path.join(tmp, `m${n++}`);
 
 let goodJson: Record<string, unknown>;
+/** The weights as 0.1.0's weights.safetensors held them. */
 let goodWeights: Uint8Array;
+/** The whole model.safetensors of the save. */
+let goodFile: Uint8Array;
+
+type Layout = 'model.safetensors' | '0.1.0';
+const layouts: Layout[] = ['model.safetensors', '0.1.0'];
 
 beforeAll(async () => {
   const m = new Sequential([new Dense({ units: 4, activation: 'relu', inputShape: [3] }), new Dense({ units: 2 })], { seed: 1 });
@@ -25,20 +34,41 @@ beforeAll(async () => {
   m.compile({ optimizer: new SGD({ lr: 0.1, momentum: 0.9 }), loss: 'mse' });
   const dir = fresh();
   await m.save(dir);
-  // Read the committed files back through a load, and keep their contents.
-  const { readDirAtomic } = await import('../lib/io/atomic');
-  const files = await readDirAtomic(dir);
-  goodJson = JSON.parse(files.get('model.json')!.toString('utf8'));
-  goodWeights = new Uint8Array(files.get('weights.safetensors')!);
+  expect(fs.readdirSync(dir)).toEqual(['model.safetensors']);
+  goodFile = new Uint8Array(fs.readFileSync(path.join(dir, 'model.safetensors')));
+  const parsed = parseSafetensors(goodFile);
+  goodJson = JSON.parse(parsed.metadata['gradwell.model']);
+  goodWeights = serializeSafetensors(parsed.tensors, { format: 'gradwell-model' });
 });
 
-/** Saves model.json (as edited by `edit`) and weights with a valid manifest, then loads. */
-async function loadEdited(edit: (j: any) => void, weights: Uint8Array = goodWeights): Promise<Sequential> {
+/**
+ * Writes a model directory in `layout` from the architecture JSON text and a weights file
+ * (for model.safetensors: its tensors are repacked with the JSON and valid digests, or, if
+ * the weights do not parse, written as they are), then loads it.
+ */
+async function loadFiles(layout: Layout, json: string | Uint8Array, weights: Uint8Array): Promise<Sequential> {
+  const dir = fresh();
+  if (layout === '0.1.0') {
+    await writeDirAtomic(dir, { 'model.json': json, 'weights.safetensors': weights });
+  } else {
+    let tensors: Map<string, TensorToWrite> | null = null;
+    try {
+      tensors = parseSafetensors(weights).tensors;
+    } catch {
+      tensors = null;
+    }
+    const text = typeof json === 'string' ? json : new TextDecoder().decode(json);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'model.safetensors'), tensors ? packModelFile(text, tensors) : weights);
+  }
+  return loadModel(dir);
+}
+
+/** The architecture JSON as edited by `edit` with the given weights, in `layout`, loaded. */
+async function loadEditedIn(layout: Layout, edit: (j: any) => void, weights: Uint8Array = goodWeights): Promise<Sequential> {
   const j = structuredClone(goodJson);
   edit(j);
-  const dir = fresh();
-  await writeDirAtomic(dir, { 'model.json': JSON.stringify(j), 'weights.safetensors': weights });
-  return loadModel(dir);
+  return loadFiles(layout, JSON.stringify(j), weights);
 }
 
 describe('loadModel and model.save say what the user called, the path and what is wrong', () => {
@@ -63,10 +93,10 @@ describe('loadModel and model.save say what the user called, the path and what i
     const dir = fresh();
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'hello');
-    await expect(loadModel(dir)).rejects.toThrow(`loadModel(${dir}): not a gradwell model directory (no manifest.json: it was not written by model.save`);
+    await expect(loadModel(dir)).rejects.toThrow(`loadModel(${dir}): not a gradwell model directory (no model.safetensors: it was not written by model.save`);
   });
 
-  it('a corrupt save names the file and the check that failed', async () => {
+  it('a corrupt 0.1.0 save names the file and the check that failed', async () => {
     const dir = fresh();
     await writeDirAtomic(dir, { 'model.json': JSON.stringify(goodJson), 'weights.safetensors': goodWeights });
     const w = fs.readdirSync(dir).find((f) => f.startsWith('weights'))!;
@@ -80,14 +110,16 @@ describe('loadModel and model.save say what the user called, the path and what i
     await expect(loadModel(dir)).rejects.toThrow(`loadModel(${dir}): corrupt save: ${path.join(dir, 'manifest.json')} is not valid JSON`);
   });
 
-  it('a valid save of something else is not a gradwell model', async () => {
+  it('a valid 0.1.0-layout save of something else is not a gradwell model', async () => {
     const dir = fresh();
     await writeDirAtomic(dir, { 'model.json': JSON.stringify({ format: 'keras' }), 'weights.safetensors': goodWeights });
     await expect(loadModel(dir)).rejects.toThrow(`loadModel(${dir}): model.json is not a gradwell-model file`);
   });
 });
 
-describe('loadModel on adversarial model.json', () => {
+
+describe.each(layouts)('loadModel on an adversarial architecture (%s)', (layout) => {
+  const loadEdited = (edit: (j: any) => void, weights: Uint8Array = goodWeights) => loadEditedIn(layout, edit, weights);
   it('the untouched files load (control)', async () => {
     const m = await loadEdited(() => {});
     expect(m.layers.map((l) => l.className)).toEqual(['Dense', 'Dense']);
@@ -144,7 +176,7 @@ describe('loadModel on adversarial model.json', () => {
         j.inputShape = [20000];
         j.layers[0].config.units = 20000;
       }),
-    ).rejects.toThrow(/the architecture needs 400040000 weights \(1600160000 bytes\) but weights.safetensors has \d+ bytes/);
+    ).rejects.toThrow(/the architecture needs 400040000 weights \(1600160000 bytes\) but (weights|model).safetensors has \d+ bytes/);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
   });
 
@@ -156,7 +188,8 @@ describe('loadModel on adversarial model.json', () => {
   });
 });
 
-describe('loadModel on damaged weights.safetensors', () => {
+describe.each(layouts)('loadModel on a damaged weights file (%s)', (layout) => {
+  const loadEdited = (edit: (j: any) => void, weights: Uint8Array = goodWeights) => loadEditedIn(layout, edit, weights);
   function header(obj: unknown): Uint8Array {
     // Padded with spaces (valid JSON) so the file is large enough to pass the architecture's size check.
     const text = new TextEncoder().encode(JSON.stringify(obj).padEnd(400, ' '));
@@ -174,11 +207,15 @@ describe('loadModel on damaged weights.safetensors', () => {
     await expect(loadEdited(() => {}, hugeLen)).rejects.toThrow(/header length \d+ exceeds/);
   });
 
-  it('truncated files (the manifest checks size and sha256) and files cut at every length fail cleanly', async () => {
+  it('weights files cut at any length fail cleanly', async () => {
     for (const cut of [0, 1, 7, 8, 9, 20, goodWeights.length >> 1, goodWeights.length - 1]) {
       await expect(loadEdited(() => {}, goodWeights.subarray(0, cut))).rejects.toThrow(/loadModel|safetensors/);
     }
-    // A file changed on disk after the save: the manifest catches it.
+  });
+});
+
+describe('loadModel on a damaged 0.1.0 directory', () => {
+  it('a weights file changed on disk after the save: the manifest catches it', async () => {
     const dir = fresh();
     await writeDirAtomic(dir, { 'model.json': JSON.stringify(goodJson), 'weights.safetensors': goodWeights });
     const w = fs.readdirSync(dir).find((f) => f.startsWith('weights'))!;
@@ -211,6 +248,71 @@ describe('loadModel on damaged weights.safetensors', () => {
     }
     expect(loaded + rejected).toBe(300);
     expect(rejected).toBeGreaterThan(0);
+  });
+});
+
+describe('loadModel on a damaged model.safetensors', () => {
+  const write = (bytes: Uint8Array): string => {
+    const dir = fresh();
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'model.safetensors'), bytes);
+    return dir;
+  };
+  const dataStart = () => 8 + Number(new DataView(goodFile.buffer, goodFile.byteOffset).getBigUint64(0, true));
+
+  it('the saved file loads (control), and a missing file is named', async () => {
+    expect((await loadModel(write(goodFile))).layers).toHaveLength(2);
+    const empty = fresh();
+    fs.mkdirSync(empty);
+    await expect(loadModel(empty)).rejects.toThrow(/not a gradwell model directory \(no model.safetensors: it was not written by model.save/);
+  });
+
+  it('truncated at every length: rejected, naming the file', async () => {
+    for (let cut = 0; cut < goodFile.length; cut += cut < 64 ? 1 : 37) {
+      await expect(loadModel(write(goodFile.subarray(0, cut))), `cut at ${cut}`).rejects.toThrow(/loadModel\(.*\): model.safetensors.*truncated or corrupt/);
+    }
+  });
+
+  it('any change of a tensor byte is caught by its sha256', async () => {
+    const r = rng(3);
+    const start = dataStart();
+    for (let k = 0; k < 100; k++) {
+      const bytes = goodFile.slice();
+      const at = start + Math.floor(r() * (bytes.length - start));
+      bytes[at] ^= 1 << Math.floor(r() * 8);
+      await expect(loadModel(write(bytes))).rejects.toThrow(/model.safetensors is corrupt: tensor '.+' has sha256 [0-9a-f]{64}, the file says [0-9a-f]{64}/);
+    }
+  });
+
+  it('an edited architecture without a matching sha256 is rejected', async () => {
+    const parsed = parseSafetensors(goodFile);
+    const meta = { ...parsed.metadata, 'gradwell.model': parsed.metadata['gradwell.model'].replace('"units":4', '"units":5') };
+    await expect(loadModel(write(serializeSafetensors(parsed.tensors, meta)))).rejects.toThrow(/the sha256 of its architecture JSON does not match/);
+    const noDigest = { ...parsed.metadata, 'gradwell.sha256': JSON.stringify({}) };
+    await expect(loadModel(write(serializeSafetensors(parsed.tensors, noDigest)))).rejects.toThrow(/tensor '.+' has no sha256/);
+    const other = { ...parsed.metadata, format: 'pt' };
+    await expect(loadModel(write(serializeSafetensors(parsed.tensors, other)))).rejects.toThrow(/model.safetensors is not a gradwell-model file \(its __metadata__.format is "pt"\)/);
+    const v3 = { ...parsed.metadata, 'gradwell.file_version': '3' };
+    await expect(loadModel(write(serializeSafetensors(parsed.tensors, v3)))).rejects.toThrow(/has file version "3" \(this gradwell reads 2\)/);
+    await expect(loadModel(write(serializeSafetensors(parsed.tensors, {})))).rejects.toThrow(/its __metadata__.format is missing/);
+  });
+
+  it('300 random bit flips anywhere: a model or an Error, never anything else', async () => {
+    const r = rng(98);
+    let rejected = 0;
+    for (let k = 0; k < 300; k++) {
+      const bytes = goodFile.slice();
+      const flips = 1 + Math.floor(r() * 4);
+      for (let f = 0; f < flips; f++) bytes[Math.floor(r() * bytes.length)] ^= 1 << Math.floor(r() * 8);
+      try {
+        expect(await loadModel(write(bytes))).toBeInstanceOf(Sequential);
+      } catch (e) {
+        expect(e).toBeInstanceOf(Error);
+        expect((e as Error).message).toMatch(/^loadModel\(/);
+        rejected++;
+      }
+    }
+    expect(rejected).toBeGreaterThan(250);
   });
 
   it('parseSafetensors: 2000 random corruptions give a result or an Error', () => {

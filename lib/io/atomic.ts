@@ -36,7 +36,7 @@ export type FileData = Uint8Array | string;
 /** Stages at which writeDirAtomic calls its test hook (to simulate failures). */
 export type SaveStage = 'cleaned' | 'file-written' | 'files-synced' | 'committed';
 
-async function fsyncDir(dir: string): Promise<void> {
+export async function fsyncDir(dir: string): Promise<void> {
   let fh: fsp.FileHandle | undefined;
   try {
     fh = await fsp.open(dir, 'r');
@@ -156,7 +156,7 @@ async function readManifest(dir: string, op: string): Promise<Manifest | null> {
  * Why `dir` cannot be read as a saved directory, before looking inside: it does not exist, or is
  * not a directory. Throws an Error naming `op` and the path; returns when `dir` is a directory.
  */
-async function checkDirExists(dir: string, op: string): Promise<void> {
+export async function checkDirExists(dir: string, op: string): Promise<void> {
   let st: Awaited<ReturnType<typeof fsp.stat>>;
   try {
     st = await fsp.stat(dir);

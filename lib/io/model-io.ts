@@ -1,14 +1,18 @@
-// Loading models saved by lib/io/model-save.ts (model.json + weights.safetensors,
-// read atomically), validating everything read before allocating.
+// Loading models saved by lib/io/model-save.ts (<dir>/model.safetensors, format
+// version 2) or by gradwell 0.1.0 (manifest.json + model.g<hex>.json +
+// weights.g<hex>.safetensors, read atomically), validating everything read
+// before allocating what the file cannot justify.
+import { promises as fsp } from 'fs';
+import * as path from 'path';
 import { Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GroupNorm, InstanceNorm, Layer, LayerNorm, MaxPool2D, Reshape } from '../layers';
 import { getLoss } from '../losses';
 import { Sequential } from '../model';
 import { optimizerFromConfig } from '../optimizers';
-import { readDirAtomic } from './atomic';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type SavedModel } from './model-save';
-import { parseSafetensors } from './safetensors';
+import { MANIFEST_NAME, checkDirExists, readDirAtomic } from './atomic';
+import { META, MODEL_FILE, MODEL_FILE_VERSION, MODEL_FORMAT, MODEL_FORMAT_VERSION, sha256, type SavedModel } from './model-save';
+import { parseSafetensors, type SafetensorsContents } from './safetensors';
 
-export { MODEL_FORMAT, MODEL_FORMAT_VERSION, saveModel, serializeModel } from './model-save';
+export { MODEL_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION, saveModel, serializeModel } from './model-save';
 
 const layerFactories: Record<string, (c: Record<string, unknown>) => Layer> = {
   Dense: (c) => new Dense(c as never),
@@ -55,24 +59,96 @@ function counter(dir: string, what: string, v: unknown): number {
   return v as number;
 }
 
-/** Loads a model saved with model.save(dir), validating everything it reads. */
-export async function loadModel(dir: string): Promise<Sequential> {
-  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`loadModel: dir must be a non-empty directory path string, received ${dir === '' ? "''" : typeof dir}`);
+interface ModelFiles {
+  /** The architecture JSON text. */
+  json: string;
+  /** Where the JSON came from, for messages. */
+  jsonName: string;
+  /** The weights file: its name (for messages), size and a parser of its contents. */
+  weightsName: string;
+  weightsBytes: number;
+  parse: () => SafetensorsContents;
+}
+
+const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
+
+/** model.safetensors with its metadata and digests checked. */
+function readModelFile(dir: string, bytes: Buffer): ModelFiles {
+  let contents: SafetensorsContents;
+  try {
+    contents = parseSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), MODEL_FILE);
+  } catch (e) {
+    fail(dir, `${(e as Error).message} (the file is truncated or corrupt)`);
+  }
+  const meta = contents.metadata;
+  if (meta[META.format] !== MODEL_FORMAT) fail(dir, `${MODEL_FILE} is not a ${MODEL_FORMAT} file (its __metadata__.format is ${JSON.stringify(meta[META.format]) ?? 'missing'})`);
+  if (meta[META.fileVersion] !== String(MODEL_FILE_VERSION)) {
+    fail(dir, `${MODEL_FILE} has file version ${JSON.stringify(meta[META.fileVersion]) ?? 'missing'} (this gradwell reads ${MODEL_FILE_VERSION})`);
+  }
+  const json = meta[META.model];
+  if (typeof json !== 'string') fail(dir, `${MODEL_FILE} has no architecture (__metadata__['${META.model}'])`);
+  if (sha256(json) !== meta[META.modelSha256]) fail(dir, `${MODEL_FILE} is corrupt: the sha256 of its architecture JSON does not match '${META.modelSha256}'`);
+  let digests: Record<string, unknown>;
+  try {
+    digests = JSON.parse(meta[META.tensorSha256] ?? '') as Record<string, unknown>;
+  } catch {
+    fail(dir, `${MODEL_FILE} is corrupt: '${META.tensorSha256}' is not a JSON object`);
+  }
+  if (typeof digests !== 'object' || digests === null || Array.isArray(digests)) fail(dir, `${MODEL_FILE} is corrupt: '${META.tensorSha256}' is not a JSON object`);
+  for (const [name, t] of contents.tensors) {
+    const want = Object.prototype.hasOwnProperty.call(digests, name) ? digests[name] : undefined;
+    if (want === undefined) fail(dir, `${MODEL_FILE} is corrupt: tensor '${name}' has no sha256 in '${META.tensorSha256}'`);
+    const got = sha256(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    if (got !== want) fail(dir, `${MODEL_FILE} is corrupt: tensor '${name}' has sha256 ${got}, the file says ${String(want)}`);
+  }
+  for (const name of Object.keys(digests)) {
+    if (!contents.tensors.has(name)) fail(dir, `${MODEL_FILE} is corrupt: tensor '${name}' is listed in '${META.tensorSha256}' but missing`);
+  }
+  return { json, jsonName: `the architecture JSON of ${MODEL_FILE}`, weightsName: MODEL_FILE, weightsBytes: bytes.byteLength, parse: () => contents };
+}
+
+/** The files of a model directory: model.safetensors, or else a 0.1.0 manifest directory. */
+async function readModelFiles(dir: string): Promise<ModelFiles> {
+  await checkDirExists(dir, 'loadModel');
+  try {
+    return readModelFile(dir, await fsp.readFile(path.join(dir, MODEL_FILE)));
+  } catch (e) {
+    if (!isMissing(e)) throw e;
+  }
+  try {
+    await fsp.access(path.join(dir, MANIFEST_NAME));
+  } catch (e) {
+    if (isMissing(e)) fail(dir, `not a gradwell model directory (no ${MODEL_FILE}: it was not written by model.save, or its first save never finished)`);
+    throw e;
+  }
   const files = await readDirAtomic(dir, 'loadModel');
   const json = files.get('model.json');
   const weights = files.get('weights.safetensors');
   if (!json) fail(dir, 'model.json is missing');
   if (!weights) fail(dir, 'weights.safetensors is missing');
+  return {
+    json: json.toString('utf8'),
+    jsonName: 'model.json',
+    weightsName: 'weights.safetensors',
+    weightsBytes: weights.byteLength,
+    parse: () => parseSafetensors(new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), 'weights.safetensors'),
+  };
+}
+
+/** Loads a model saved with model.save(dir) (or by gradwell 0.1.0), validating everything it reads. */
+export async function loadModel(dir: string): Promise<Sequential> {
+  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError(`loadModel: dir must be a non-empty directory path string, received ${dir === '' ? "''" : typeof dir}`);
+  const files = await readModelFiles(dir);
   let saved: SavedModel;
   try {
-    saved = JSON.parse(json.toString('utf8')) as SavedModel;
+    saved = JSON.parse(files.json) as SavedModel;
   } catch (e) {
-    fail(dir, `model.json is not valid JSON (${(e as Error).message})`);
+    fail(dir, `${files.jsonName} is not valid JSON (${(e as Error).message})`);
   }
-  if (!saved || typeof saved !== 'object' || saved.format !== MODEL_FORMAT) fail(dir, `model.json is not a ${MODEL_FORMAT} file`);
+  if (!saved || typeof saved !== 'object' || saved.format !== MODEL_FORMAT) fail(dir, `${files.jsonName} is not a ${MODEL_FORMAT} file`);
   if (saved.version !== MODEL_FORMAT_VERSION) fail(dir, `unsupported format version ${saved.version} (this gradwell reads ${MODEL_FORMAT_VERSION})`);
-  if (!Array.isArray(saved.layers) || saved.layers.length === 0) fail(dir, 'model.json has no layers');
-  if (saved.layers.length > MAX_LAYERS) fail(dir, `model.json has ${saved.layers.length} layers (at most ${MAX_LAYERS})`);
+  if (!Array.isArray(saved.layers) || saved.layers.length === 0) fail(dir, `${files.jsonName} has no layers`);
+  if (saved.layers.length > MAX_LAYERS) fail(dir, `${files.jsonName} has ${saved.layers.length} layers (at most ${MAX_LAYERS})`);
   checkShape(dir, 'inputShape', saved.inputShape);
   if (saved.name !== undefined && typeof saved.name !== 'string') fail(dir, `model name must be a string, found ${typeof saved.name}`);
   if (saved.seed !== undefined && !(Number.isInteger(saved.seed) && saved.seed >= 0 && saved.seed <= 2 ** 31 - 1)) {
@@ -111,7 +187,7 @@ export async function loadModel(dir: string): Promise<Sequential> {
     fail(dir, (e as Error).message);
   }
   // Walk the shapes and count the weights before allocating any: every weight
-  // must be in weights.safetensors, so the count is bounded by its size.
+  // must be in the weights file, so the count is bounded by its size.
   let shape = [...saved.inputShape];
   let weightCount = 0;
   for (const [i, layer] of layers.entries()) {
@@ -126,8 +202,8 @@ export async function loadModel(dir: string): Promise<Sequential> {
     if (layer instanceof Conv2D) weightCount += layer.kernelSizeFor(shape);
     shape = next;
   }
-  if (weightCount * 4 > weights.byteLength) {
-    fail(dir, `the architecture needs ${weightCount} weights (${weightCount * 4} bytes) but weights.safetensors has ${weights.byteLength} bytes`);
+  if (weightCount * 4 > files.weightsBytes) {
+    fail(dir, `the architecture needs ${weightCount} weights (${weightCount * 4} bytes) but ${files.weightsName} has ${files.weightsBytes} bytes`);
   }
   try {
     model.build(saved.inputShape);
@@ -136,7 +212,7 @@ export async function loadModel(dir: string): Promise<Sequential> {
   }
   let contents;
   try {
-    contents = parseSafetensors(new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), 'weights.safetensors');
+    contents = files.parse();
   } catch (e) {
     fail(dir, (e as Error).message);
   }
@@ -148,7 +224,7 @@ export async function loadModel(dir: string): Promise<Sequential> {
   const expected = model.getWeights();
   for (const [name, v] of expected) {
     const t = tensors.get(name);
-    if (!t) fail(dir, `weights.safetensors lacks '${name}'`);
+    if (!t) fail(dir, `${files.weightsName} lacks '${name}'`);
     if (t.length !== v.length) fail(dir, `'${name}' has ${t.length} values, the architecture needs ${v.length}`);
   }
   model.setWeights(new Map([...expected.keys()].map((k) => [k, tensors.get(k)!])));

@@ -5,6 +5,7 @@ import type { Loss, LossName } from '../losses';
 import type { MetricName } from '../metrics';
 import type { Optimizer, OptimizerName } from '../optimizers';
 import type { Inputs, Targets } from './inputs';
+import type { World } from '../distributed/world';
 
 export interface CompileOptions {
   optimizer: Optimizer | OptimizerName;
@@ -46,4 +47,13 @@ export interface FitOptions {
   dropRemainder?: boolean;
   /** Record per-layer gradient norms, update ratios and dead-unit fractions each epoch. */
   diagnostics?: boolean;
+  /**
+   * Data-parallel training over MPI (`distributed.init()`): `batchSize` is the
+   * global batch, each rank trains on its contiguous share, gradients are summed
+   * across ranks before the (identical) optimizer step; only rank 0 prints and
+   * writes files. A size-1 world trains as without it. See docs/distributed.md.
+   */
+  distributed?: World;
+  /** With `distributed`: BatchNorm normalizes with the statistics of the whole global batch. Default false (per rank, as PyTorch DDP). */
+  syncBatchNorm?: boolean;
 }

@@ -9,6 +9,7 @@ import type { Optimizer } from '../optimizers';
 import { l2Weights } from '../regularizers';
 import { shapeSize } from '../tensor';
 import type { DataSource, TargetSource } from './inputs';
+import { bucketOf, scaleLossGradient, type DistProgram } from '../distributed/fit';
 
 export interface Buffers {
   maxRows: number;
@@ -41,18 +42,34 @@ export interface Net {
   params(): Param[];
 }
 
-/** Buffers for batches of up to maxRows samples (layers allocate their own scratch too). */
-export function allocateBuffers(net: Net, maxRows: number): Buffers {
+/**
+ * Buffers for batches of up to maxRows samples; layers allocate their own scratch too, for
+ * max(maxRows, layerRows) samples (their scratch serves the training and the inference buffers).
+ * Inference buffers (`training: false`) have no gradients, and the activations alternate between
+ * two buffers: in a forward pass a layer only reads its input, so layer i + 2 may overwrite what
+ * layer i wrote (an MLP or CNN at batch 1000 keeps two maps resident instead of one per layer).
+ */
+export function allocateBuffers(net: Net, maxRows: number, opts: { training?: boolean; layerRows?: number } = {}): Buffers {
+  const training = opts.training ?? true;
   const input = new Float32Array(maxRows * shapeSize(net.inputShape));
   const acts: Float32Array[] = [];
   const grads: (Float32Array | null)[] = [];
   let prev: Float32Array = input;
   let prevGrad: Float32Array | null = null;
+  const largest = Math.max(0, ...net.layers.filter((l) => !l.aliasesInput).map((l) => shapeSize(l.outputShape!)));
+  const pingPong = training ? [] : [new Float32Array(maxRows * largest), new Float32Array(maxRows * largest)];
+  let turn = 0;
   for (const l of net.layers) {
-    l.allocate(maxRows);
+    l.allocate(Math.max(maxRows, opts.layerRows ?? 0));
     if (l.aliasesInput) {
       acts.push(prev);
       grads.push(prevGrad);
+    } else if (!training) {
+      const a = pingPong[turn].subarray(0, maxRows * shapeSize(l.outputShape!));
+      turn ^= 1;
+      acts.push(a);
+      grads.push(null);
+      prev = a;
     } else {
       const a = new Float32Array(maxRows * shapeSize(l.outputShape!));
       acts.push(a);
@@ -91,12 +108,12 @@ function gatherSteps(net: Net, b: Buffers, src: DataSource, tgt: TargetSource | 
   return steps;
 }
 
-function forwardSteps(net: Net, b: Buffers, rows: number, training: boolean, skipLast: boolean): ProgramStep[] {
+function forwardSteps(net: Net, b: Buffers, rows: number, training: boolean, skipLast: boolean, syncStats = false): ProgramStep[] {
   const steps: ProgramStep[] = [];
   let x = b.input;
   net.layers.forEach((l, i) => {
     const isLast = i === net.layers.length - 1;
-    steps.push(...l.forward({ x, y: b.acts[i], rows, training, skipOutputActivation: isLast && skipLast }));
+    steps.push(...l.forward({ x, y: b.acts[i], rows, training, skipOutputActivation: isLast && skipLast, syncStats }));
     x = b.acts[i];
   });
   return steps;
@@ -114,15 +131,21 @@ function lossStep(net: Net, loss: Loss, b: Buffers, rows: number, withGrad: bool
   });
 }
 
-function backwardSteps(net: Net, b: Buffers, rows: number, fused: boolean): ProgramStep[] {
+function backwardSteps(net: Net, b: Buffers, rows: number, fused: boolean, dist?: DistProgram): ProgramStep[] {
   const steps: ProgramStep[] = [];
+  let buckets = 0;
   for (let i = net.layers.length - 1; i >= 0; i--) {
     const l = net.layers[i];
     const x = i === 0 ? b.input : b.acts[i - 1];
     const dx = i === 0 ? null : b.grads[i - 1];
     const skipOutputActivation = i === net.layers.length - 1 && fused;
-    steps.push(...l.backward({ x, y: b.acts[i], dy: b.grads[i]!, dx: l.aliasesInput ? null : dx, rows, skipOutputActivation }));
+    const syncStats = dist?.syncBatchNorm ?? false;
+    steps.push(...l.backward({ x, y: b.acts[i], dy: b.grads[i]!, dx: l.aliasesInput ? null : dx, rows, skipOutputActivation, syncStats }));
+    // Distributed: this layer's gradients are final; sum them over the ranks while backward goes on.
+    const bucket = dist ? bucketOf(dist.arena, l) : null;
+    if (dist && bucket) steps.push(op.allreduce_grads_start(dist.arena, bucket.offset, bucket.count, dist.tickets, buckets++));
   }
+  if (dist) steps.push(op.allreduce_grads_finish(dist.tickets, buckets));
   return steps;
 }
 
@@ -149,7 +172,12 @@ function updateSteps(net: Net, b: Buffers, u: UpdateSettings, diagnostics: boole
 export const NON_FINITE_HALT = 'gradwell: non-finite gradient';
 
 /** One training step: gather the batch, forward, loss, backward, update. `fused`: the loss takes the logits. */
-export function trainProgram(
+export function trainProgram(...args: Parameters<typeof trainSteps>): NativeCompiledProgram {
+  return new native.CompiledProgram(trainSteps(...args));
+}
+
+/** The steps of trainProgram (distributed: with the loss-gradient scaling and the per-layer allreduce steps). */
+export function trainSteps(
   net: Net,
   b: Buffers,
   loss: Loss,
@@ -159,15 +187,18 @@ export function trainProgram(
   rows: number,
   fused: boolean,
   diagnostics: boolean,
-): NativeCompiledProgram {
+  dist?: DistProgram,
+): ProgramStep[] {
+  const last = net.layers.length - 1;
   const steps: ProgramStep[] = [
     ...gatherSteps(net, b, src, tgt, rows),
-    ...forwardSteps(net, b, rows, true, fused),
+    ...forwardSteps(net, b, rows, true, fused, dist?.syncBatchNorm ?? false),
     lossStep(net, loss, b, rows, true),
-    ...backwardSteps(net, b, rows, fused),
+    ...(dist ? [scaleLossGradient(dist, b.grads[last]!, rows, shapeSize(net.outputShape))] : []),
+    ...backwardSteps(net, b, rows, fused, dist),
     ...updateSteps(net, b, update, diagnostics),
   ];
-  return new native.CompiledProgram(steps);
+  return steps;
 }
 
 /** An inference pass over one batch, with the loss when targets are given. `logits`: stop before the output activation. */

@@ -51,14 +51,19 @@ std::size_t pool_chunk(const PoolShape& s) { return std::max<std::size_t>(1, kPo
 
 }  // namespace
 
+// Samples per chunk of the forward and backward-data passes: at most kFilterChunks chunks,
+// so per-call set-up (packing the weights) is paid a few times, not once per sample.
+// Each sample's result does not depend on the chunking.
+std::size_t sample_chunk(std::size_t n) { return std::max<std::size_t>(1, (n + kFilterChunks - 1) / kFilterChunks); }
+
 void conv2d_forward(const float* x, const float* w, const float* bias, float* y, const ConvShape& s, bool relu) {
   const ConvKernels& kt = conv_kernels();
-  parallel_chunks(s.N, 1, [&](std::size_t n0, std::size_t n1) { kt.forward(x, w, bias, y, s, n0, n1, relu); });
+  parallel_chunks(s.N, sample_chunk(s.N), [&](std::size_t n0, std::size_t n1) { kt.forward(x, w, bias, y, s, n0, n1, relu); });
 }
 
 void conv2d_backward_data(const float* dy, const float* w, float* dx, const ConvShape& s) {
   const ConvKernels& kt = conv_kernels();
-  parallel_chunks(s.N, 1, [&](std::size_t n0, std::size_t n1) { kt.backward_data(dy, w, dx, s, n0, n1); });
+  parallel_chunks(s.N, sample_chunk(s.N), [&](std::size_t n0, std::size_t n1) { kt.backward_data(dy, w, dx, s, n0, n1); });
 }
 
 void conv2d_backward_filter(const float* x, const float* dy, float* dw, float* db, const ConvShape& s) {

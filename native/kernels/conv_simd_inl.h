@@ -188,12 +188,130 @@ void gemm_backward_filter(const float* x, const float* dy, float* dw, const Conv
   }
 }
 
+// One output row of a 2x2, column-stride-2 max pool over the interior: n outputs from
+// input rows h0, h0+1 starting at column w0, V::W outputs at a time with lane selects (the
+// comparisons are unpredictable: branches would mispredict). deinterleave(p, &even, &odd)
+// (defined by the ISA unit before this file) loads 2*V::W floats and splits them.
+// Indices ride in float lanes (exact: the binding keeps planes below 2^24 elements here).
+void maxpool_row_2x2(const float* xp, std::size_t W, std::size_t h0, std::size_t w0, std::size_t n, float* y,
+                     std::int32_t* am) {
+  using F = typename V::F;
+  constexpr std::size_t L = V::W;
+  const float* r0 = xp + h0 * W + w0;
+  const float* r1 = r0 + W;
+  const std::int32_t base = static_cast<std::int32_t>(h0 * W + w0), wi = static_cast<std::int32_t>(W);
+  float lane2[L];
+  for (std::size_t l = 0; l < L; ++l) lane2[l] = static_cast<float>(2 * l);
+  const F step2 = V::load(lane2);
+  float t0[2 * L], t1[2 * L], yt[L], af[L];
+  for (std::size_t o = 0; o < n; o += L) {
+    const std::size_t m = std::min(L, n - o);
+    const float* q0 = r0 + 2 * o;
+    const float* q1 = r1 + 2 * o;
+    if (m < L) {  // the row's tail: through zero-filled copies, so the loads stay inside the buffers
+      for (std::size_t t = 0; t < 2 * L; ++t) {
+        t0[t] = t < 2 * m ? q0[t] : 0.0f;
+        t1[t] = t < 2 * m ? q1[t] : 0.0f;
+      }
+      q0 = t0;
+      q1 = t1;
+    }
+    F v0, v1, v2, v3;
+    deinterleave(q0, &v0, &v1);
+    deinterleave(q1, &v2, &v3);
+    const F i0 = V::add(V::set1(static_cast<float>(base + 2 * static_cast<std::int32_t>(o))), step2);
+    F b = v0, a = i0;  // v0 > -inf, or NaN: taken either way
+    const F vs[3] = {v1, v2, v3};
+    const F is[3] = {V::add(i0, V::set1(1.0f)), V::add(i0, V::set1(static_cast<float>(wi))),
+                     V::add(i0, V::set1(static_cast<float>(wi + 1)))};
+    for (int t = 0; t < 3; ++t) {
+      const auto num = V::eq(vs[t], vs[t]);  // false for NaN: a NaN is taken
+      const auto gt = V::gt(vs[t], b);
+      b = V::select(num, V::select(gt, vs[t], b), vs[t]);
+      a = V::select(num, V::select(gt, is[t], a), is[t]);
+    }
+    V::store(af, a);
+    if (m == L) {
+      V::store(y + o, b);
+    } else {
+      V::store(yt, b);
+      for (std::size_t l = 0; l < m; ++l) y[o + l] = yt[l];
+    }
+    for (std::size_t l = 0; l < m; ++l) am[o + l] = static_cast<std::int32_t>(af[l]);
+  }
+}
+
+// Max pooling with a fast interior: outputs whose window lies wholly inside the plane
+// skip the clipping (2x2 windows unrolled); border outputs use the reference. The scan
+// order and the rule (the first maximum; a NaN replaces it) are the reference's.
+void fast_maxpool_forward(const float* x, float* y, std::int32_t* argmax, const PoolShape& s, std::size_t p0,
+                          std::size_t p1) {
+  // Interior outputs: oh*sh - ph >= 0 and oh*sh - ph + kh <= H (likewise ow).
+  std::size_t oh0, oh1, ow0, ow1;
+  valid_range(s.OH, s.sh, -static_cast<std::ptrdiff_t>(s.ph), s.H + 1 - s.kh, &oh0, &oh1);
+  valid_range(s.OW, s.sw, -static_cast<std::ptrdiff_t>(s.pw), s.W + 1 - s.kw, &ow0, &ow1);
+  const bool border = oh0 > 0 || oh1 < s.OH || ow0 > 0 || ow1 < s.OW;
+  if (border) conv_ref::maxpool_forward(x, y, argmax, s, p0, p1);  // borders (and, overwritten below, the interior)
+  const std::size_t W = s.W;
+  const bool rows2 = s.kh == 2 && s.kw == 2 && s.sw == 2 && s.H * s.W < (std::size_t{1} << 24);
+  for (std::size_t p = p0; p < p1; ++p) {
+    const float* xp = x + p * s.H * W;
+    float* yp = y + p * s.OH * s.OW;
+    std::int32_t* ap = argmax + p * s.OH * s.OW;
+    for (std::size_t oh = oh0; oh < oh1; ++oh) {
+      const std::size_t h0 = oh * s.sh - s.ph;
+      if (rows2) {
+        maxpool_row_2x2(xp, W, h0, ow0 * 2 - s.pw, ow1 - ow0, yp + oh * s.OW + ow0, ap + oh * s.OW + ow0);
+        continue;
+      }
+      for (std::size_t ow = ow0; ow < ow1; ++ow) {
+        const std::size_t w0 = ow * s.sw - s.pw;
+        float best = -std::numeric_limits<float>::infinity();
+        std::size_t at = h0 * W + w0;
+        if (s.kh == 2 && s.kw == 2) {
+          const std::size_t i0 = h0 * W + w0, i2 = i0 + W;
+          const float v0 = xp[i0], v1 = xp[i0 + 1], v2 = xp[i2], v3 = xp[i2 + 1];
+          // Branch-free selects through bit masks: on real data the comparisons are
+          // unpredictable, and compilers keep `?:` on floats as branches.
+          std::uint32_t bb, at32 = static_cast<std::uint32_t>(i0);
+          std::memcpy(&bb, &v0, 4);  // v0 > -inf, or NaN: either way it is taken
+          float cur = v0;
+          const float vs[3] = {v1, v2, v3};
+          const std::uint32_t is[3] = {static_cast<std::uint32_t>(i0 + 1), static_cast<std::uint32_t>(i2),
+                                       static_cast<std::uint32_t>(i2 + 1)};
+          for (int t = 0; t < 3; ++t) {
+            const float v = vs[t];
+            const std::uint32_t m = 0u - static_cast<std::uint32_t>((v > cur) | (v != v));
+            std::uint32_t vb;
+            std::memcpy(&vb, &v, 4);
+            bb = (bb & ~m) | (vb & m);
+            at32 = (at32 & ~m) | (is[t] & m);
+            std::memcpy(&cur, &bb, 4);
+          }
+          best = cur;
+          at = at32;
+        } else {
+          for (std::size_t i = 0; i < s.kh; ++i) {
+            const float* r = xp + (h0 + i) * W + w0;
+            for (std::size_t j = 0; j < s.kw; ++j) {
+              const float v = r[j];
+              if (v > best || v != v) { best = v; at = (h0 + i) * W + w0 + j; }
+            }
+          }
+        }
+        yp[oh * s.OW + ow] = best;
+        ap[oh * s.OW + ow] = static_cast<std::int32_t>(at);
+      }
+    }
+  }
+}
+
 ConvKernels make_conv_table(const char* isa) {
   return ConvKernels{isa,
                      gemm_forward,
                      gemm_backward_data,
                      gemm_backward_filter,
-                     conv_ref::maxpool_forward,
+                     fast_maxpool_forward,
                      conv_ref::maxpool_backward,
                      conv_ref::avgpool_forward,
                      conv_ref::avgpool_backward};

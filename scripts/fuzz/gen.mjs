@@ -367,7 +367,93 @@ export const opSpecs = {
     const out = c.f32(k);
     return { args: [bufs, out], check: () => expectAll(k, (i) => out[i], (i) => bufs[i].reduce((s, v) => s + v * v, 0), 'sum_squares', 1e-4) };
   },
+  conv2d_forward(c) {
+    const g = convGeo(c), act = c.pick(['none', 'relu', undefined]);
+    const x = c.f32(g.N * g.C * g.H * g.W), w = c.f32(g.K * (g.C / g.groups) * g.kh * g.kw), bias = opt(c, g.K);
+    const y = c.f32(g.N * g.K * g.OH * g.OW);
+    const args = [x, w, bias, y, ...g.args];
+    if (act !== undefined) args.push(act);
+    return {
+      args, sizes: CONV_SIZES(4),
+      check: () => expectAll(y.length, (i) => y[i], (i) => {
+        const v = convRef(g, x, w, bias, i);
+        return act === 'relu' ? Math.max(0, v) : v;
+      }, 'conv2d_forward', 1e-3),
+    };
+  },
+  conv2d_backward_data(c) {
+    const g = convGeo(c);
+    return { args: [c.f32(g.N * g.K * g.OH * g.OW), c.f32(g.K * (g.C / g.groups) * g.kh * g.kw), c.f32(g.N * g.C * g.H * g.W), ...g.args], sizes: CONV_SIZES(3) };
+  },
+  conv2d_backward_filter(c) {
+    const g = convGeo(c);
+    return { args: [c.f32(g.N * g.C * g.H * g.W), c.f32(g.N * g.K * g.OH * g.OW), c.f32(g.K * (g.C / g.groups) * g.kh * g.kw), opt(c, g.K), ...g.args], sizes: CONV_SIZES(4) };
+  },
+  maxpool2d_forward(c) {
+    const g = poolGeo(c), ny = g.N * g.C * g.OH * g.OW;
+    return { args: [c.f32(g.N * g.C * g.H * g.W), c.f32(ny), c.i32(ny, 1), ...g.args], sizes: POOL_SIZES(3) };
+  },
+  maxpool2d_backward(c) {
+    const g = poolGeo(c), ny = g.N * g.C * g.OH * g.OW;
+    return { args: [c.f32(ny), c.i32(ny, g.H * g.W), c.f32(g.N * g.C * g.H * g.W), ...g.args], sizes: POOL_SIZES(3), labels: [1] };
+  },
+  avgpool2d_forward(c) {
+    const g = poolGeo(c);
+    return { args: [c.f32(g.N * g.C * g.H * g.W), c.f32(g.N * g.C * g.OH * g.OW), ...g.args, c.chance(0.5)], sizes: POOL_SIZES(2) };
+  },
+  avgpool2d_backward(c) {
+    const g = poolGeo(c);
+    return { args: [c.f32(g.N * g.C * g.OH * g.OW), c.f32(g.N * g.C * g.H * g.W), ...g.args, c.chance(0.5)], sizes: POOL_SIZES(2) };
+  },
+  global_avgpool2d_forward(c) {
+    const N = c.dim(), C = c.dim(), H = c.dim(), W = c.dim(), x = c.f32(N * C * H * W), y = c.f32(N * C);
+    return {
+      args: [x, y, N, C, H, W], sizes: [2, 3, 4, 5],
+      check: () => expectAll(N * C, (i) => y[i], (i) => { let s = 0; for (let t = 0; t < H * W; t++) s += x[i * H * W + t]; return s / (H * W); }, 'global_avgpool2d_forward', 1e-4),
+    };
+  },
+  global_avgpool2d_backward(c) {
+    const N = c.dim(), C = c.dim(), H = c.dim(), W = c.dim();
+    return { args: [c.f32(N * C), c.f32(N * C * H * W), N, C, H, W], sizes: [2, 3, 4, 5] };
+  },
 };
+
+// Indices of the shape blocks of the conv ops (14 numbers) and pooling ops (10) from `first`.
+const CONV_SIZES = (first) => Array.from({ length: 14 }, (_, i) => first + i);
+const POOL_SIZES = (first) => Array.from({ length: 10 }, (_, i) => first + i);
+
+// A valid convolution geometry with small sizes (the dilated kernel fits the padded input).
+function convGeo(c) {
+  const small = () => c.int(1, c.chance(0.2) ? 12 : 5);
+  const groups = c.int(1, 3), C = groups * c.int(1, 3), K = groups * c.pick([1, 2, 3, 9, 17]);
+  const kh = c.int(1, 4), kw = c.int(1, 4), sh = c.int(1, 2), sw = c.int(1, 2), ph = c.int(0, 2), pw = c.int(0, 2);
+  const dh = c.int(1, 2), dw = c.int(1, 2), N = c.int(1, 3);
+  const H = Math.max(small(), dh * (kh - 1) + 1 - 2 * ph), W = Math.max(small(), dw * (kw - 1) + 1 - 2 * pw);
+  const OH = Math.floor((H + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, OW = Math.floor((W + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+  return { N, C, H, W, K, kh, kw, sh, sw, ph, pw, dh, dw, groups, OH, OW, args: [N, C, H, W, K, kh, kw, sh, sw, ph, pw, dh, dw, groups] };
+}
+
+// Output element i of conv2d (float64), the direct sum.
+function convRef(g, x, w, bias, i) {
+  const ow = i % g.OW, oh = Math.floor(i / g.OW) % g.OH, k = Math.floor(i / (g.OW * g.OH)) % g.K, n = Math.floor(i / (g.OW * g.OH * g.K));
+  const cg = g.C / g.groups, grp = Math.floor(k / (g.K / g.groups));
+  let s = bias ? bias[k] : 0;
+  for (let c = 0; c < cg; c++) for (let a = 0; a < g.kh; a++) for (let b = 0; b < g.kw; b++) {
+    const ih = oh * g.sh - g.ph + a * g.dh, iw = ow * g.sw - g.pw + b * g.dw;
+    if (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W) s += w[((k * cg + c) * g.kh + a) * g.kw + b] * x[((n * g.C + grp * cg + c) * g.H + ih) * g.W + iw];
+  }
+  return s;
+}
+
+// A valid pooling geometry (padding at most half the window, as torch).
+function poolGeo(c) {
+  const kh = c.int(1, 3), kw = c.int(1, 3), sh = c.int(1, 3), sw = c.int(1, 3);
+  const ph = c.int(0, Math.floor(kh / 2)), pw = c.int(0, Math.floor(kw / 2));
+  const N = c.int(1, 3), C = c.int(1, 4);
+  const H = Math.max(c.int(1, 12), kh), W = Math.max(c.int(1, 12), kw);
+  const OH = Math.floor((H + 2 * ph - kh) / sh) + 1, OW = Math.floor((W + 2 * pw - kw) / sw) + 1;
+  return { N, C, H, W, OH, OW, args: [N, C, H, W, kh, kw, sh, sw, ph, pw] };
+}
 
 function rowsBackward(c) {
   const rows = c.dim(), cols = c.dim(), t = rows * cols;

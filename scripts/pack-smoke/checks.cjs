@@ -124,6 +124,21 @@ const checks = [
       return 'mnist, csv-parse, vega, vega-lite, @resvg/resvg-js absent; messages name them';
     },
   },
+  {
+    name: 'exportOnnx finds the vendored onnx.proto and protobufjs',
+    async run(gw) {
+      const fs = require('fs');
+      const os = require('os');
+      const m = new gw.Sequential([new gw.Dense({ units: 3, inputShape: [4], activation: 'tanh' })]);
+      m.build([4]);
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gw-smoke-')), 'm.onnx');
+      await m.exportOnnx(file);
+      const bytes = fs.readFileSync(file);
+      assert.ok(bytes.includes(Buffer.from('gradwell')) && bytes.includes(Buffer.from('Gemm')), 'no Gemm node from gradwell in the file');
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+      return `${bytes.length} bytes`;
+    },
+  },
 ];
 
 async function runChecks(label, gw) {

@@ -32,12 +32,24 @@ async function typical(): Promise<void> {
   const metrics: Record<string, number> = await model.evaluate(x, y);
   await model.save('/tmp/m');
   const loaded: Sequential = await loadModel('/tmp/m');
+  const sd: Map<string, gw.StateTensor> = loaded.stateDict({ layout: 'torch' });
+  loaded.loadStateDict(sd);
+  await loaded.saveStateDict('/tmp/w.safetensors');
+  await loaded.loadStateDictFile('/tmp/w.safetensors', { layout: 'torch' });
+  const code: string = loaded.torchSequentialCode();
+  const onnxOptions: gw.OnnxExportOptions = { opset: gw.ONNX_OPSETS.default };
+  await loaded.exportOnnx('/tmp/m.onnx', onnxOptions);
+  void code;
   const info: gw.BackendInfo = gw.backend();
   gw.setNumThreads(2);
   void out, metrics, loaded, info;
 }
 
 async function wrong(): Promise<void> {
+  // @ts-expect-error the layout is 'torch' or 'gradwell'
+  new Sequential().stateDict({ layout: 'keras' });
+  // @ts-expect-error the opset is a number
+  await new Sequential().exportOnnx('/tmp/m.onnx', { opset: '17' });
   const model = new Sequential();
   // @ts-expect-error units is required
   new Dense({ activation: 'relu' });
