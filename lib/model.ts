@@ -14,16 +14,17 @@ import * as torch from './io/torch';
 import { exportOnnx, type OnnxExportOptions } from './onnx/export';
 import { Layer, type Param } from './layers/base';
 import { getLoss, type Loss } from './losses';
-import { getMetric, type Metric } from './metrics';
+import { getMetric } from './metrics';
 import { getOptimizer, type Optimizer } from './optimizers';
 import { ProgressBarCallback } from './progress';
 import { Random } from './random';
 import { l1Penalty, stepPenalty, totalPenalty } from './regularizers';
 import { forEachBatch, planBatches } from './sequential/batches';
 import { runEpochs, type History } from './sequential/fit-loop';
-import { isDataset, splitArgs, toSource, toTargets, type DataSource, type Inputs, type TargetSource, type Targets } from './sequential/inputs';
-import { allocateBuffers, evalProgram, trainProgram, type Buffers, type Net } from './sequential/program';
-import type { CompileOptions, FitOptions } from './sequential/options';
+import { holdOut, isDataset, splitArgs, toSource, toTargets, type DataSource, type Inputs, type TargetSource, type Targets } from './sequential/inputs';
+import { addMetricSums, allocateBuffers, evalProgram, trainProgram, type Buffers, type Net } from './sequential/program';
+import { assignWeights } from './sequential/weights';
+import { compileConfigOf, type CompileOptions, type Compiled, type FitOptions } from './sequential/options';
 import { summaryText } from './sequential/summary';
 import { Tensor, describeValue, formatShape, shapeSize } from './tensor';
 import { DistributedFit, packGradients, weightBuffers, type World } from './distributed/fit';
@@ -43,16 +44,7 @@ export class Sequential {
   stopTraining = false;
   /** Epochs trained so far (saved with the model; the next fit starts here). */
   epochsTrained = 0;
-  private compiled: {
-    optimizer: Optimizer;
-    loss: Loss;
-    metrics: Metric[];
-    metricNames: string[];
-    clipNorm?: number;
-    clipValue?: number;
-    checkFinite: boolean;
-    options: CompileOptions;
-  } | null = null;
+  private compiled: Compiled | null = null;
   private buffers: Buffers | null = null;
   private evalBuffers: Buffers | null = null;
   private busyWith: string | null = null;
@@ -271,12 +263,7 @@ export class Sequential {
 
   private metricsSums(b: Buffers, rows: number, sums: number[]): void {
     const c = this.requireCompiled();
-    const out = b.acts[this.layers.length - 1];
-    const target = c.loss.sparseTargets ? b.labels : b.targets;
-    const cols = shapeSize(this.outputShape!);
-    c.metrics.forEach((m, i) => {
-      sums[i] += m.batchSum(out, target, rows, cols);
-    });
+    addMetricSums(c.metrics, b.acts[this.layers.length - 1], b, c.loss.sparseTargets, shapeSize(this.outputShape!), rows, sums);
   }
 
   /** Trains on a Dataset (lib/data), or on samples x and targets y. */
@@ -298,22 +285,7 @@ export class Sequential {
     this.ensureBuilt(src);
     const tgt = this.targets(y, src.n, 'fit: y');
 
-    // Train / validation sample indices (validationSplit holds out the last samples, as Keras does).
-    let trainIdx = Int32Array.from({ length: src.n }, (_, i) => i);
-    let val: { src: DataSource; tgt: TargetSource; idx: Int32Array } | null = null;
-    const validation = opts.validationData;
-    if (validation) {
-      const v = isDataset(validation) ? splitArgs<never>(validation, undefined, undefined) : { x: validation[0], y: validation[1] };
-      const vs = toSource(v.x, 'fit: validationData[0]');
-      val = { src: vs, tgt: this.targets(v.y, vs.n, 'fit: validationData[1]'), idx: Int32Array.from({ length: vs.n }, (_, i) => i) };
-    } else if (opts.validationSplit !== undefined) {
-      const f = checkNumber('fit', 'validationSplit', opts.validationSplit, { min: 0, max: 1, maxExclusive: true });
-      const nVal = Math.floor(src.n * f);
-      if (nVal > 0) {
-        val = { src, tgt, idx: trainIdx.slice(src.n - nVal) };
-        trainIdx = trainIdx.slice(0, src.n - nVal);
-      }
-    }
+    const { trainIdx, val } = holdOut(src, tgt, opts, (y, n, what) => this.targets(y, n, what));
     if (trainIdx.length === 0) throw new RangeError('fit: no training samples');
     const n = opts.dropRemainder ? trainIdx.length - (trainIdx.length % Math.min(batchSize, trainIdx.length)) : trainIdx.length;
 
@@ -462,14 +434,7 @@ export class Sequential {
     // Callbacks of fit (EarlyStopping's restoreBestWeights) may set weights between steps; only
     // while a native program runs, or during evaluate/predict, would that race with it.
     if (this.programRunning || (this.busyWith && this.busyWith !== 'fit')) throw new Error(`setWeights: the model is busy with ${this.busyWith}`);
-    const entries = weights instanceof Map ? [...weights.entries()] : Object.entries(weights);
-    const targets = weightBuffers(this.layers);
-    for (const [name, values] of entries) {
-      const t = targets.get(name);
-      if (!t) throw new RangeError(`setWeights: no weight named '${name}' (known: ${[...targets.keys()].join(', ')})`);
-      if (values.length !== t.length) throw new RangeError(`setWeights: '${name}' has ${t.length} values, received ${values.length}`);
-    }
-    for (const [name, values] of entries) targets.get(name)!.set(values);
+    assignWeights(weightBuffers(this.layers), weights);
   }
 
   get isCompiled(): boolean {
@@ -478,15 +443,7 @@ export class Sequential {
 
   /** The compile settings as saved with the model. */
   compileConfig() {
-    const c = this.requireCompiled();
-    return {
-      optimizer: c.optimizer.getConfig(),
-      loss: c.loss.getConfig(),
-      metrics: c.options.metrics ?? [],
-      clipNorm: c.clipNorm,
-      clipValue: c.clipValue,
-      checkFinite: c.checkFinite,
-    };
+    return compileConfigOf(this.requireCompiled());
   }
 
   /**
@@ -500,29 +457,17 @@ export class Sequential {
   }
 
   /** The weights in torch.nn.Sequential's names and layouts (`0.weight` [out, in], ...), or gradwell's (lib/io/torch.ts). */
-  stateDict(opts?: torch.StateDictOptions): Map<string, torch.StateTensor> {
-    return torch.stateDict(this, opts);
-  }
+  stateDict(opts?: torch.StateDictOptions): Map<string, torch.StateTensor> { return torch.stateDict(this, opts); }
   /** Sets every weight from a state dict; the first tensor whose name or shape does not fit is named in the error. */
-  loadStateDict(dict: torch.StateDictInput, opts?: torch.StateDictOptions): void {
-    torch.loadStateDict(this, dict, opts);
-  }
+  loadStateDict(dict: torch.StateDictInput, opts?: torch.StateDictOptions): void { torch.loadStateDict(this, dict, opts); }
   /** stateDict() as a safetensors file, atomically (torch: `safetensors.torch.load_file`). */
-  saveStateDict(file: string, opts?: torch.StateDictOptions): Promise<void> {
-    return torch.saveStateDict(this, file, opts);
-  }
+  saveStateDict(file: string, opts?: torch.StateDictOptions): Promise<void> { return torch.saveStateDict(this, file, opts); }
   /** loadStateDict() from a safetensors file (torch: `safetensors.torch.save_file(net.state_dict(), file)`). */
-  loadStateDictFile(file: string, opts?: torch.StateDictOptions): Promise<void> {
-    return torch.loadStateDictFile(this, file, opts);
-  }
+  loadStateDictFile(file: string, opts?: torch.StateDictOptions): Promise<void> { return torch.loadStateDictFile(this, file, opts); }
   /** Writes an ONNX model of the network in inference mode (opset 13-21, default 17; lib/onnx/export.ts). */
-  exportOnnx(file: string, opts?: OnnxExportOptions): Promise<void> {
-    return exportOnnx(this, file, opts);
-  }
+  exportOnnx(file: string, opts?: OnnxExportOptions): Promise<void> { return exportOnnx(this, file, opts); }
   /** Python code of the equivalent torch.nn.Sequential, whose state_dict() matches stateDict(). */
-  torchSequentialCode(): string {
-    return torch.torchSequentialCode(this);
-  }
+  torchSequentialCode(): string { return torch.torchSequentialCode(this); }
 
   countParams(): number {
     return this.layers.reduce((n, l) => n + l.countParams(), 0);

@@ -2,7 +2,7 @@
 import type { CallbackHooks, Callback } from '../callbacks';
 import type { Dataset } from '../data/dataset';
 import type { Loss, LossName } from '../losses';
-import type { MetricName } from '../metrics';
+import type { Metric, MetricName } from '../metrics';
 import type { Optimizer, OptimizerName } from '../optimizers';
 import type { Inputs, Targets } from './inputs';
 import type { World } from '../distributed/world';
@@ -56,4 +56,28 @@ export interface FitOptions {
   distributed?: World;
   /** With `distributed`: BatchNorm normalizes with the statistics of the whole global batch. Default false (per rank, as PyTorch DDP). */
   syncBatchNorm?: boolean;
+}
+
+/** What compile() settles: the optimizer, loss and metrics objects and the step options. */
+export interface Compiled {
+  optimizer: Optimizer;
+  loss: Loss;
+  metrics: Metric[];
+  metricNames: string[];
+  clipNorm?: number;
+  clipValue?: number;
+  checkFinite: boolean;
+  options: CompileOptions;
+}
+
+/** The compile settings as saved with the model. */
+export function compileConfigOf(c: Compiled) {
+  return {
+    optimizer: c.optimizer.getConfig(),
+    loss: c.loss.getConfig(),
+    metrics: c.options.metrics ?? [],
+    clipNorm: c.clipNorm,
+    clipValue: c.clipValue,
+    checkFinite: c.checkFinite,
+  };
 }

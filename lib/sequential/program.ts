@@ -4,6 +4,7 @@
 import { native, type NativeCompiledProgram, type ProgramStep } from '../binding';
 import type { Layer, Param } from '../layers/base';
 import type { Loss } from '../losses';
+import type { Metric } from '../metrics';
 import { op } from '../ops';
 import type { Optimizer } from '../optimizers';
 import { l2Weights } from '../regularizers';
@@ -214,4 +215,12 @@ export function evalProgram(
   const steps = [...gatherSteps(net, b, src, tgt, rows), ...forwardSteps(net, b, rows, false, logits)];
   if (tgt && loss) steps.push(lossStep(net, loss, b, rows, false));
   return new native.CompiledProgram(steps);
+}
+
+/** Adds each metric's sum over the first `rows` outputs `out` (the last layer's activations) to sums. */
+export function addMetricSums(metrics: readonly Metric[], out: Float32Array, b: Buffers, sparseTargets: boolean, cols: number, rows: number, sums: number[]): void {
+  const target = sparseTargets ? b.labels : b.targets;
+  metrics.forEach((m, i) => {
+    sums[i] += m.batchSum(out, target, rows, cols);
+  });
 }
