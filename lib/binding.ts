@@ -34,6 +34,8 @@ export interface NativeBinding {
   ops: NativeOps;
   /** The kind lists of native/kernels/kinds.inc (see lib/kinds.ts). */
   kinds(): NativeKinds;
+  /** Hands the MPI module's collectives table (a tagged External) to the dist ops; null detaches. */
+  attachCollectives(collectives: unknown): { rank: number; size: number } | undefined;
 }
 
 export interface NativeKinds {

@@ -17,6 +17,7 @@ import { getOptimizer } from './optimizers';
 import { regularizers } from './regularizers';
 import { getSchedule } from './schedules';
 import { addExportCommand, runExport } from './cli-export';
+import { init as initWorld } from './distributed/world';
 
 /** Everything a training run can be configured with (flags or --config JSON, camelCase keys). */
 /** One convolution block of `--model cnn`: Conv2D (+ norm) + activation, then max pooling when pool > 1. */
@@ -67,6 +68,8 @@ export interface TrainConfig {
   plot?: string;
   quiet: boolean;
   json: boolean;
+  /** Under mpirun: BatchNorm statistics over the whole global batch (--sync-batch-norm). */
+  syncBatchNorm?: boolean;
 }
 
 const DEFAULT_CONV: ConvBlockConfig[] = [
@@ -296,6 +299,7 @@ function makeProgram(): Command {
     .option('--threads <n>', 'threads of the native kernels (default: all cores)', intArg('--threads', 1))
     .option('--save <dir>', 'save the trained model to this directory')
     .option('--plot <file>', 'plot the training curves (.svg or .png)')
+    .option('--sync-batch-norm', 'under mpirun: BatchNorm with the statistics of the whole global batch')
     .option('--quiet', 'no progress bar or per-epoch lines')
     .option('--json', 'print one JSON object per epoch and a final one with the test results');
   addExportCommand(program);
@@ -316,13 +320,16 @@ function readConfig(file: string): Partial<TrainConfig> {
     throw new UsageError(`--config: ${file} is not valid JSON: ${(e as Error).message}`);
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`--config: ${file} must hold a JSON object`);
-  const known = new Set([...Object.keys(defaults), 'dataDir', 'csv', 'labelColumn', 'lr', 'momentum', 'weightDecay', 'earlyStopping', 'threads', 'save', 'plot']);
+  const known = new Set([...Object.keys(defaults), 'dataDir', 'csv', 'labelColumn', 'lr', 'momentum', 'weightDecay', 'earlyStopping', 'threads', 'save', 'plot', 'syncBatchNorm']);
   for (const k of Object.keys(parsed)) if (!known.has(k)) throw new UsageError(`--config: unknown key '${k}' in ${file}`);
   return parsed as Partial<TrainConfig>;
 }
 
 export async function train(cfg: TrainConfig, out: { log: (s: string) => void; err: (s: string) => void } = { log: (s) => console.log(s), err: (s) => console.error(s) }): Promise<{ history: History; testAccuracy: number }> {
   if (cfg.threads) setNumThreads(cfg.threads);
+  // Under mpirun: data-parallel over the ranks (--batch-size is the global batch), only rank 0 prints and writes.
+  const world = initWorld();
+  if (world.rank !== 0) out = { log: () => {}, err: out.err };
   const data = await loadData(cfg);
   const classes = data.train.numClasses;
   if (!classes) throw new UsageError('the data set has no class labels (numClasses); gradwell train fits classifiers');
@@ -338,7 +345,7 @@ export async function train(cfg: TrainConfig, out: { log: (s: string) => void; e
   if (cfg.earlyStopping !== undefined) callbacks.push(new EarlyStopping({ monitor: 'valLoss', patience: cfg.earlyStopping, restoreBestWeights: true }));
   const b = backend();
   if (!cfg.quiet && !cfg.json) {
-    out.log(`gradwell ${b.version}: ${b.isa}, ${b.threads} thread(s); ${cfg.data}: ${data.train.n} training and ${data.test.n} test samples`);
+    out.log(`gradwell ${b.version}: ${b.isa}, ${b.threads} thread(s)${world.size > 1 ? ` x ${world.size} MPI ranks` : ''}; ${cfg.data}: ${data.train.n} training and ${data.test.n} test samples`);
     out.log(model.summary({ print: false }));
   }
   const history = await model.fit(data.train, {
@@ -346,6 +353,8 @@ export async function train(cfg: TrainConfig, out: { log: (s: string) => void; e
     batchSize: cfg.batchSize,
     validationSplit: cfg.valSplit > 0 ? cfg.valSplit : undefined,
     seed: cfg.seed,
+    distributed: world,
+    syncBatchNorm: cfg.syncBatchNorm,
     verbose: cfg.quiet || cfg.json ? 0 : 1,
     callbacks: cfg.json
       ? [...callbacks, { onEpochEnd: (epoch: number, logs: Record<string, number>) => out.log(JSON.stringify({ epoch: epoch + 1, ...logs })) }]
@@ -364,7 +373,7 @@ export async function train(cfg: TrainConfig, out: { log: (s: string) => void; e
     await model.save(cfg.save);
     if (!cfg.json && !cfg.quiet) out.log(`saved the model to ${cfg.save}`);
   }
-  if (cfg.plot) {
+  if (cfg.plot && world.rank === 0) {
     const { plotLines } = await import('./plot.js');
     const epochs = history.epoch.map((e) => e + 1);
     const series = [

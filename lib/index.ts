@@ -84,3 +84,4 @@ export {
 export type { Dataset, TrainTest, Splits, CsvDataset } from './data';
 export * as plot from './plot';
 export { plotLines } from './plot';
+export * as distributed from './distributed';

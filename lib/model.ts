@@ -14,23 +14,24 @@ import * as torch from './io/torch';
 import { exportOnnx, type OnnxExportOptions } from './onnx/export';
 import { Layer, type Param } from './layers/base';
 import { getLoss, type Loss } from './losses';
-import { getMetric, type Metric } from './metrics';
+import { getMetric } from './metrics';
 import { getOptimizer, type Optimizer } from './optimizers';
 import { ProgressBarCallback } from './progress';
 import { Random } from './random';
 import { l1Penalty, stepPenalty, totalPenalty } from './regularizers';
 import { forEachBatch, planBatches } from './sequential/batches';
 import { runEpochs, type History } from './sequential/fit-loop';
-import { isDataset, splitArgs, toSource, toTargets, type DataSource, type Inputs, type TargetSource, type Targets } from './sequential/inputs';
-import { allocateBuffers, evalProgram, trainProgram, type Buffers, type Net } from './sequential/program';
-import type { CompileOptions, FitOptions } from './sequential/options';
+import { holdOut, isDataset, splitArgs, toSource, toTargets, type DataSource, type Inputs, type TargetSource, type Targets } from './sequential/inputs';
+import { addMetricSums, allocateBuffers, evalProgram, trainProgram, type Buffers, type Net } from './sequential/program';
+import { assignWeights } from './sequential/weights';
+import { compileConfigOf, type CompileOptions, type Compiled, type FitOptions } from './sequential/options';
 import { summaryText } from './sequential/summary';
 import { Tensor, describeValue, formatShape, shapeSize } from './tensor';
+import { DistributedFit, packGradients, weightBuffers, type World } from './distributed/fit';
 
 export type { Inputs, Targets } from './sequential/inputs';
 export type { History } from './sequential/fit-loop';
 export type { LayerDiagnostics } from './sequential/layer-diagnostics';
-
 export type { CompileOptions, FitOptions } from './sequential/options';
 
 const defaultSeed = 1234;
@@ -43,22 +44,19 @@ export class Sequential {
   stopTraining = false;
   /** Epochs trained so far (saved with the model; the next fit starts here). */
   epochsTrained = 0;
-  private compiled: {
-    optimizer: Optimizer;
-    loss: Loss;
-    metrics: Metric[];
-    metricNames: string[];
-    clipNorm?: number;
-    clipValue?: number;
-    checkFinite: boolean;
-    options: CompileOptions;
-  } | null = null;
+  private compiled: Compiled | null = null;
   private buffers: Buffers | null = null;
   private evalBuffers: Buffers | null = null;
   private busyWith: string | null = null;
   /** A native program (reading or writing the weights) is running on a worker thread. */
   private programRunning = false;
   private counters = new Map<string, number>();
+  // Every gradient in one buffer (distributed allreduce buckets are ranges of it); the distributed fit in progress, the
+  // world of the last one (only its rank 0 writes files) and the last step's [loss*rows, ...metric sums] over ranks.
+  private gradArena: Float32Array | null = null;
+  private dist: DistributedFit | null = null;
+  private world: World | null = null;
+  private stepSums: Float64Array = new Float64Array(1);
 
   constructor(layers: Layer[] = [], opts: { name?: string; seed?: number } = {}) {
     this.name = opts.name ?? 'sequential';
@@ -104,6 +102,7 @@ export class Sequential {
       l.build(shape, rng.fork(l.name));
       shape = l.outputShape!;
     }
+    this.gradArena = packGradients(this.params());
     return this;
   }
 
@@ -201,7 +200,10 @@ export class Sequential {
 
   private trainProgram(src: DataSource, tgt: TargetSource, rows: number, diagnostics: boolean): NativeCompiledProgram {
     const c = this.requireCompiled();
-    return trainProgram(this.net(), this.ensureBuffers(rows), c.loss, c, src, tgt, rows, this.fusedOutput(), diagnostics);
+    const d = this.dist;
+    const dist = d ? { globalRows: rows, arena: this.gradArena!, tickets: new Float64Array(this.layers.length), syncBatchNorm: d.syncBatchNorm } : undefined;
+    const local = d ? d.share(rows).count : rows;
+    return trainProgram(this.net(), this.ensureBuffers(local), c.loss, c, src, tgt, local, this.fusedOutput(), diagnostics, dist);
   }
 
   private evalProgram(src: DataSource, tgt: TargetSource | null, rows: number, logits: boolean): NativeCompiledProgram {
@@ -231,11 +233,12 @@ export class Sequential {
   }
 
   /** One training step on the batch in the index; returns its loss with the penalties of the weights before it. */
-  private async runStep(program: NativeCompiledProgram, b: Buffers, where: string): Promise<number> {
+  private async runStep(program: NativeCompiledProgram, b: Buffers, where: string, rows: number): Promise<number> {
     const opt = this.requireCompiled().optimizer;
     const l1 = l1Penalty(this.params());
     opt.beginStep();
-    this.layers.forEach((l, i) => l.beginStep(i, opt.iterations));
+    const part = this.dist ? this.dist.share(rows) : { offset: 0, count: rows };
+    this.layers.forEach((l, i) => l.beginStep(i, opt.iterations, part.offset));
     try {
       await this.runProgram(program);
     } catch (e) {
@@ -247,17 +250,20 @@ export class Sequential {
       }
       throw e;
     }
+    if (this.dist) {
+      // The batch's loss and metric sums over every rank: [loss * rows, ...metric sums].
+      const sums = this.requireCompiled().metrics.map(() => 0);
+      this.metricsSums(b, part.count, sums);
+      this.stepSums = Float64Array.of(b.loss[0] * part.count, ...sums);
+      await this.dist.sum(this.stepSums);
+      return this.stepSums[0] / rows + stepPenalty(this.params(), b.penalty, l1);
+    }
     return b.loss[0] + stepPenalty(this.params(), b.penalty, l1);
   }
 
   private metricsSums(b: Buffers, rows: number, sums: number[]): void {
     const c = this.requireCompiled();
-    const out = b.acts[this.layers.length - 1];
-    const target = c.loss.sparseTargets ? b.labels : b.targets;
-    const cols = shapeSize(this.outputShape!);
-    c.metrics.forEach((m, i) => {
-      sums[i] += m.batchSum(out, target, rows, cols);
-    });
+    addMetricSums(c.metrics, b.acts[this.layers.length - 1], b, c.loss.sparseTargets, shapeSize(this.outputShape!), rows, sums);
   }
 
   /** Trains on a Dataset (lib/data), or on samples x and targets y. */
@@ -279,33 +285,24 @@ export class Sequential {
     this.ensureBuilt(src);
     const tgt = this.targets(y, src.n, 'fit: y');
 
-    // Train / validation sample indices (validationSplit holds out the last samples, as Keras does).
-    let trainIdx = Int32Array.from({ length: src.n }, (_, i) => i);
-    let val: { src: DataSource; tgt: TargetSource; idx: Int32Array } | null = null;
-    const validation = opts.validationData;
-    if (validation) {
-      const v = isDataset(validation) ? splitArgs<never>(validation, undefined, undefined) : { x: validation[0], y: validation[1] };
-      const vs = toSource(v.x, 'fit: validationData[0]');
-      val = { src: vs, tgt: this.targets(v.y, vs.n, 'fit: validationData[1]'), idx: Int32Array.from({ length: vs.n }, (_, i) => i) };
-    } else if (opts.validationSplit !== undefined) {
-      const f = checkNumber('fit', 'validationSplit', opts.validationSplit, { min: 0, max: 1, maxExclusive: true });
-      const nVal = Math.floor(src.n * f);
-      if (nVal > 0) {
-        val = { src, tgt, idx: trainIdx.slice(src.n - nVal) };
-        trainIdx = trainIdx.slice(0, src.n - nVal);
-      }
-    }
+    const { trainIdx, val } = holdOut(src, tgt, opts, (y, n, what) => this.targets(y, n, what));
     if (trainIdx.length === 0) throw new RangeError('fit: no training samples');
     const n = opts.dropRemainder ? trainIdx.length - (trainIdx.length % Math.min(batchSize, trainIdx.length)) : trainIdx.length;
 
+    const world = opts.distributed ?? null;
+    const dist = world && world.size > 1 ? new DistributedFit(world, opts.syncBatchNorm ?? false) : null;
+    dist?.checkBatches(n, batchSize);
     const callbacks = (opts.callbacks ?? []).map((cb) => (cb instanceof Callback ? cb : new LambdaCallback(cb)));
-    if (opts.verbose) callbacks.push(new ProgressBarCallback(Math.ceil(n / batchSize)));
+    if (opts.verbose && (world?.rank ?? 0) === 0) callbacks.push(new ProgressBarCallback(Math.ceil(n / batchSize)));
     for (const cb of callbacks) cb.setModel(this);
 
     this.claim('fit');
     try {
+      if (world) this.world = world;
+      this.dist = dist;
+      if (dist) await dist.broadcastModel(this.params(), this.layers, c.optimizer);
       const diagnostics = opts.diagnostics ?? false;
-      const plan = planBatches(n, batchSize, (rows) => this.trainProgram(src, tgt, rows, diagnostics));
+      const plan = planBatches(n, batchSize, (rows) => this.trainProgram(src, tgt, rows, diagnostics), dist ? (rows) => dist.share(rows) : undefined);
       const buffers = this.buffers!; // the programs' buffers (validation may allocate larger ones)
       this.stopTraining = false;
       return await runEpochs(
@@ -314,16 +311,19 @@ export class Sequential {
           params: () => this.params(),
           buffers: () => buffers,
           metricNames: c.metricNames,
-          addMetricSums: (rows, sums) => this.metricsSums(buffers, rows, sums),
-          step: (program, where) => this.runStep(program, buffers, where),
-          validate: () => (val ? this.evaluateSource(val.src, val.tgt, val.idx, batchSize) : null),
+          addMetricSums: (rows, sums) => (dist ? sums.forEach((_, i) => (sums[i] += this.stepSums[i + 1])) : this.metricsSums(buffers, rows, sums)),
+          step: (program, where, rows) => this.runStep(program, buffers, where, rows),
+          // Distributed: rank 0's BatchNorm running statistics everywhere (as PyTorch DDP), then validation.
+          validate: async () => (await dist?.syncState(this.layers), val ? this.evaluateSource(val.src, val.tgt, val.idx, batchSize) : null),
           lr: () => c.optimizer.lr,
           stopRequested: () => this.stopTraining,
           epochDone: (epoch) => (this.epochsTrained = epoch + 1),
+          afterEpoch: dist ? () => dist.agree(this, c.optimizer) : undefined,
         },
         { plan, trainIdx, epochs, initialEpoch, shuffle: opts.shuffle ?? true, seed, signal: opts.signal, callbacks, diagnostics },
       );
     } finally {
+      this.dist = null;
       this.release();
     }
   }
@@ -332,17 +332,25 @@ export class Sequential {
     const c = this.requireCompiled();
     const n = idx.length;
     if (n === 0) throw new RangeError('evaluate: no samples');
-    const plan = planBatches(n, batchSize, (rows) => this.evalProgram(src, tgt, rows, this.fusedOutput()));
-    const b = this.evalBuffers!;
+    const part = this.dist ? this.dist.shard(idx) : idx; // distributed validation: each rank its shard, then the sums
     let lossSum = 0;
-    const sums = c.metrics.map(() => 0);
-    await forEachBatch(plan, () => b.index, idx, {
-      run: async (program, _batch, _start, rows) => {
-        await this.runProgram(program);
-        lossSum += b.loss[0] * rows;
-        this.metricsSums(b, rows, sums);
-      },
-    });
+    let sums = c.metrics.map(() => 0);
+    if (part.length > 0) {
+      const plan = planBatches(part.length, batchSize, (rows) => this.evalProgram(src, tgt, rows, this.fusedOutput()));
+      const b = this.evalBuffers!;
+      await forEachBatch(plan, () => b.index, part, {
+        run: async (program, _batch, _start, rows) => {
+          await this.runProgram(program);
+          lossSum += b.loss[0] * rows;
+          this.metricsSums(b, rows, sums);
+        },
+      });
+    }
+    if (this.dist) {
+      const total = Float64Array.of(lossSum, ...sums);
+      await this.dist.sum(total);
+      [lossSum, ...sums] = total;
+    }
     const out: Record<string, number> = { loss: lossSum / n + totalPenalty(this.params()) };
     c.metricNames.forEach((name, i) => (out[name] = sums[i] / n));
     return out;
@@ -404,7 +412,7 @@ export class Sequential {
       const program = this.trainProgram(src, tgt, src.n, false);
       const b = this.buffers!;
       for (let i = 0; i < src.n; i++) b.index[i] = i;
-      const out: Record<string, number> = { loss: await this.runStep(program, b, `step ${c.optimizer.iterations + 1}`) };
+      const out: Record<string, number> = { loss: await this.runStep(program, b, `step ${c.optimizer.iterations + 1}`, src.n) };
       const sums = c.metrics.map(() => 0);
       this.metricsSums(b, src.n, sums);
       c.metricNames.forEach((name, i) => (out[name] = sums[i] / src.n));
@@ -418,12 +426,7 @@ export class Sequential {
 
   /** Copies of every weight and state buffer by name (`dense_1.kernel`, `batchnorm_1.running_mean`, ...). */
   getWeights(): Map<string, Float32Array> {
-    const out = new Map<string, Float32Array>();
-    for (const l of this.layers) {
-      for (const p of l.params()) out.set(p.name, p.value.slice());
-      for (const [k, v] of l.stateBuffers()) out.set(k, v.slice());
-    }
-    return out;
+    return new Map([...weightBuffers(this.layers)].map(([k, v]) => [k, v.slice()]));
   }
 
   /** Sets weights by name; every given name must exist with the same size. Missing names keep their values. */
@@ -431,18 +434,7 @@ export class Sequential {
     // Callbacks of fit (EarlyStopping's restoreBestWeights) may set weights between steps; only
     // while a native program runs, or during evaluate/predict, would that race with it.
     if (this.programRunning || (this.busyWith && this.busyWith !== 'fit')) throw new Error(`setWeights: the model is busy with ${this.busyWith}`);
-    const entries = weights instanceof Map ? [...weights.entries()] : Object.entries(weights);
-    const targets = new Map<string, Float32Array>();
-    for (const l of this.layers) {
-      for (const p of l.params()) targets.set(p.name, p.value);
-      for (const [k, v] of l.stateBuffers()) targets.set(k, v);
-    }
-    for (const [name, values] of entries) {
-      const t = targets.get(name);
-      if (!t) throw new RangeError(`setWeights: no weight named '${name}' (known: ${[...targets.keys()].join(', ')})`);
-      if (values.length !== t.length) throw new RangeError(`setWeights: '${name}' has ${t.length} values, received ${values.length}`);
-    }
-    for (const [name, values] of entries) targets.get(name)!.set(values);
+    assignWeights(weightBuffers(this.layers), weights);
   }
 
   get isCompiled(): boolean {
@@ -451,15 +443,7 @@ export class Sequential {
 
   /** The compile settings as saved with the model. */
   compileConfig() {
-    const c = this.requireCompiled();
-    return {
-      optimizer: c.optimizer.getConfig(),
-      loss: c.loss.getConfig(),
-      metrics: c.options.metrics ?? [],
-      clipNorm: c.clipNorm,
-      clipValue: c.clipValue,
-      checkFinite: c.checkFinite,
-    };
+    return compileConfigOf(this.requireCompiled());
   }
 
   /**
@@ -468,33 +452,22 @@ export class Sequential {
    */
   async save(dir: string): Promise<void> {
     if (this.busyWith && this.busyWith !== 'fit') throw new Error(`model.save: the model is busy with ${this.busyWith}`);
+    if (this.world && this.world.rank !== 0) return; // distributed: rank 0 writes, the others hold the same weights
     await saveModel(this, dir);
   }
 
   /** The weights in torch.nn.Sequential's names and layouts (`0.weight` [out, in], ...), or gradwell's (lib/io/torch.ts). */
-  stateDict(opts?: torch.StateDictOptions): Map<string, torch.StateTensor> {
-    return torch.stateDict(this, opts);
-  }
+  stateDict(opts?: torch.StateDictOptions): Map<string, torch.StateTensor> { return torch.stateDict(this, opts); }
   /** Sets every weight from a state dict; the first tensor whose name or shape does not fit is named in the error. */
-  loadStateDict(dict: torch.StateDictInput, opts?: torch.StateDictOptions): void {
-    torch.loadStateDict(this, dict, opts);
-  }
+  loadStateDict(dict: torch.StateDictInput, opts?: torch.StateDictOptions): void { torch.loadStateDict(this, dict, opts); }
   /** stateDict() as a safetensors file, atomically (torch: `safetensors.torch.load_file`). */
-  saveStateDict(file: string, opts?: torch.StateDictOptions): Promise<void> {
-    return torch.saveStateDict(this, file, opts);
-  }
+  saveStateDict(file: string, opts?: torch.StateDictOptions): Promise<void> { return torch.saveStateDict(this, file, opts); }
   /** loadStateDict() from a safetensors file (torch: `safetensors.torch.save_file(net.state_dict(), file)`). */
-  loadStateDictFile(file: string, opts?: torch.StateDictOptions): Promise<void> {
-    return torch.loadStateDictFile(this, file, opts);
-  }
+  loadStateDictFile(file: string, opts?: torch.StateDictOptions): Promise<void> { return torch.loadStateDictFile(this, file, opts); }
   /** Writes an ONNX model of the network in inference mode (opset 13-21, default 17; lib/onnx/export.ts). */
-  exportOnnx(file: string, opts?: OnnxExportOptions): Promise<void> {
-    return exportOnnx(this, file, opts);
-  }
+  exportOnnx(file: string, opts?: OnnxExportOptions): Promise<void> { return exportOnnx(this, file, opts); }
   /** Python code of the equivalent torch.nn.Sequential, whose state_dict() matches stateDict(). */
-  torchSequentialCode(): string {
-    return torch.torchSequentialCode(this);
-  }
+  torchSequentialCode(): string { return torch.torchSequentialCode(this); }
 
   countParams(): number {
     return this.layers.reduce((n, l) => n + l.countParams(), 0);

@@ -28,6 +28,7 @@ export interface OpArgs {
   log_softmax_forward: [x: F32, y: F32, rows: number, cols: number];
   log_softmax_backward: [y: F32, dy: F32, dx: F32, rows: number, cols: number];
   // dropout (native/binding/dropout_ops.cpp): the key as numbers, or hp = [seed, stream, step] read at run time
+  // (hp may hold a 4th value: the element offset of x[0] in the whole tensor, for data-parallel ranks)
   dropout_forward: [x: F32, y: F32, n: number, p: number, hp: F64] | [x: F32, y: F32, n: number, p: number,
     seed: number, stream: number, step: number];
   dropout_backward: [dy: F32, dx: F32, n: number, p: number, hp: F64] | [dy: F32, dx: F32, n: number, p: number,
@@ -78,6 +79,18 @@ export interface OpArgs {
   fill: [x: F32, value: number, n?: number];
   copy: [src: F32, dst: F32, n?: number];
   halt_if_nonzero: [flags: F32, message: string];
+  // data-parallel collectives and helpers (native/binding/dist_ops.cpp); need distributed.init()
+  allreduce_grads_start: [arena: F32, offset: number, count: number, tickets: F64, bucket: number];
+  allreduce_grads_finish: [tickets: F64, buckets: number];
+  allreduce_f64: [buf: F64, n: number];
+  allreduce_f32: [buf: F32, n: number];
+  broadcast_f32: [buffers: F32[], root: number];
+  scale: [x: F32, alpha: number, n: number];
+  syncbn_forward_train: [x: F32, y: F32, gamma: Opt<F32>, beta: Opt<F32>, runningMean: Opt<F32>,
+    runningVar: Opt<F32>, saveMean: F32, saveInvStd: F32, N: number, C: number, L: number,
+    momentum: number, eps: number];
+  syncbn_backward: [x: F32, dy: F32, dx: Opt<F32>, gamma: Opt<F32>, dgamma: Opt<F32>, dbeta: Opt<F32>,
+    saveMean: F32, saveInvStd: F32, N: number, C: number, L: number];
   // conv (native/binding/conv_ops.cpp): NCHW maps, weight [K, C/groups, kh, kw] (torch's OIHW)
   conv2d_forward: [x: F32, w: F32, bias: Opt<F32>, y: F32, N: number, C: number, H: number, W: number, K: number,
     kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dilH: number, dilW: number, groups: number,
@@ -163,6 +176,14 @@ export const op: OpBuilders = {
   fill: builder('fill'),
   copy: builder('copy'),
   halt_if_nonzero: builder('halt_if_nonzero'),
+  allreduce_grads_start: builder('allreduce_grads_start'),
+  allreduce_grads_finish: builder('allreduce_grads_finish'),
+  allreduce_f64: builder('allreduce_f64'),
+  allreduce_f32: builder('allreduce_f32'),
+  broadcast_f32: builder('broadcast_f32'),
+  scale: builder('scale'),
+  syncbn_forward_train: builder('syncbn_forward_train'),
+  syncbn_backward: builder('syncbn_backward'),
   conv2d_forward: builder('conv2d_forward'),
   conv2d_backward_data: builder('conv2d_backward_data'),
   conv2d_backward_filter: builder('conv2d_backward_filter'),

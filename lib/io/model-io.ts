@@ -8,9 +8,10 @@ import { Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Glob
 import { getLoss } from '../losses';
 import { Sequential } from '../model';
 import { optimizerFromConfig } from '../optimizers';
+import { pathProblem } from '../errors';
 import { MANIFEST_NAME, checkDirExists, readDirAtomic } from './atomic';
 import { META, MODEL_FILE, MODEL_FILE_VERSION, MODEL_FORMAT, MODEL_FORMAT_VERSION, sha256, type SavedModel } from './model-save';
-import { parseSafetensors, type SafetensorsContents } from './safetensors';
+import { parseSafetensors, readSafetensorsFile, type SafetensorsContents } from './safetensors';
 
 export { MODEL_FILE, MODEL_FORMAT, MODEL_FORMAT_VERSION, saveModel, serializeModel } from './model-save';
 
@@ -73,12 +74,19 @@ interface ModelFiles {
 const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
 
 /** model.safetensors with its metadata and digests checked. */
-function readModelFile(dir: string, bytes: Buffer): ModelFiles {
+async function readModelFile(dir: string): Promise<ModelFiles | null> {
+  const file = path.join(dir, MODEL_FILE);
   let contents: SafetensorsContents;
+  let size: number;
   try {
-    contents = parseSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), MODEL_FILE);
+    // The header is checked against the file size before any tensor is read, each tensor
+    // straight into its own array (no second copy of the file in memory).
+    size = (await fsp.stat(file)).size;
+    contents = await readSafetensorsFile(file);
   } catch (e) {
-    fail(dir, `${(e as Error).message} (the file is truncated or corrupt)`);
+    if (isMissing(e)) return null;
+    if ((e as NodeJS.ErrnoException).code) fail(dir, `${MODEL_FILE} ${pathProblem(e, 'file')}`);
+    fail(dir, `${MODEL_FILE}: ${(e as Error).message.replace(/^safetensors [^:]*: /, '')} (the file is truncated or corrupt)`);
   }
   const meta = contents.metadata;
   if (meta[META.format] !== MODEL_FORMAT) fail(dir, `${MODEL_FILE} is not a ${MODEL_FORMAT} file (its __metadata__.format is ${JSON.stringify(meta[META.format]) ?? 'missing'})`);
@@ -104,17 +112,14 @@ function readModelFile(dir: string, bytes: Buffer): ModelFiles {
   for (const name of Object.keys(digests)) {
     if (!contents.tensors.has(name)) fail(dir, `${MODEL_FILE} is corrupt: tensor '${name}' is listed in '${META.tensorSha256}' but missing`);
   }
-  return { json, jsonName: `the architecture JSON of ${MODEL_FILE}`, weightsName: MODEL_FILE, weightsBytes: bytes.byteLength, parse: () => contents };
+  return { json, jsonName: `the architecture JSON of ${MODEL_FILE}`, weightsName: MODEL_FILE, weightsBytes: size, parse: () => contents };
 }
 
 /** The files of a model directory: model.safetensors, or else a 0.1.0 manifest directory. */
 async function readModelFiles(dir: string): Promise<ModelFiles> {
   await checkDirExists(dir, 'loadModel');
-  try {
-    return readModelFile(dir, await fsp.readFile(path.join(dir, MODEL_FILE)));
-  } catch (e) {
-    if (!isMissing(e)) throw e;
-  }
+  const current = await readModelFile(dir);
+  if (current) return current;
   try {
     await fsp.access(path.join(dir, MANIFEST_NAME));
   } catch (e) {

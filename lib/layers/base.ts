@@ -22,6 +22,8 @@ export interface ForwardArgs {
   training: boolean;
   /** Training program of the last layer with a logits loss: leave the output activation out. */
   skipOutputActivation: boolean;
+  /** Distributed training with syncBatchNorm: batch statistics over every rank's batch. */
+  syncStats?: boolean;
 }
 
 export interface BackwardArgs {
@@ -32,6 +34,8 @@ export interface BackwardArgs {
   dx: Float32Array | null;
   rows: number;
   skipOutputActivation: boolean;
+  /** Distributed training with syncBatchNorm (see ForwardArgs). */
+  syncStats?: boolean;
 }
 
 export interface LayerConfig {
@@ -83,10 +87,12 @@ export abstract class Layer {
   allocate(_maxRows: number): void {}
 
   /**
-   * Called before every training step runs, with the layer's index in the model
-   * and the 1-based step number (dropout keys its mask with them). Default: nothing.
+   * Called before every training step runs, with the layer's index in the model,
+   * the 1-based step number and the position in the global batch of this
+   * process's first row (0 unless training is distributed); dropout keys its
+   * mask with them. Default: nothing.
    */
-  beginStep(_layerIndex: number, _step: number): void {}
+  beginStep(_layerIndex: number, _step: number, _rowOffset = 0): void {}
 
   abstract forward(a: ForwardArgs): ProgramStep[];
   abstract backward(a: BackwardArgs): ProgramStep[];

@@ -14,8 +14,12 @@ import { Layer, type BackwardArgs, type ForwardArgs } from './base';
 export class Dropout extends Layer {
   readonly className = 'Dropout';
   readonly rate: number;
-  /** [seed, stream, step]: the model sets the step before each training step. */
-  readonly rngState = new Float64Array(3);
+  /**
+   * [seed, stream, step, offset]: the model sets the step before each training
+   * step; offset is the element index of this process's first row in the
+   * global batch (distributed training), so every rank draws one process's masks.
+   */
+  readonly rngState = new Float64Array(4);
 
   constructor(rate: number, opts: { name?: string; inputShape?: number[] } = {}) {
     super(opts);
@@ -31,10 +35,11 @@ export class Dropout extends Layer {
     this.rngState[0] = rng.int(0x7fffffff);
   }
 
-  /** The mask's stream is the layer index, its step the training step. */
-  override beginStep(layerIndex: number, step: number): void {
+  /** The mask's stream is the layer index, its step the training step, its offset the rank's first global row. */
+  override beginStep(layerIndex: number, step: number, rowOffset = 0): void {
     this.rngState[1] = layerIndex;
     this.rngState[2] = step;
+    this.rngState[3] = rowOffset === 0 ? 0 : rowOffset * shapeSize(this.requireBuilt().inputShape);
   }
 
   /** Same as beginStep (kept for callers of earlier versions). */

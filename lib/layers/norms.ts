@@ -29,8 +29,15 @@ abstract class AffineNorm extends Layer {
   /** Without affine the kernels still take gamma = 1, beta = 0; their grads go to scratch. */
   protected gammaValue: Float32Array = new Float32Array(0);
   protected betaValue: Float32Array = new Float32Array(0);
-  protected gammaGrad: Float32Array = new Float32Array(0);
-  protected betaGrad: Float32Array = new Float32Array(0);
+  /** Gradient scratch without affine (the param's own grad otherwise, read when steps are emitted). */
+  private scratchGammaGrad: Float32Array = new Float32Array(0);
+  private scratchBetaGrad: Float32Array = new Float32Array(0);
+  protected get gammaGrad(): Float32Array {
+    return this.gamma ? this.gamma.grad : this.scratchGammaGrad;
+  }
+  protected get betaGrad(): Float32Array {
+    return this.beta ? this.beta.grad : this.scratchBetaGrad;
+  }
   protected dxScratch: Float32Array = new Float32Array(0);
 
   constructor(opts: NormOptions) {
@@ -59,11 +66,9 @@ abstract class AffineNorm extends Layer {
     if (this.affine) {
       this.gamma = this.makeParam('gamma', [n], this.gammaValue, null);
       this.beta = this.makeParam('beta', [n], this.betaValue, null);
-      this.gammaGrad = this.gamma.grad;
-      this.betaGrad = this.beta.grad;
     } else {
-      this.gammaGrad = new Float32Array(n);
-      this.betaGrad = new Float32Array(n);
+      this.scratchGammaGrad = new Float32Array(n);
+      this.scratchBetaGrad = new Float32Array(n);
     }
   }
 
@@ -126,6 +131,9 @@ export class BatchNorm extends AffineNorm {
 
   forward(a: ForwardArgs): ProgramStep[] {
     const { c, l } = channels(this.where(), this.requireBuilt().inputShape);
+    if (a.training && a.syncStats) {
+      return [op.syncbn_forward_train(a.x, a.y, this.gammaValue, this.betaValue, this.runningMean, this.runningVar, this.saveMean, this.saveInvStd, a.rows, c, l, this.momentum, this.eps)];
+    }
     if (a.training) {
       return [op.batchnorm_forward_train(a.x, a.y, this.gammaValue, this.betaValue, this.runningMean, this.runningVar, this.saveMean, this.saveInvStd, a.rows, c, l, this.momentum, this.eps)];
     }
@@ -134,6 +142,9 @@ export class BatchNorm extends AffineNorm {
 
   backward(a: BackwardArgs): ProgramStep[] {
     const { c, l } = channels(this.where(), this.requireBuilt().inputShape);
+    if (a.syncStats) {
+      return [op.syncbn_backward(a.x, a.dy, this.dxOrScratch(a.dx), this.gammaValue, this.gammaGrad, this.betaGrad, this.saveMean, this.saveInvStd, a.rows, c, l)];
+    }
     return [op.batchnorm_backward(a.x, a.dy, this.dxOrScratch(a.dx), this.gammaValue, this.gammaGrad, this.betaGrad, this.saveMean, this.saveInvStd, a.rows, c, l)];
   }
 

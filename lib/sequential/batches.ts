@@ -11,14 +11,21 @@ export interface BatchPlan {
   full: NativeCompiledProgram;
   /** The program of the last, smaller batch (null when batches divide n). */
   tail: NativeCompiledProgram | null;
+  /** Distributed training: the part of a batch of `rows` rows this process runs (default: all of it). */
+  share?: (rows: number) => { offset: number; count: number };
 }
 
 /** Compiles the full-batch and last-batch programs for n samples in batches of batchSize (n > 0). */
-export function planBatches(n: number, batchSize: number, compile: (rows: number) => NativeCompiledProgram): BatchPlan {
+export function planBatches(
+  n: number,
+  batchSize: number,
+  compile: (rows: number) => NativeCompiledProgram,
+  share?: BatchPlan['share'],
+): BatchPlan {
   const rows = Math.min(batchSize, n);
   const full = compile(rows);
   const tailRows = n % rows;
-  return { n, rows, full, tail: tailRows > 0 ? compile(tailRows) : null };
+  return { n, rows, full, tail: tailRows > 0 ? compile(tailRows) : null, share };
 }
 
 export interface BatchHooks {
@@ -34,8 +41,10 @@ export async function forEachBatch(plan: BatchPlan, index: () => Int32Array, ord
     const rows = Math.min(plan.rows, plan.n - start);
     if (hooks.before) await hooks.before(batch, start, rows);
     const idx = index();
-    if (order) idx.set(order.subarray(start, start + rows));
-    else for (let i = 0; i < rows; i++) idx[i] = start + i;
+    const part = plan.share ? plan.share(rows) : { offset: 0, count: rows };
+    const first = start + part.offset;
+    if (order) idx.set(order.subarray(first, first + part.count));
+    else for (let i = 0; i < part.count; i++) idx[i] = first + i;
     await hooks.run(rows === plan.rows ? plan.full : plan.tail!, batch, start, rows);
   }
 }

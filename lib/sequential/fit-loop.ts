@@ -25,13 +25,15 @@ export interface FitHost {
   metricNames: readonly string[];
   /** Adds each metric's sum over the last batch (of `rows` samples) to `sums`. */
   addMetricSums(rows: number, sums: number[]): void;
-  /** Runs one training step; returns its loss with the penalties. */
-  step(program: BatchPlan['full'], where: string): Promise<number>;
+  /** Runs one training step on a (global) batch of `rows` rows; returns its loss with the penalties. */
+  step(program: BatchPlan['full'], where: string, rows: number): Promise<number>;
   /** Loss and metrics on the validation data, or null without validation. */
-  validate(): Promise<Record<string, number>> | null;
+  validate(): Promise<Record<string, number> | null> | null;
   lr(): number;
   stopRequested(): boolean;
   epochDone(epoch: number): void;
+  /** After each epoch's callbacks (distributed: every rank takes rank 0's stop decision and learning rate). */
+  afterEpoch?(): Promise<void>;
 }
 
 export interface EpochPlan {
@@ -73,7 +75,7 @@ export async function runEpochs(host: FitHost, e: EpochPlan): Promise<History> {
       run: async (program, batch, start, rows) => {
         const last = start + rows >= n;
         const before = e.diagnostics && last ? host.params().map((p) => p.value.slice()) : null;
-        const lossValue = await host.step(program, `epoch ${epoch}, batch ${batch}`);
+        const lossValue = await host.step(program, `epoch ${epoch}, batch ${batch}`, rows);
         if (!Number.isFinite(lossValue)) {
           throw new NonFiniteError(`non-finite loss (${lossValue}) at epoch ${epoch}, batch ${batch}; training stopped`);
         }
@@ -103,6 +105,7 @@ export async function runEpochs(host: FitHost, e: EpochPlan): Promise<History> {
     if (diag) history.diagnostics!.push(diag);
     host.epochDone(epoch);
     for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
+    if (host.afterEpoch) await host.afterEpoch();
   }
   for (const cb of callbacks) await cb.onTrainEnd();
   return history;

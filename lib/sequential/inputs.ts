@@ -1,6 +1,7 @@
 // Input adaptation for Sequential: samples and targets as the programs read them.
 import type { Dataset } from '../data/dataset';
 import { checkNumber } from '../errors';
+import type { FitOptions } from './options';
 import { Tensor, describeValue, formatShape, shapeSize } from '../tensor';
 
 /** Samples: a float tensor [n, ...shape], or compact bytes converted per batch (data * scale). */
@@ -86,4 +87,29 @@ export function toTargets(y: Targets, n: number, what: string, sparse: boolean, 
     throw new RangeError(`${what}: targets have ${d.length} values; expected ${n} samples x ${outputs} outputs = ${n * outputs}`);
   }
   return { data: d, n };
+}
+
+/** The training indices and the validation data of fit's options (validationSplit holds out the last samples, as Keras does). */
+export function holdOut(
+  src: DataSource,
+  tgt: TargetSource,
+  opts: Pick<FitOptions, 'validationData' | 'validationSplit'>,
+  targets: (y: Targets, n: number, what: string) => TargetSource,
+): { trainIdx: Int32Array; val: { src: DataSource; tgt: TargetSource; idx: Int32Array } | null } {
+  let trainIdx = Int32Array.from({ length: src.n }, (_, i) => i);
+  let val: { src: DataSource; tgt: TargetSource; idx: Int32Array } | null = null;
+  const validation = opts.validationData;
+  if (validation) {
+    const v = isDataset(validation) ? splitArgs<never>(validation, undefined, undefined) : { x: validation[0], y: validation[1] };
+    const vs = toSource(v.x, 'fit: validationData[0]');
+    val = { src: vs, tgt: targets(v.y, vs.n, 'fit: validationData[1]'), idx: Int32Array.from({ length: vs.n }, (_, i) => i) };
+  } else if (opts.validationSplit !== undefined) {
+    const f = checkNumber('fit', 'validationSplit', opts.validationSplit, { min: 0, max: 1, maxExclusive: true });
+    const nVal = Math.floor(src.n * f);
+    if (nVal > 0) {
+      val = { src, tgt, idx: trainIdx.slice(src.n - nVal) };
+      trainIdx = trainIdx.slice(0, src.n - nVal);
+    }
+  }
+  return { trainIdx, val };
 }

@@ -2,9 +2,10 @@
 import type { CallbackHooks, Callback } from '../callbacks';
 import type { Dataset } from '../data/dataset';
 import type { Loss, LossName } from '../losses';
-import type { MetricName } from '../metrics';
+import type { Metric, MetricName } from '../metrics';
 import type { Optimizer, OptimizerName } from '../optimizers';
 import type { Inputs, Targets } from './inputs';
+import type { World } from '../distributed/world';
 
 export interface CompileOptions {
   optimizer: Optimizer | OptimizerName;
@@ -46,4 +47,37 @@ export interface FitOptions {
   dropRemainder?: boolean;
   /** Record per-layer gradient norms, update ratios and dead-unit fractions each epoch. */
   diagnostics?: boolean;
+  /**
+   * Data-parallel training over MPI (`distributed.init()`): `batchSize` is the
+   * global batch, each rank trains on its contiguous share, gradients are summed
+   * across ranks before the (identical) optimizer step; only rank 0 prints and
+   * writes files. A size-1 world trains as without it. See docs/distributed.md.
+   */
+  distributed?: World;
+  /** With `distributed`: BatchNorm normalizes with the statistics of the whole global batch. Default false (per rank, as PyTorch DDP). */
+  syncBatchNorm?: boolean;
+}
+
+/** What compile() settles: the optimizer, loss and metrics objects and the step options. */
+export interface Compiled {
+  optimizer: Optimizer;
+  loss: Loss;
+  metrics: Metric[];
+  metricNames: string[];
+  clipNorm?: number;
+  clipValue?: number;
+  checkFinite: boolean;
+  options: CompileOptions;
+}
+
+/** The compile settings as saved with the model. */
+export function compileConfigOf(c: Compiled) {
+  return {
+    optimizer: c.optimizer.getConfig(),
+    loss: c.loss.getConfig(),
+    metrics: c.options.metrics ?? [],
+    clipNorm: c.clipNorm,
+    clipValue: c.clipValue,
+    checkFinite: c.checkFinite,
+  };
 }

@@ -4,11 +4,13 @@
 import { native, type NativeCompiledProgram, type ProgramStep } from '../binding';
 import type { Layer, Param } from '../layers/base';
 import type { Loss } from '../losses';
+import type { Metric } from '../metrics';
 import { op } from '../ops';
 import type { Optimizer } from '../optimizers';
 import { l2Weights } from '../regularizers';
 import { shapeSize } from '../tensor';
 import type { DataSource, TargetSource } from './inputs';
+import { bucketOf, scaleLossGradient, type DistProgram } from '../distributed/fit';
 
 export interface Buffers {
   maxRows: number;
@@ -107,12 +109,12 @@ function gatherSteps(net: Net, b: Buffers, src: DataSource, tgt: TargetSource | 
   return steps;
 }
 
-function forwardSteps(net: Net, b: Buffers, rows: number, training: boolean, skipLast: boolean): ProgramStep[] {
+function forwardSteps(net: Net, b: Buffers, rows: number, training: boolean, skipLast: boolean, syncStats = false): ProgramStep[] {
   const steps: ProgramStep[] = [];
   let x = b.input;
   net.layers.forEach((l, i) => {
     const isLast = i === net.layers.length - 1;
-    steps.push(...l.forward({ x, y: b.acts[i], rows, training, skipOutputActivation: isLast && skipLast }));
+    steps.push(...l.forward({ x, y: b.acts[i], rows, training, skipOutputActivation: isLast && skipLast, syncStats }));
     x = b.acts[i];
   });
   return steps;
@@ -130,15 +132,21 @@ function lossStep(net: Net, loss: Loss, b: Buffers, rows: number, withGrad: bool
   });
 }
 
-function backwardSteps(net: Net, b: Buffers, rows: number, fused: boolean): ProgramStep[] {
+function backwardSteps(net: Net, b: Buffers, rows: number, fused: boolean, dist?: DistProgram): ProgramStep[] {
   const steps: ProgramStep[] = [];
+  let buckets = 0;
   for (let i = net.layers.length - 1; i >= 0; i--) {
     const l = net.layers[i];
     const x = i === 0 ? b.input : b.acts[i - 1];
     const dx = i === 0 ? null : b.grads[i - 1];
     const skipOutputActivation = i === net.layers.length - 1 && fused;
-    steps.push(...l.backward({ x, y: b.acts[i], dy: b.grads[i]!, dx: l.aliasesInput ? null : dx, rows, skipOutputActivation }));
+    const syncStats = dist?.syncBatchNorm ?? false;
+    steps.push(...l.backward({ x, y: b.acts[i], dy: b.grads[i]!, dx: l.aliasesInput ? null : dx, rows, skipOutputActivation, syncStats }));
+    // Distributed: this layer's gradients are final; sum them over the ranks while backward goes on.
+    const bucket = dist ? bucketOf(dist.arena, l) : null;
+    if (dist && bucket) steps.push(op.allreduce_grads_start(dist.arena, bucket.offset, bucket.count, dist.tickets, buckets++));
   }
+  if (dist) steps.push(op.allreduce_grads_finish(dist.tickets, buckets));
   return steps;
 }
 
@@ -165,7 +173,12 @@ function updateSteps(net: Net, b: Buffers, u: UpdateSettings, diagnostics: boole
 export const NON_FINITE_HALT = 'gradwell: non-finite gradient';
 
 /** One training step: gather the batch, forward, loss, backward, update. `fused`: the loss takes the logits. */
-export function trainProgram(
+export function trainProgram(...args: Parameters<typeof trainSteps>): NativeCompiledProgram {
+  return new native.CompiledProgram(trainSteps(...args));
+}
+
+/** The steps of trainProgram (distributed: with the loss-gradient scaling and the per-layer allreduce steps). */
+export function trainSteps(
   net: Net,
   b: Buffers,
   loss: Loss,
@@ -175,15 +188,18 @@ export function trainProgram(
   rows: number,
   fused: boolean,
   diagnostics: boolean,
-): NativeCompiledProgram {
+  dist?: DistProgram,
+): ProgramStep[] {
+  const last = net.layers.length - 1;
   const steps: ProgramStep[] = [
     ...gatherSteps(net, b, src, tgt, rows),
-    ...forwardSteps(net, b, rows, true, fused),
+    ...forwardSteps(net, b, rows, true, fused, dist?.syncBatchNorm ?? false),
     lossStep(net, loss, b, rows, true),
-    ...backwardSteps(net, b, rows, fused),
+    ...(dist ? [scaleLossGradient(dist, b.grads[last]!, rows, shapeSize(net.outputShape))] : []),
+    ...backwardSteps(net, b, rows, fused, dist),
     ...updateSteps(net, b, update, diagnostics),
   ];
-  return new native.CompiledProgram(steps);
+  return steps;
 }
 
 /** An inference pass over one batch, with the loss when targets are given. `logits`: stop before the output activation. */
@@ -199,4 +215,12 @@ export function evalProgram(
   const steps = [...gatherSteps(net, b, src, tgt, rows), ...forwardSteps(net, b, rows, false, logits)];
   if (tgt && loss) steps.push(lossStep(net, loss, b, rows, false));
   return new native.CompiledProgram(steps);
+}
+
+/** Adds each metric's sum over the first `rows` outputs `out` (the last layer's activations) to sums. */
+export function addMetricSums(metrics: readonly Metric[], out: Float32Array, b: Buffers, sparseTargets: boolean, cols: number, rows: number, sums: number[]): void {
+  const target = sparseTargets ? b.labels : b.targets;
+  metrics.forEach((m, i) => {
+    sums[i] += m.batchSum(out, target, rows, cols);
+  });
 }

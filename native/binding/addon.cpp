@@ -16,6 +16,7 @@
 #endif
 
 namespace gwb {
+void register_dist_exports(Napi::Env env, Napi::Object exports);  // dist_ops.cpp: attachCollectives
 namespace {
 
 std::once_flag g_register_once;
@@ -305,6 +306,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runAsync", Napi::Function::New(env, RunAsync, "runAsync"));
   exports.Set("kinds", Napi::Function::New(env, Kinds, "kinds"));
   exports.Set("CompiledProgram", CompiledProgram::Init(env));
+  register_dist_exports(env, exports);
 #if defined(GW_SANITIZE_CANARY)
   exports.Set("asanCanary", Napi::Function::New(env, AsanCanary, "asanCanary"));
 #endif

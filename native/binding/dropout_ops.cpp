@@ -5,6 +5,9 @@
 // seed and stream are integers in [0, 2^32); step is an integer in [0, 2^53).
 // With hp = Float64Array [seed, stream, step] the values are read when the
 // task runs (a compiled program advances the step between runs), and checked then.
+// hp may hold a fourth value, the element offset: element i then takes the mask
+// of element offset + i (data-parallel ranks pass the global position of their
+// first sample, so N ranks draw the masks of one process).
 #include <string>
 
 #include "binding/args.h"
@@ -25,7 +28,7 @@ Task dropout_op(Args& a, const char* src_name, const char* dst_name) {
   const std::string shape = shape_of({n});
   a.require_size(src, src_name, n, shape);
   a.require_size(dst, dst_name, n, shape);
-  if (mask.from_hp) return [=] { gw::dropout_apply(src.data, dst.data, n, mask.get()); };
+  if (mask.from_hp) return [=] { gw::dropout_apply_at(src.data, dst.data, n, mask.get(), mask.offset()); };
   const gw::DropoutParams params = mask.get();
   return [=] { gw::dropout_apply(src.data, dst.data, n, params); };
 }

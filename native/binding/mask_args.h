@@ -35,6 +35,12 @@ struct MaskArgs {
                               static_cast<std::uint64_t>(step));
   }
 
+  // hp[3] when hp holds it (the element offset of x[0] in the whole tensor, for
+  // data-parallel ranks; dropout only), else 0.
+  std::uint64_t offset() const {
+    return from_hp && hp.size >= 4 ? static_cast<std::uint64_t>(checked(3, "offset", kMaxStep)) : 0;
+  }
+
  private:
   double checked(int i, const char* name, double max) const {
     const double v = hp.data[i];

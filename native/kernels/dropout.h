@@ -54,4 +54,8 @@ DropoutParams dropout_params(double p, std::uint32_t seed, std::uint32_t stream,
 // p = 0 (threshold 0) is a plain copy. Threaded; deterministic for any thread count.
 void dropout_apply(const float* x, float* y, std::size_t n, const DropoutParams& p);
 
+// Same, with element i of x/y taking the mask of element offset + i of the whole
+// tensor (a rank's slice of a global batch); offset = 0 is dropout_apply.
+void dropout_apply_at(const float* x, float* y, std::size_t n, const DropoutParams& p, std::uint64_t offset);
+
 }  // namespace gw
