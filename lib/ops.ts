@@ -110,6 +110,16 @@ export interface OpArgs {
     sh: number, sw: number, ph: number, pw: number, countIncludePad: boolean];
   global_avgpool2d_forward: [x: F32, y: F32, N: number, C: number, H: number, W: number];
   global_avgpool2d_backward: [dy: F32, dx: F32, N: number, C: number, H: number, W: number];
+  stochpool2d_forward_train: [x: F32, y: F32, choice: I32, N: number, C: number, H: number, W: number, kh: number,
+    kw: number, sh: number, sw: number, ph: number, pw: number, hp: F64] | [x: F32, y: F32, choice: I32, N: number,
+    C: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number,
+    seed: number, stream: number, step: number];
+  stochpool2d_forward_eval: [x: F32, y: F32, N: number, C: number, H: number, W: number, kh: number, kw: number,
+    sh: number, sw: number, ph: number, pw: number];
+  stochpool2d_backward_train: [dy: F32, choice: I32, dx: F32, N: number, C: number, H: number, W: number, kh: number,
+    kw: number, sh: number, sw: number, ph: number, pw: number];
+  stochpool2d_backward_eval: [x: F32, dy: F32, dx: F32, N: number, C: number, H: number, W: number, kh: number,
+    kw: number, sh: number, sw: number, ph: number, pw: number];
 }
 
 export type OpName = keyof OpArgs;
@@ -183,6 +193,10 @@ export const op: OpBuilders = {
   avgpool2d_backward: builder('avgpool2d_backward'),
   global_avgpool2d_forward: builder('global_avgpool2d_forward'),
   global_avgpool2d_backward: builder('global_avgpool2d_backward'),
+  stochpool2d_forward_train: builder('stochpool2d_forward_train'),
+  stochpool2d_forward_eval: builder('stochpool2d_forward_eval'),
+  stochpool2d_backward_train: builder('stochpool2d_backward_train'),
+  stochpool2d_backward_eval: builder('stochpool2d_backward_eval'),
 };
 
 /** The names of every op with a builder. */

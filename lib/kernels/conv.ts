@@ -158,3 +158,53 @@ export function globalAvgPool2dBackward(a: { dy: F32; dx: F32; N: number; C: num
   requireF32(op, 'dx', a.dx);
   runStep(build.global_avgpool2d_backward(a.dy, a.dx, a.N, a.C, a.H, a.W));
 }
+
+/** The sampling key of stochastic pooling: integers, or `hp = Float64Array [seed, stream, step]` read when the op runs. */
+export type StochasticPoolKey = { seed: number; stream: number; step: number } | Float64Array;
+
+/**
+ * Stochastic pooling in training (Zeiler & Fergus 2013): each window's element i is picked with
+ * probability max(x_i, 0) / sum(max(x, 0)), seeded by (seed, stream, step, output index) so the
+ * choice does not depend on threads; y = the picked element, `choice` its plane index ih*W + iw
+ * (-1 and y = 0 where no element of the window is positive).
+ */
+export function stochasticPool2dForwardTrain(a: Pool2dGeometry & { x: F32; y: F32; choice: Int32Array; key: StochasticPoolKey }): void {
+  const op = 'stochpool2d_forward_train';
+  requireF32(op, 'x', a.x);
+  requireF32(op, 'y', a.y);
+  requireI32(op, 'choice', a.choice);
+  const k = a.key;
+  if (k instanceof Float64Array) {
+    runStep(build.stochpool2d_forward_train(a.x, a.y, a.choice, ...pool2dShapeArgs(a), k));
+  } else if (k !== null && typeof k === 'object') {
+    runStep(build.stochpool2d_forward_train(a.x, a.y, a.choice, ...pool2dShapeArgs(a), k.seed, k.stream, k.step));
+  } else {
+    throw new TypeError(`${op}: argument 'key' must be { seed, stream, step } or a Float64Array [seed, stream, step], received ${k === null ? 'null' : typeof k}`);
+  }
+}
+
+/** Stochastic pooling at inference: y = sum p_i a_i = sum a^2 / sum a over each window, a = max(x, 0). */
+export function stochasticPool2dForwardEval(a: Pool2dGeometry & { x: F32; y: F32 }): void {
+  const op = 'stochpool2d_forward_eval';
+  requireF32(op, 'x', a.x);
+  requireF32(op, 'y', a.y);
+  runStep(build.stochpool2d_forward_eval(a.x, a.y, ...pool2dShapeArgs(a)));
+}
+
+/** dx = 0, then dx[choice] += dy (the sampled element of each window gets the gradient). */
+export function stochasticPool2dBackwardTrain(a: Pool2dGeometry & { dy: F32; choice: Int32Array; dx: F32 }): void {
+  const op = 'stochpool2d_backward_train';
+  requireF32(op, 'dy', a.dy);
+  requireI32(op, 'choice', a.choice);
+  requireF32(op, 'dx', a.dx);
+  runStep(build.stochpool2d_backward_train(a.dy, a.choice, a.dx, ...pool2dShapeArgs(a)));
+}
+
+/** The gradient of the inference output: dx_i = sum over windows of dy * (2 a_i S1 - S2) / S1^2 (x_i > 0). */
+export function stochasticPool2dBackwardEval(a: Pool2dGeometry & { x: F32; dy: F32; dx: F32 }): void {
+  const op = 'stochpool2d_backward_eval';
+  requireF32(op, 'x', a.x);
+  requireF32(op, 'dy', a.dy);
+  requireF32(op, 'dx', a.dx);
+  runStep(build.stochpool2d_backward_eval(a.x, a.dy, a.dx, ...pool2dShapeArgs(a)));
+}

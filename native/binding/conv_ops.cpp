@@ -8,7 +8,13 @@
 // avgpool2d_forward(x, y, N, C, H, W, kh, kw, sh, sw, ph, pw, countIncludePad)
 // avgpool2d_backward(dy, dx, N, C, H, W, kh, kw, sh, sw, ph, pw, countIncludePad)
 // global_avgpool2d_forward(x, y, N, C, H, W), global_avgpool2d_backward(dy, dx, N, C, H, W)
+// stochpool2d_forward_train(x, y, choice: Int32Array, N, C, H, W, kh, kw, sh, sw, ph, pw, seed, stream, step | hp)
+// stochpool2d_forward_eval(x, y, N, C, H, W, kh, kw, sh, sw, ph, pw)
+// stochpool2d_backward_train(dy, choice, dx, N, C, H, W, kh, kw, sh, sw, ph, pw)
+// stochpool2d_backward_eval(x, dy, dx, N, C, H, W, kh, kw, sh, sw, ph, pw)
+#include <cmath>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include "binding/args.h"
@@ -253,6 +259,94 @@ Task global_avgpool2d_backward(Args& a) {
   return [=] { gw::global_avgpool2d_backward(dy.data, dx.data, g.planes, g.hw); };
 }
 
+// The sampling key at argument i: (seed, stream, step) or hp = Float64Array [seed, stream, step]
+// (read when the task runs, so a compiled program can advance the step).
+struct KeyArgs {
+  bool from_hp;
+  F64 hp;
+  gw::StochasticKey fixed;
+  std::string op;
+  gw::StochasticKey get() const {
+    if (!from_hp) return fixed;
+    const double lim[3] = {4294967295.0, 4294967295.0, 9007199254740991.0};
+    const char* names[3] = {"seed", "stream", "step"};
+    for (int k = 0; k < 3; ++k) {
+      const double v = hp.data[k];
+      if (!(v >= 0.0 && v <= lim[k] && v == std::floor(v))) {
+        throw std::range_error(op + ": hp[" + std::to_string(k) + "] (" + names[k] + ") must be an integer in [0, " +
+                               (k == 2 ? "2^53)" : "2^32)") + ", received " + num_str(v));
+      }
+    }
+    return {static_cast<std::uint32_t>(hp.data[0]), static_cast<std::uint32_t>(hp.data[1]),
+            static_cast<std::uint64_t>(hp.data[2])};
+  }
+};
+
+KeyArgs key_args(Args& a, std::size_t i) {
+  KeyArgs k{};
+  k.op = a.op();
+  if (a.count() == i + 1) {
+    k.from_hp = true;
+    k.hp = a.f64(i, "hp");
+    if (k.hp.size < 3) a.range_error("argument 'hp' must hold [seed, stream, step] (3 elements), received " + str(k.hp.size));
+    return k;
+  }
+  k.from_hp = false;
+  k.hp = F64{nullptr, 0};
+  k.fixed.seed = static_cast<std::uint32_t>(a.integer(i, "seed", 0, 0xFFFFFFFFll));
+  k.fixed.stream = static_cast<std::uint32_t>(a.integer(i + 1, "stream", 0, 0xFFFFFFFFll));
+  k.fixed.step = static_cast<std::uint64_t>(a.integer(i + 2, "step", 0, 9007199254740991ll));
+  return k;
+}
+
+Task stochpool2d_forward_train(Args& a) {
+  const gw::PoolShape s = pool_shape(a, 3);
+  const KeyArgs key = key_args(a, 13);
+  const std::size_t nx = s.N * s.C * s.H * s.W, ny = s.N * s.C * s.OH * s.OW;
+  const std::string ys = shape_of({s.N, s.C, s.OH, s.OW});
+  F32 x = a.sized(0, "x", nx, shape_of({s.N, s.C, s.H, s.W}));
+  F32 y = a.sized(1, "y", ny, ys);
+  I32 choice = sized_i32(a, 2, "choice", ny, ys);
+  require_distinct(a, "y", y.data, ny * 4, {{x.data, nx * 4}, {choice.data, ny * 4}});
+  require_distinct(a, "choice", choice.data, ny * 4, {{x.data, nx * 4}});
+  if (s.N == 0) return [] {};
+  return [=] { gw::stochpool2d_forward_train(x.data, y.data, choice.data, s, key.get()); };
+}
+
+Task stochpool2d_forward_eval(Args& a) {
+  const gw::PoolShape s = pool_shape(a, 2);
+  const std::size_t nx = s.N * s.C * s.H * s.W, ny = s.N * s.C * s.OH * s.OW;
+  F32 x = a.sized(0, "x", nx, shape_of({s.N, s.C, s.H, s.W}));
+  F32 y = a.sized(1, "y", ny, shape_of({s.N, s.C, s.OH, s.OW}));
+  require_distinct(a, "y", y.data, ny * 4, {{x.data, nx * 4}});
+  if (s.N == 0) return [] {};
+  return [=] { gw::stochpool2d_forward_eval(x.data, y.data, s); };
+}
+
+Task stochpool2d_backward_train(Args& a) {
+  const gw::PoolShape s = pool_shape(a, 3);
+  const std::size_t nx = s.N * s.C * s.H * s.W, ny = s.N * s.C * s.OH * s.OW;
+  const std::string ys = shape_of({s.N, s.C, s.OH, s.OW});
+  F32 dy = a.sized(0, "dy", ny, ys);
+  I32 choice = sized_i32(a, 1, "choice", ny, ys);
+  F32 dx = a.sized(2, "dx", nx, shape_of({s.N, s.C, s.H, s.W}));
+  require_distinct(a, "dx", dx.data, nx * 4, {{dy.data, ny * 4}, {choice.data, ny * 4}});
+  if (s.N == 0) return [] {};
+  return [=] { gw::stochpool2d_backward_train(dy.data, choice.data, dx.data, s); };
+}
+
+Task stochpool2d_backward_eval(Args& a) {
+  const gw::PoolShape s = pool_shape(a, 3);
+  const std::size_t nx = s.N * s.C * s.H * s.W, ny = s.N * s.C * s.OH * s.OW;
+  const std::string xs = shape_of({s.N, s.C, s.H, s.W});
+  F32 x = a.sized(0, "x", nx, xs);
+  F32 dy = a.sized(1, "dy", ny, shape_of({s.N, s.C, s.OH, s.OW}));
+  F32 dx = a.sized(2, "dx", nx, xs);
+  require_distinct(a, "dx", dx.data, nx * 4, {{x.data, nx * 4}, {dy.data, ny * 4}});
+  if (s.N == 0) return [] {};
+  return [=] { gw::stochpool2d_backward_eval(x.data, dy.data, dx.data, s); };
+}
+
 }  // namespace
 
 void register_conv_ops() {
@@ -265,6 +359,10 @@ void register_conv_ops() {
   register_op("avgpool2d_backward", avgpool2d_backward);
   register_op("global_avgpool2d_forward", global_avgpool2d_forward);
   register_op("global_avgpool2d_backward", global_avgpool2d_backward);
+  register_op("stochpool2d_forward_train", stochpool2d_forward_train);
+  register_op("stochpool2d_forward_eval", stochpool2d_forward_eval);
+  register_op("stochpool2d_backward_train", stochpool2d_backward_train);
+  register_op("stochpool2d_backward_eval", stochpool2d_backward_eval);
 }
 
 }  // namespace gwb

@@ -9,6 +9,7 @@
 #include "kernels/conv.h"
 
 #include <algorithm>
+#include <cstring>
 #include <cstdlib>
 #include <memory>
 #include <new>
@@ -17,6 +18,7 @@
 
 #include "core/isa.h"
 #include "core/threads.h"
+#include "kernels/dropout.h"
 
 namespace gw {
 
@@ -133,6 +135,146 @@ void avgpool2d_forward(const float* x, float* y, const PoolShape& s, bool count_
 void avgpool2d_backward(const float* dy, float* dx, const PoolShape& s, bool count_include_pad) {
   const ConvKernels& kt = conv_kernels();
   parallel_chunks(s.N * s.C, pool_chunk(s), [&](std::size_t p0, std::size_t p1) { kt.avgpool_backward(dy, dx, s, p0, p1, count_include_pad); });
+}
+
+namespace {
+// The clipped window of output (oh, ow).
+struct Win {
+  std::size_t h0, h1, w0, w1;
+};
+Win pool_window(const PoolShape& s, std::size_t oh, std::size_t ow) {
+  const std::ptrdiff_t h = static_cast<std::ptrdiff_t>(oh * s.sh) - static_cast<std::ptrdiff_t>(s.ph);
+  const std::ptrdiff_t w = static_cast<std::ptrdiff_t>(ow * s.sw) - static_cast<std::ptrdiff_t>(s.pw);
+  const std::ptrdiff_t H = static_cast<std::ptrdiff_t>(s.H), W = static_cast<std::ptrdiff_t>(s.W);
+  return {static_cast<std::size_t>(std::max<std::ptrdiff_t>(h, 0)),
+          static_cast<std::size_t>(std::min<std::ptrdiff_t>(h + static_cast<std::ptrdiff_t>(s.kh), H)),
+          static_cast<std::size_t>(std::max<std::ptrdiff_t>(w, 0)),
+          static_cast<std::size_t>(std::min<std::ptrdiff_t>(w + static_cast<std::ptrdiff_t>(s.kw), W))};
+}
+
+void check_choice(const std::int32_t* choice, const PoolShape& s, const char* op) {
+  const std::size_t n = s.N * s.C * s.OH * s.OW;
+  const std::int64_t plane = static_cast<std::int64_t>(s.H * s.W);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (choice[i] < -1 || choice[i] >= plane) {
+      throw std::range_error(std::string(op) + ": choice[" + std::to_string(i) + "] = " + std::to_string(choice[i]) +
+                             " is neither -1 nor inside the input plane [0, " + std::to_string(plane) + ")");
+    }
+  }
+}
+}  // namespace
+
+void stochpool2d_forward_train(const float* x, float* y, std::int32_t* choice, const PoolShape& s,
+                               const StochasticKey& key) {
+  const std::size_t ohw = s.OH * s.OW;
+  const std::uint32_t step_lo = static_cast<std::uint32_t>(key.step), step_hi = static_cast<std::uint32_t>(key.step >> 32);
+  parallel_chunks(s.N * s.C, pool_chunk(s), [&](std::size_t p0, std::size_t p1) {
+    for (std::size_t p = p0; p < p1; ++p) {
+      const float* xp = x + p * s.H * s.W;
+      for (std::size_t oh = 0; oh < s.OH; ++oh) {
+        for (std::size_t ow = 0; ow < s.OW; ++ow) {
+          const std::size_t o = p * ohw + oh * s.OW + ow;
+          const Win w = pool_window(s, oh, ow);
+          double sum = 0.0;
+          for (std::size_t ih = w.h0; ih < w.h1; ++ih)
+            for (std::size_t iw = w.w0; iw < w.w1; ++iw) sum += std::max(xp[ih * s.W + iw], 0.0f);
+          std::int32_t at = -1;
+          float v = 0.0f;
+          if (sum > 0.0) {
+            const std::uint32_t counter[4] = {static_cast<std::uint32_t>(o), static_cast<std::uint32_t>(o >> 32), step_lo, step_hi};
+            std::uint32_t word[4];
+            philox4x32_10(counter, key.seed, key.stream, word);
+            const double target = static_cast<double>(word[0] >> 8) * (1.0 / 16777216.0) * sum;
+            // The first positive element whose running sum exceeds the target; the last
+            // positive one if rounding leaves the target unreached.
+            auto pick = [&]() -> std::int32_t {
+              double run = 0.0;
+              std::int32_t last = -1;
+              for (std::size_t ih = w.h0; ih < w.h1; ++ih) {
+                for (std::size_t iw = w.w0; iw < w.w1; ++iw) {
+                  const float a = xp[ih * s.W + iw];
+                  if (!(a > 0.0f)) continue;
+                  run += a;
+                  last = static_cast<std::int32_t>(ih * s.W + iw);
+                  if (run > target) return last;
+                }
+              }
+              return last;
+            };
+            at = pick();
+            v = xp[at];
+          }
+          y[o] = v;
+          choice[o] = at;
+        }
+      }
+    }
+  });
+}
+
+void stochpool2d_forward_eval(const float* x, float* y, const PoolShape& s) {
+  const std::size_t ohw = s.OH * s.OW;
+  parallel_chunks(s.N * s.C, pool_chunk(s), [&](std::size_t p0, std::size_t p1) {
+    for (std::size_t p = p0; p < p1; ++p) {
+      const float* xp = x + p * s.H * s.W;
+      for (std::size_t oh = 0; oh < s.OH; ++oh) {
+        for (std::size_t ow = 0; ow < s.OW; ++ow) {
+          const Win w = pool_window(s, oh, ow);
+          double s1 = 0.0, s2 = 0.0;
+          for (std::size_t ih = w.h0; ih < w.h1; ++ih)
+            for (std::size_t iw = w.w0; iw < w.w1; ++iw) {
+              const double a = std::max(xp[ih * s.W + iw], 0.0f);
+              s1 += a;
+              s2 += a * a;
+            }
+          y[p * ohw + oh * s.OW + ow] = s1 > 0.0 ? static_cast<float>(s2 / s1) : 0.0f;
+        }
+      }
+    }
+  });
+}
+
+void stochpool2d_backward_train(const float* dy, const std::int32_t* choice, float* dx, const PoolShape& s) {
+  check_choice(choice, s, "stochpool2d_backward_train");
+  const std::size_t ohw = s.OH * s.OW, hw = s.H * s.W;
+  parallel_chunks(s.N * s.C, pool_chunk(s), [&](std::size_t p0, std::size_t p1) {
+    std::memset(dx + p0 * hw, 0, (p1 - p0) * hw * sizeof(float));
+    for (std::size_t p = p0; p < p1; ++p)
+      for (std::size_t o = 0; o < ohw; ++o) {
+        const std::int32_t c = choice[p * ohw + o];
+        if (c >= 0) dx[p * hw + static_cast<std::size_t>(c)] += dy[p * ohw + o];
+      }
+  });
+}
+
+void stochpool2d_backward_eval(const float* x, const float* dy, float* dx, const PoolShape& s) {
+  const std::size_t ohw = s.OH * s.OW, hw = s.H * s.W;
+  parallel_chunks(s.N * s.C, pool_chunk(s), [&](std::size_t p0, std::size_t p1) {
+    std::memset(dx + p0 * hw, 0, (p1 - p0) * hw * sizeof(float));
+    for (std::size_t p = p0; p < p1; ++p) {
+      const float* xp = x + p * hw;
+      float* dxp = dx + p * hw;
+      for (std::size_t oh = 0; oh < s.OH; ++oh) {
+        for (std::size_t ow = 0; ow < s.OW; ++ow) {
+          const Win w = pool_window(s, oh, ow);
+          double s1 = 0.0, s2 = 0.0;
+          for (std::size_t ih = w.h0; ih < w.h1; ++ih)
+            for (std::size_t iw = w.w0; iw < w.w1; ++iw) {
+              const double a = std::max(xp[ih * s.W + iw], 0.0f);
+              s1 += a;
+              s2 += a * a;
+            }
+          if (!(s1 > 0.0)) continue;
+          const double g = dy[p * ohw + oh * s.OW + ow] / (s1 * s1);
+          for (std::size_t ih = w.h0; ih < w.h1; ++ih)
+            for (std::size_t iw = w.w0; iw < w.w1; ++iw) {
+              const float a = xp[ih * s.W + iw];
+              if (a > 0.0f) dxp[ih * s.W + iw] += static_cast<float>(g * (2.0 * a * s1 - s2));
+            }
+        }
+      }
+    }
+  });
 }
 
 void global_avgpool2d_forward(const float* x, float* y, std::size_t planes, std::size_t hw) {

@@ -88,6 +88,28 @@ void avgpool2d_backward(const float* dy, float* dx, const PoolShape& s, bool cou
 void global_avgpool2d_forward(const float* x, float* y, std::size_t planes, std::size_t hw);
 void global_avgpool2d_backward(const float* dy, float* dx, std::size_t planes, std::size_t hw);
 
+// Stochastic pooling (Zeiler & Fergus, "Stochastic pooling for regularization of deep
+// convolutional neural networks", ICLR 2013) over the same windows as max pooling (zero
+// padding, which has probability 0). Each window's probabilities are p_i = a_i / sum_j a_j with
+// a = max(x, 0) (the paper pools ReLU outputs). Training samples one element per window: u is
+// Philox4x32-10 (kernels/dropout.h) word 0 for counter (o, step) and key (seed, stream), o the
+// output's flat index, as u = (word >> 8) * 2^-24; the chosen element is the first whose running
+// sum of a (in double) exceeds u * sum. So the choice is a pure function of (seed, stream, step,
+// o): identical for any thread count and ISA. y = x[chosen]; a window without a positive element
+// gives y = 0 and choice -1 (no gradient). Inference: y = sum_i p_i a_i = sum a^2 / sum a (0 if
+// the sum is 0). Plain loops (no SIMD table): the sampling is sequential per window.
+struct StochasticKey {
+  std::uint32_t seed, stream;
+  std::uint64_t step;
+};
+void stochpool2d_forward_train(const float* x, float* y, std::int32_t* choice, const PoolShape& s,
+                               const StochasticKey& key);
+void stochpool2d_forward_eval(const float* x, float* y, const PoolShape& s);
+// dx = 0, then dx[choice] += dy where choice >= 0 (entries checked: -1 or inside the plane).
+void stochpool2d_backward_train(const float* dy, const std::int32_t* choice, float* dx, const PoolShape& s);
+// dx = dy * d(sum a^2 / sum a)/dx = dy * (2 a_i S1 - S2) / S1^2 for x_i > 0, else 0 (accumulated over windows).
+void stochpool2d_backward_eval(const float* x, const float* dy, float* dx, const PoolShape& s);
+
 // The scalar reference kernels (the scalar table's entries); the SIMD tables use the pooling ones
 // where they have no specialisation.
 namespace conv_ref {

@@ -422,6 +422,23 @@ export const opSpecs = {
     const N = c.dim(), C = c.dim(), H = c.dim(), W = c.dim();
     return { args: [c.f32(N * C), c.f32(N * C * H * W), N, C, H, W], sizes: [2, 3, 4, 5] };
   },
+  stochpool2d_forward_train(c) {
+    const g = poolGeo(c), ny = g.N * g.C * g.OH * g.OW;
+    const key = c.chance(0.5) ? [c.f64([c.int(0, 1000), c.int(0, 9), c.int(0, 1e6)])] : [c.int(0, 2 ** 32 - 1), c.int(0, 9), c.int(0, 1e6)];
+    return { args: [c.f32(g.N * g.C * g.H * g.W), c.f32(ny), c.i32(ny, 1), ...g.args, ...key], sizes: POOL_SIZES(3), hp: key.length === 1 ? 13 : undefined };
+  },
+  stochpool2d_forward_eval(c) {
+    const g = poolGeo(c);
+    return { args: [c.f32(g.N * g.C * g.H * g.W), c.f32(g.N * g.C * g.OH * g.OW), ...g.args], sizes: POOL_SIZES(2) };
+  },
+  stochpool2d_backward_train(c) {
+    const g = poolGeo(c), ny = g.N * g.C * g.OH * g.OW;
+    return { args: [c.f32(ny), c.i32(ny, g.H * g.W), c.f32(g.N * g.C * g.H * g.W), ...g.args], sizes: POOL_SIZES(3), labels: [1] };
+  },
+  stochpool2d_backward_eval(c) {
+    const g = poolGeo(c), nx = g.N * g.C * g.H * g.W;
+    return { args: [c.f32(nx), c.f32(g.N * g.C * g.OH * g.OW), c.f32(nx), ...g.args], sizes: POOL_SIZES(3) };
+  },
 };
 
 // Indices of the shape blocks of the conv ops (14 numbers) and pooling ops (10) from `first`.
