@@ -15,7 +15,7 @@ export { diagnose } from './diagnostics';
 export type { Diagnosis } from './diagnostics';
 
 export { Layer, Dense, Activation, Dropout, Flatten, BatchNorm, LayerNorm, GroupNorm, InstanceNorm } from './layers';
-export { Reshape, Conv2D, MaxPool2D, AvgPool2D, GlobalAveragePooling2D, SpatialDropout2D } from './layers';
+export { Reshape, Conv2D, MaxPool2D, AvgPool2D, GlobalAveragePooling2D, SpatialDropout2D, StochasticPool2D } from './layers';
 export type { ReshapeOptions, Conv2DOptions, Pool2DOptions, AvgPool2DOptions } from './layers';
 export type { DenseOptions, ActivationName, ActivationOptions, BatchNormOptions, GroupNormOptions, Param } from './layers';
 export * as layers from './layers';

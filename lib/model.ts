@@ -23,11 +23,11 @@ import { forEachBatch, planBatches } from './sequential/batches';
 import { runEpochs, type History } from './sequential/fit-loop';
 import { holdOut, isDataset, splitArgs, toSource, toTargets, type DataSource, type Inputs, type TargetSource, type Targets } from './sequential/inputs';
 import { addMetricSums, allocateBuffers, evalProgram, trainProgram, type Buffers, type Net } from './sequential/program';
-import { assignWeights } from './sequential/weights';
 import { compileConfigOf, type CompileOptions, type Compiled, type FitOptions } from './sequential/options';
 import { summaryText } from './sequential/summary';
 import { Tensor, describeValue, formatShape, shapeSize } from './tensor';
-import { DistributedFit, packGradients, weightBuffers, type World } from './distributed/fit';
+import { DistributedFit, packGradients, type World } from './distributed/fit';
+import { assignWeights, weightBuffers } from './sequential/weights';
 
 export type { Inputs, Targets } from './sequential/inputs';
 export type { History } from './sequential/fit-loop';
@@ -51,12 +51,10 @@ export class Sequential {
   /** A native program (reading or writing the weights) is running on a worker thread. */
   private programRunning = false;
   private counters = new Map<string, number>();
-  // Every gradient in one buffer (distributed allreduce buckets are ranges of it); the distributed fit in progress, the
-  // world of the last one (only its rank 0 writes files) and the last step's [loss*rows, ...metric sums] over ranks.
+  // One buffer for every gradient (distributed buckets are its ranges), the distributed fit running, the last world (rank 0 writes files).
   private gradArena: Float32Array | null = null;
   private dist: DistributedFit | null = null;
   private world: World | null = null;
-  private stepSums: Float64Array = new Float64Array(1);
 
   constructor(layers: Layer[] = [], opts: { name?: string; seed?: number } = {}) {
     this.name = opts.name ?? 'sequential';
@@ -200,9 +198,8 @@ export class Sequential {
 
   private trainProgram(src: DataSource, tgt: TargetSource, rows: number, diagnostics: boolean): NativeCompiledProgram {
     const c = this.requireCompiled();
-    const d = this.dist;
-    const dist = d ? { globalRows: rows, arena: this.gradArena!, tickets: new Float64Array(this.layers.length), syncBatchNorm: d.syncBatchNorm } : undefined;
-    const local = d ? d.share(rows).count : rows;
+    const dist = this.dist?.program(rows, this.gradArena!, this.layers.length);
+    const local = this.dist ? this.dist.share(rows).count : rows;
     return trainProgram(this.net(), this.ensureBuffers(local), c.loss, c, src, tgt, local, this.fusedOutput(), diagnostics, dist);
   }
 
@@ -250,14 +247,7 @@ export class Sequential {
       }
       throw e;
     }
-    if (this.dist) {
-      // The batch's loss and metric sums over every rank: [loss * rows, ...metric sums].
-      const sums = this.requireCompiled().metrics.map(() => 0);
-      this.metricsSums(b, part.count, sums);
-      this.stepSums = Float64Array.of(b.loss[0] * part.count, ...sums);
-      await this.dist.sum(this.stepSums);
-      return this.stepSums[0] / rows + stepPenalty(this.params(), b.penalty, l1);
-    }
+    if (this.dist) return this.dist.stats[0] + stepPenalty(this.params(), b.penalty, l1); // the global batch's loss
     return b.loss[0] + stepPenalty(this.params(), b.penalty, l1);
   }
 
@@ -288,7 +278,6 @@ export class Sequential {
     const { trainIdx, val } = holdOut(src, tgt, opts, (y, n, what) => this.targets(y, n, what));
     if (trainIdx.length === 0) throw new RangeError('fit: no training samples');
     const n = opts.dropRemainder ? trainIdx.length - (trainIdx.length % Math.min(batchSize, trainIdx.length)) : trainIdx.length;
-
     const world = opts.distributed ?? null;
     const dist = world && world.size > 1 ? new DistributedFit(world, opts.syncBatchNorm ?? false) : null;
     dist?.checkBatches(n, batchSize);
@@ -298,8 +287,7 @@ export class Sequential {
 
     this.claim('fit');
     try {
-      if (world) this.world = world;
-      this.dist = dist;
+      [this.dist, this.world] = [dist, world ?? this.world];
       if (dist) await dist.broadcastModel(this.params(), this.layers, c.optimizer);
       const diagnostics = opts.diagnostics ?? false;
       const plan = planBatches(n, batchSize, (rows) => this.trainProgram(src, tgt, rows, diagnostics), dist ? (rows) => dist.share(rows) : undefined);
@@ -311,7 +299,8 @@ export class Sequential {
           params: () => this.params(),
           buffers: () => buffers,
           metricNames: c.metricNames,
-          addMetricSums: (rows, sums) => (dist ? sums.forEach((_, i) => (sums[i] += this.stepSums[i + 1])) : this.metricsSums(buffers, rows, sums)),
+          addMetricSums: (rows, sums) => this.metricsSums(buffers, dist ? dist.share(rows).count : rows, sums),
+          reduceSums: dist ? (sums) => dist.sumInPlace(sums) : undefined,
           step: (program, where, rows) => this.runStep(program, buffers, where, rows),
           // Distributed: rank 0's BatchNorm running statistics everywhere (as PyTorch DDP), then validation.
           validate: async () => (await dist?.syncState(this.layers), val ? this.evaluateSource(val.src, val.tgt, val.idx, batchSize) : null),
@@ -346,11 +335,7 @@ export class Sequential {
         },
       });
     }
-    if (this.dist) {
-      const total = Float64Array.of(lossSum, ...sums);
-      await this.dist.sum(total);
-      [lossSum, ...sums] = total;
-    }
+    if (this.dist) [lossSum, ...sums] = await this.dist.summed([lossSum, ...sums]);
     const out: Record<string, number> = { loss: lossSum / n + totalPenalty(this.params()) };
     c.metricNames.forEach((name, i) => (out[name] = sums[i] / n));
     return out;

@@ -37,16 +37,6 @@ export function packGradients(params: Param[]): Float32Array {
   return arena;
 }
 
-/** Every weight and state buffer of the layers by name (`dense_1.kernel`, `batchnorm_1.running_mean`). */
-export function weightBuffers(layers: readonly Layer[]): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const l of layers) {
-    for (const p of l.params()) out.set(p.name, p.value);
-    for (const [k, v] of l.stateBuffers()) out.set(k, v);
-  }
-  return out;
-}
-
 /** The arena range holding `params`' gradients, or null without params; throws when they are not one range of it. */
 export function bucketOf(arena: Float32Array, layer: Layer): { offset: number; count: number } | null {
   const params = layer.params();
@@ -72,11 +62,21 @@ export interface DistProgram {
   /** Allreduce tickets, one per bucket (written by the start ops, read by the finish op). */
   tickets: Float64Array;
   syncBatchNorm: boolean;
+  /** [loss]: this rank's part of the batch's mean loss, summed over the ranks in the program (bucket 0). */
+  stats?: Float32Array;
 }
 
-/** The loss-gradient scaling: this rank's mean over its rows becomes its part of the global mean. */
-export function scaleLossGradient(d: DistProgram, dOutput: Float32Array, rows: number, outSize: number): ProgramStep {
-  return op.scale(dOutput, rows / d.globalRows, rows * outSize);
+/**
+ * After the loss: the loss gradient scaled so this rank's mean over its rows becomes its part of the
+ * global mean, and (with `stats`) the same part of the loss value queued for the sum over ranks.
+ * Returns the steps and the number of buckets they started.
+ */
+export function lossSteps(d: DistProgram, loss: Float32Array, dOutput: Float32Array, rows: number, outSize: number): [ProgramStep[], number] {
+  const share = rows / d.globalRows;
+  const steps: ProgramStep[] = [op.scale(dOutput, share, rows * outSize)];
+  if (!d.stats) return [steps, 0];
+  steps.push(op.copy(loss, d.stats, 1), op.scale(d.stats, share, 1), op.allreduce_grads_start(d.stats, 0, 1, d.tickets, 0));
+  return [steps, 1];
 }
 
 /** Settings and collectives of one distributed fit. */
@@ -86,8 +86,16 @@ export class DistributedFit {
     readonly syncBatchNorm: boolean,
   ) {}
 
+  /** The batch's loss summed over the ranks by the last training program (see lossSteps). */
+  readonly stats = new Float32Array(1);
+
   get rank(): number {
     return this.world.rank;
+  }
+
+  /** The distributed part of a training program for global batches of `rows` rows. */
+  program(rows: number, arena: Float32Array, layers: number): DistProgram {
+    return { globalRows: rows, arena, tickets: new Float64Array(layers + 1), syncBatchNorm: this.syncBatchNorm, stats: this.stats };
   }
 
   share(rows: number): { offset: number; count: number } {
@@ -129,6 +137,18 @@ export class DistributedFit {
   /** Sums `values` over the ranks, in place. */
   async sum(values: Float64Array): Promise<void> {
     await this.world.allreduce(values);
+  }
+
+  /** The sums over the ranks of a plain array. */
+  async summed(values: number[]): Promise<number[]> {
+    const v = Float64Array.from(values);
+    await this.world.allreduce(v);
+    return Array.from(v);
+  }
+
+  /** The same, in place (the epoch's metric sums). */
+  async sumInPlace(values: number[]): Promise<void> {
+    (await this.summed(values)).forEach((x, i) => (values[i] = x));
   }
 
   /** Rank 0's stop decision and learning rate on every rank (after each epoch's callbacks). */

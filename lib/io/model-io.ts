@@ -4,7 +4,7 @@
 // before allocating what the file cannot justify.
 import { promises as fsp } from 'fs';
 import * as path from 'path';
-import { Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GroupNorm, InstanceNorm, Layer, LayerNorm, MaxPool2D, Reshape, SpatialDropout2D } from '../layers';
+import { Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GroupNorm, InstanceNorm, Layer, LayerNorm, MaxPool2D, Reshape, SpatialDropout2D, StochasticPool2D } from '../layers';
 import { getLoss } from '../losses';
 import { Sequential } from '../model';
 import { optimizerFromConfig } from '../optimizers';
@@ -30,6 +30,7 @@ const layerFactories: Record<string, (c: Record<string, unknown>) => Layer> = {
   AvgPool2D: (c) => new AvgPool2D(c as never),
   GlobalAveragePooling2D: (c) => new GlobalAveragePooling2D(c as never),
   SpatialDropout2D: (c) => new SpatialDropout2D(c.rate as number, c as never),
+  StochasticPool2D: (c) => new StochasticPool2D(c as never),
 };
 
 /** Integer options of conv and pooling layers (n or [a, b]) bounded before a layer is made from them. */
@@ -37,6 +38,7 @@ const SPATIAL_KEYS: Record<string, string[]> = {
   Conv2D: ['filters', 'kernelSize', 'strides', 'padding', 'dilation', 'groups'],
   MaxPool2D: ['poolSize', 'strides', 'padding'],
   AvgPool2D: ['poolSize', 'strides', 'padding'],
+  StochasticPool2D: ['poolSize', 'strides', 'padding'],
 };
 
 /** Largest per-sample tensor a loaded model may declare (elements), checked before any allocation. */

@@ -12,6 +12,6 @@ export { Reshape } from './reshape';
 export type { ReshapeOptions } from './reshape';
 export { Conv2D } from './conv';
 export type { Conv2DOptions } from './conv';
-export { MaxPool2D, AvgPool2D, GlobalAveragePooling2D } from './pooling';
+export { MaxPool2D, AvgPool2D, GlobalAveragePooling2D, StochasticPool2D } from './pooling';
 export type { Pool2DOptions, AvgPool2DOptions } from './pooling';
 export { SpatialDropout2D } from './spatial-dropout';

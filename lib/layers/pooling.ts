@@ -1,4 +1,6 @@
 import type { ProgramStep } from '../binding';
+import { op } from '../ops';
+import type { Random } from '../random';
 import { Layer, type BackwardArgs, type ForwardArgs } from './base';
 import { poolSteps, globalPoolSteps, type PoolGeometry } from './conv-steps';
 import { mapShape, outputSize, pairOption, paddingOption, type Padding, type PaddingSpec } from './spatial';
@@ -158,3 +160,59 @@ export class GlobalAveragePooling2D extends Layer {
   }
 }
 
+
+/**
+ * Stochastic pooling (Zeiler & Fergus 2013): in training each window outputs one of its elements,
+ * drawn with probability proportional to its value (ReLU-clipped: put it after a ReLU); in
+ * inference the probability-weighted average sum(a^2)/sum(a). Backward routes the gradient to the
+ * drawn element. The draw of output o is a pure function of (seed, layer stream, step, o) (Philox,
+ * as dropout), identical for any thread count and ISA, so a resumed run draws the same windows.
+ * In distributed training each rank draws from its own output indices (it does not reproduce one
+ * process's draws, unlike Dropout).
+ */
+export class StochasticPool2D extends Pool2D {
+  readonly className = 'StochasticPool2D';
+  /** [seed, stream, step]: the model sets the stream and step before each training step. */
+  readonly rngState = new Float64Array(3);
+  /** Plane-local index of each window's drawn element (-1: no positive element), from the training forward. */
+  private choice = new Int32Array(0);
+
+  constructor(opts: Pool2DOptions = {}) {
+    super(opts, 'StochasticPool2D');
+  }
+
+  protected override createWeights(inputShape: number[], rng?: Random): void {
+    super.createWeights(inputShape);
+    // 2^31 keeps the seed exact in a double and in the native key.
+    if (rng) this.rngState[0] = rng.int(0x7fffffff);
+  }
+
+  override beginStep(layerIndex: number, step: number): void {
+    this.rngState[1] = layerIndex;
+    this.rngState[2] = step;
+  }
+
+  override allocate(maxRows: number): void {
+    const g = this.geometry!;
+    this.choice = new Int32Array(maxRows * g.c * g.oh * g.ow);
+  }
+
+  private shape(rows: number) {
+    const g = this.geometry!;
+    return [rows, g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw] as const;
+  }
+
+  forward(a: ForwardArgs): ProgramStep[] {
+    if (!a.training) return [op.stochpool2d_forward_eval(a.x, a.y, ...this.shape(a.rows))];
+    return [op.stochpool2d_forward_train(a.x, a.y, this.choice, ...this.shape(a.rows), this.rngState)];
+  }
+
+  backward(a: BackwardArgs): ProgramStep[] {
+    if (!a.dx) return [];
+    return [op.stochpool2d_backward_train(a.dy, this.choice, a.dx, ...this.shape(a.rows))];
+  }
+
+  getConfig(): Record<string, unknown> {
+    return this.baseConfig();
+  }
+}

@@ -25,6 +25,8 @@ export interface FitHost {
   metricNames: readonly string[];
   /** Adds each metric's sum over the last batch (of `rows` samples) to `sums`. */
   addMetricSums(rows: number, sums: number[]): void;
+  /** Distributed: sums the epoch's metric sums over the ranks, in place, before the epoch's logs. */
+  reduceSums?(sums: number[]): Promise<void>;
   /** Runs one training step on a (global) batch of `rows` rows; returns its loss with the penalties. */
   step(program: BatchPlan['full'], where: string, rows: number): Promise<number>;
   /** Loss and metrics on the validation data, or null without validation. */
@@ -91,6 +93,7 @@ export async function runEpochs(host: FitHost, e: EpochPlan): Promise<History> {
         for (const cb of callbacks) await cb.onBatchEnd(batch, batchLogs);
       },
     });
+    if (host.reduceSums) await host.reduceSums(sums);
     const logs: Logs = { loss: lossSum / n };
     host.metricNames.forEach((name, i) => (logs[name] = sums[i] / n));
     const v = await host.validate();

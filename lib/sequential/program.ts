@@ -10,7 +10,7 @@ import type { Optimizer } from '../optimizers';
 import { l2Weights } from '../regularizers';
 import { shapeSize } from '../tensor';
 import type { DataSource, TargetSource } from './inputs';
-import { bucketOf, scaleLossGradient, type DistProgram } from '../distributed/fit';
+import { bucketOf, lossSteps, type DistProgram } from '../distributed/fit';
 
 export interface Buffers {
   maxRows: number;
@@ -132,9 +132,9 @@ function lossStep(net: Net, loss: Loss, b: Buffers, rows: number, withGrad: bool
   });
 }
 
-function backwardSteps(net: Net, b: Buffers, rows: number, fused: boolean, dist?: DistProgram): ProgramStep[] {
+function backwardSteps(net: Net, b: Buffers, rows: number, fused: boolean, dist?: DistProgram, firstBucket = 0): ProgramStep[] {
   const steps: ProgramStep[] = [];
-  let buckets = 0;
+  let buckets = firstBucket;
   for (let i = net.layers.length - 1; i >= 0; i--) {
     const l = net.layers[i];
     const x = i === 0 ? b.input : b.acts[i - 1];
@@ -191,12 +191,13 @@ export function trainSteps(
   dist?: DistProgram,
 ): ProgramStep[] {
   const last = net.layers.length - 1;
+  const [distLoss, buckets] = dist ? lossSteps(dist, b.loss, b.grads[last]!, rows, shapeSize(net.outputShape)) : [[], 0];
   const steps: ProgramStep[] = [
     ...gatherSteps(net, b, src, tgt, rows),
     ...forwardSteps(net, b, rows, true, fused, dist?.syncBatchNorm ?? false),
     lossStep(net, loss, b, rows, true),
-    ...(dist ? [scaleLossGradient(dist, b.grads[last]!, rows, shapeSize(net.outputShape))] : []),
-    ...backwardSteps(net, b, rows, fused, dist),
+    ...distLoss,
+    ...backwardSteps(net, b, rows, fused, dist, buckets),
     ...updateSteps(net, b, update, diagnostics),
   ];
   return steps;

@@ -216,6 +216,9 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
       throw Napi::RangeError::New(env, std::string("GRADWELL_MPI_TIMEOUT must be a positive number of seconds, received '") +
                                            std::getenv("GRADWELL_MPI_TIMEOUT") + "'");
     }
+    // The communication thread shares the cores with this process's compute threads: let Open MPI
+    // yield the core while it waits for a peer instead of spinning (unless the user chose otherwise).
+    setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
     World* w = new World();
     w->thread = std::thread(comm_thread, w);
     {

@@ -152,6 +152,12 @@ export const opSpecs = {
     const n = c.dim(), src = c.f32(n), dst = c.f32(n + c.int(0, 3));
     return { args: [src, dst, n], sizes: [2], check: () => expectAll(n, (i) => dst[i], (i) => src[i], 'copy', 0) };
   },
+  // dist family: the collectives need an MPI world (test/distributed.test.ts); scale is pure.
+  scale(c) {
+    const n = c.dim(), x = c.f32(n + c.int(0, 3)), alpha = c.value();
+    const x0 = Float32Array.from(x);
+    return { args: [x, alpha, n], sizes: [2], check: () => expectAll(n, (i) => x[i], (i) => Math.fround(x0[i] * Math.fround(alpha)), 'scale', 0) };
+  },
   halt_if_nonzero(c) {
     const flags = c.f32(c.dim(), () => 0);
     return { args: [flags, 'halted'] };
