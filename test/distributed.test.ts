@@ -214,7 +214,7 @@ describe('the gradient buffer contract (the distributed allreduce sums param.gra
     InstanceNorm: () => [new layerModule.Reshape({ targetShape: [3, 4] }), new InstanceNorm(), new Flatten()],
     Conv2D: () => [new layerModule.Reshape({ targetShape: [1, 3, 4] }), new Conv2D({ filters: 2, kernelSize: 2 }), new Flatten()],
   };
-  const withoutWeights = ['Activation', 'Dropout', 'Flatten', 'Reshape', 'MaxPool2D', 'AvgPool2D', 'GlobalAveragePooling2D'];
+  const withoutWeights = ['Activation', 'Dropout', 'Flatten', 'Reshape', 'MaxPool2D', 'AvgPool2D', 'GlobalAveragePooling2D', 'StochasticPool2D', 'SpatialDropout2D'];
 
   it('covers every exported layer class', () => {
     const classes = Object.entries(layerModule)

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "core/isa.h"
+#include "core/scratch.h"
 #include "core/threads.h"
 #include "kernels/dropout.h"
 
@@ -28,26 +29,6 @@ namespace {
 
 constexpr std::size_t kFilterChunks = 16;
 constexpr std::size_t kPoolChunkElems = 1 << 14;  // input elements per pooling chunk
-
-struct AlignedFree {
-  void operator()(float* p) const { std::free(p); }
-};
-struct Scratch {
-  std::unique_ptr<float, AlignedFree> data;
-  std::size_t size = 0;
-  float* get(std::size_t n) {
-    if (n > size) {
-      const std::size_t bytes = ((std::max<std::size_t>(n, 1) * sizeof(float) + 63) / 64) * 64;
-      data.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-      if (!data) {
-        size = 0;
-        throw std::bad_alloc();
-      }
-      size = n;
-    }
-    return data.get();
-  }
-};
 
 std::size_t pool_chunk(const PoolShape& s) { return std::max<std::size_t>(1, kPoolChunkElems / std::max<std::size_t>(1, s.H * s.W)); }
 

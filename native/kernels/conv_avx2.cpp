@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernels/conv.h"
+#include "core/scratch.h"
 #include "kernels/gemm.h"
 
 namespace gw {

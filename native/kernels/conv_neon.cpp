@@ -12,6 +12,7 @@
 #include <limits>
 #include <new>
 
+#include "core/scratch.h"
 #include "kernels/gemm.h"
 
 namespace gw {

@@ -12,23 +12,8 @@
 // Each call runs on one thread (the conv driver's chunk; gemm sees it is inside
 // a parallel region and does not start threads of its own).
 
-struct ConvScratch {
-  float* data = nullptr;
-  std::size_t size = 0;
-  ~ConvScratch() { std::free(data); }
-  float* get(std::size_t n) {
-    if (n > size) {
-      std::free(data);
-      data = nullptr;
-      size = 0;
-      const std::size_t bytes = ((std::max<std::size_t>(n, 1) * sizeof(float) + 63) / 64) * 64;
-      data = static_cast<float*>(std::aligned_alloc(64, bytes));
-      if (!data) throw std::bad_alloc();
-      size = n;
-    }
-    return data;
-  }
-};
+// Per-thread aligned scratch (core/scratch.h, included by the ISA unit outside the namespaces).
+using ConvScratch = Scratch;
 
 // [lo, hi): the outputs o in [0, out) whose input o*stride + off lies in [0, in).
 inline void valid_range(std::size_t out, std::size_t stride, std::ptrdiff_t off, std::size_t in, std::size_t* lo,

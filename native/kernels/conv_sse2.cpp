@@ -9,6 +9,7 @@
 #include <new>
 
 #include "kernels/conv.h"
+#include "core/scratch.h"
 #include "kernels/gemm.h"
 
 namespace gw {
