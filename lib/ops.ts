@@ -69,6 +69,8 @@ export interface OpArgs {
   // optim (native/binding/optim_ops.cpp)
   optim_step: [kind: OptimizerKind, param: F32, grad: F32, s1: Opt<F32>, s2: Opt<F32>, s3: Opt<F32>, hp: F64,
     status: F32];
+  optim_step_multi: [kind: OptimizerKind, params: F32[], grads: F32[], s1: Opt<F32>[], s2: Opt<F32>[], s3: Opt<F32>[],
+    hp: F64, status: F32];
   clip_grad_norm: [grads: F32[], maxNorm: number, out: F32];
   clip_grad_value: [grads: F32[], clipValue: number];
   check_finite: [buffers: F32[], flags: F32];
@@ -167,6 +169,7 @@ export const op: OpBuilders = {
   loss: builder('loss'),
   sparse_cross_entropy: builder('sparse_cross_entropy'),
   optim_step: builder('optim_step'),
+  optim_step_multi: builder('optim_step_multi'),
   clip_grad_norm: builder('clip_grad_norm'),
   clip_grad_value: builder('clip_grad_value'),
   check_finite: builder('check_finite'),

@@ -353,6 +353,24 @@ export const opSpecs = {
     if (kind === 'adamax' || kind === 'adadelta' || kind === 'adagrad') hp[7] = 0;
     return { args: [kind, c.f32(n), c.f32(n), c.f32(n), c.f32(n), c.f32(n, () => Math.abs(c.value())), c.f64(hp), c.f32(1)], hp: 6 };
   },
+  optim_step_multi(c) {
+    const kind = c.pick(OPTIMS), count = c.int(0, 4), hp = [];
+    const ns = Array.from({ length: count }, () => c.dim());
+    for (let t = 0; t < count; t++) {
+      const h = [c.pick([1e-3, 0.1]), c.int(1, 5), c.pick([0, 1e-4]), c.pick([0, 1e-5]), 0.9, kind === 'sgd' ? 0 : 0.999, 1e-8, c.pick([0, 1])];
+      if (kind === 'adagrad') h[4] = 0, h[5] = 0;
+      if (kind === 'rmsprop') h[4] = 0.99, h[5] = c.pick([0, 0.9]);
+      if (kind === 'adadelta') h[0] = 1, h[4] = 0.9;
+      if (kind === 'adamax' || kind === 'adadelta' || kind === 'adagrad') h[7] = 0;
+      hp.push(...h);
+    }
+    const list = (f) => ns.map(f);
+    return {
+      args: [kind, list((n) => c.f32(n)), list((n) => c.f32(n)), list((n) => c.f32(n)), list((n) => c.f32(n)),
+        list((n) => c.f32(n, () => Math.abs(c.value()))), c.f64(hp), c.f32(1)],
+      hp: 6,
+    };
+  },
   clip_grad_norm(c) {
     const grads = Array.from({ length: c.int(0, 4) }, () => c.f32(c.dim()));
     return { args: [grads, c.r() * 3, c.f32(1)] };
