@@ -2,10 +2,12 @@
 // interleaved round by round so both see the same load on a shared machine: median CPU and wall
 // milliseconds per training step (trainOnBatch, batch 128) over the rounds, and B's ratio to A.
 //   --lever optim   A: one optim_step per parameter (Optimizer.stepsPerTensor), B: one optim_step_multi
+//   --lever bias    A: Dense backward's activation_backward then bias_grad, B: one activation_backward_bias
 //
-//   node bench/mlp-ab.mjs --lever optim [--model small,bn,dropout] [--threads T] [--rounds R] [--steps S]
+//   node bench/mlp-ab.mjs --lever optim|bias [--model small,bn,dropout] [--threads T] [--rounds R] [--steps S]
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
+import { mlpModels } from './lib/mlp-models.mjs';
 
 const require = createRequire(import.meta.url);
 const gw = require('../dist/index.js');
@@ -21,27 +23,19 @@ const { values: opts } = parseArgs({
 });
 const threads = Number(opts.threads), rounds = Number(opts.rounds);
 gw.setNumThreads(threads);
-const { Sequential, Dense, Dropout, BatchNorm, Activation, Adam, SGD } = gw;
-const MODELS = {
-  small: () => [[new Dense({ units: 256, activation: 'relu', inputShape: [784] }), new Dense({ units: 128, activation: 'relu' }), new Dense({ units: 10 })], new Adam({ lr: 1e-3 })],
-  bn: () => [[
-    new Dense({ units: 512, inputShape: [784] }), new BatchNorm(), new Activation('relu'),
-    new Dense({ units: 512 }), new BatchNorm(), new Activation('relu'),
-    new Dense({ units: 10 }),
-  ], new Adam({ lr: 1e-3 })],
-  dropout: () => [[
-    new Dense({ units: 2048, activation: 'relu', inputShape: [784] }), new Dropout(0.5),
-    new Dense({ units: 2048, activation: 'relu' }), new Dropout(0.5),
-    new Dense({ units: 2048, activation: 'relu' }), new Dropout(0.5),
-    new Dense({ units: 10 }),
-  ], new SGD({ lr: 0.01, momentum: 0.9 })],
-};
+const { Sequential, Dense } = gw;
+const MODELS = mlpModels(gw);
 // Each lever: how to turn it off on a freshly built (not yet compiled) model, and what A and B are.
 const LEVERS = {
   optim: {
     a: 'one optim_step per parameter',
     b: 'one optim_step_multi',
     off: (layers, optimizer) => { optimizer.steps = optimizer.stepsPerTensor.bind(optimizer); },
+  },
+  bias: {
+    a: 'activation_backward then bias_grad',
+    b: 'one activation_backward_bias',
+    off: (layers) => { for (const l of layers) if (l instanceof Dense) l.fuseBiasGrad = false; },
   },
 };
 const lever = LEVERS[opts.lever];

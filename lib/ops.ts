@@ -23,6 +23,8 @@ export interface OpArgs {
   // activations (native/binding/activation_ops.cpp)
   activation_forward: [kind: ActivationKind, x: F32, y: F32, n: number, alpha?: number];
   activation_backward: [kind: ActivationKind, x: F32, y: F32, dy: F32, dx: F32, n: number, alpha?: number];
+  activation_backward_bias: [kind: ActivationKind, x: F32, y: F32, dy: F32, dx: F32, db: F32, rows: number, cols: number,
+    alpha?: number];
   softmax_forward: [x: F32, y: F32, rows: number, cols: number];
   softmax_backward: [y: F32, dy: F32, dx: F32, rows: number, cols: number];
   log_softmax_forward: [x: F32, y: F32, rows: number, cols: number];
@@ -149,6 +151,7 @@ export const op: OpBuilders = {
   bias_grad: builder('bias_grad'),
   activation_forward: builder('activation_forward'),
   activation_backward: builder('activation_backward'),
+  activation_backward_bias: builder('activation_backward_bias'),
   softmax_forward: builder('softmax_forward'),
   softmax_backward: builder('softmax_backward'),
   log_softmax_forward: builder('log_softmax_forward'),

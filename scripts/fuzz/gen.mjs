@@ -220,6 +220,20 @@ export const opSpecs = {
     if (c.chance(0.3)) args.push(c.value());
     return { args, sizes: [5] };
   },
+  activation_backward_bias(c) {
+    const rows = c.dim(), cols = c.dim(), kind = c.pick(ACTS), t = rows * cols;
+    const x = c.f32(t), dy = c.f32(t), dx = c.f32(t), db = c.f32(cols);
+    const args = [kind, x, c.f32(t), dy, dx, db, rows, cols];
+    if (c.chance(0.3)) args.push(c.value());
+    return {
+      args, sizes: [6, 7],
+      // relu: dx = x > 0 ? dy : 0 and db its column sums.
+      check: kind !== 'relu' ? undefined : () => {
+        expectAll(t, (i) => dx[i], (i) => (x[i] > 0 ? dy[i] : 0), 'activation_backward_bias dx', 0);
+        expectAll(cols, (j) => db[j], (j) => { let s = 0; for (let r = 0; r < rows; r++) s += x[r * cols + j] > 0 ? dy[r * cols + j] : 0; return s; }, 'activation_backward_bias db', 1e-4);
+      },
+    };
+  },
   softmax_forward(c) {
     const rows = c.dim(), cols = c.dim(), x = c.f32(rows * cols), y = c.f32(rows * cols);
     return { args: [x, y, rows, cols], sizes: [2, 3], check: () => { const ref = softmaxRef(x, rows, cols); expectAll(rows * cols, (i) => y[i], (i) => ref[i], 'softmax', 1e-5); } };
