@@ -60,6 +60,12 @@ export class Dense extends Layer {
   /** [seed, stream, step] of the DropConnect mask: the model sets the step before each training step. */
   readonly rngState = new Float64Array(3);
   private readonly kind: LayerActivationKind | null;
+  /**
+   * Backward sums the bias gradient in the activation's gradient pass (activation_backward_bias) rather than
+   * in a bias_grad pass of its own; the results are bit-identical. Off only to compare the two (bench/mlp-ab.mjs).
+   * @internal
+   */
+  fuseBiasGrad = true;
   private inFeatures = 0;
   kernel: Param | null = null;
   bias: Param | null = null;
@@ -144,22 +150,29 @@ export class Dense extends Layer {
     const n = this.inFeatures;
     const m = this.units;
     let g = a.dy; // gradient with respect to the pre-activation
+    let biasDone = false;
     if (this.kind && !a.skipOutputActivation) {
       const x = this.fusedRelu() ? a.y : this.pre!;
-      steps.push(activationBackward(this.kind, x, a.y, a.dy, this.dpre!, a.rows, m, this.alpha));
+      if (this.bias && this.fuseBiasGrad && this.kind !== 'softmax' && this.kind !== 'log_softmax') {
+        // The activation's gradient and its column sums (db) in one pass.
+        steps.push(op.activation_backward_bias(this.kind, x, a.y, a.dy, this.dpre!, this.bias.grad, a.rows, m, this.alpha));
+        biasDone = true;
+      } else {
+        steps.push(activationBackward(this.kind, x, a.y, a.dy, this.dpre!, a.rows, m, this.alpha));
+      }
       g = this.dpre!;
     }
     if (this.dropConnect > 0) {
       // W' = M∘W/(1-p): dW = M∘(x^T g)/(1-p) ; db = column sums of g ; dx = g W'^T (the forward's mask, regenerated)
       const hp = this.rngState;
       steps.push(op.dropconnect_backward_weight(a.x, g, this.kernel!.grad, a.rows, n, m, this.dropConnect, hp));
-      if (this.bias) steps.push(op.bias_grad(g, this.bias.grad, a.rows, m));
+      if (this.bias && !biasDone) steps.push(op.bias_grad(g, this.bias.grad, a.rows, m));
       if (a.dx) steps.push(op.dropconnect_backward_input(g, this.kernel!.value, a.dx, a.rows, n, m, this.dropConnect, hp));
       return steps;
     }
     // dW[n,m] = x^T g ; db = column sums of g ; dx[rows,n] = g W^T
     steps.push(op.gemm(true, false, n, m, a.rows, 1, a.x, n, g, m, 0, this.kernel!.grad, m));
-    if (this.bias) steps.push(op.bias_grad(g, this.bias.grad, a.rows, m));
+    if (this.bias && !biasDone) steps.push(op.bias_grad(g, this.bias.grad, a.rows, m));
     if (a.dx) steps.push(op.gemm(false, true, a.rows, n, m, 1, g, m, this.kernel!.value, m, 0, a.dx, n));
     return steps;
   }
