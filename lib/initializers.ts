@@ -208,12 +208,15 @@ type FanMode = 'fanIn' | 'fanAvg';
  * normal: std = sqrt(variance) (not truncated); uniform: limit = sqrt(3 * variance).
  */
 abstract class VarianceScaling extends BaseInitializer {
-  protected abstract readonly scale: number;
-  protected abstract readonly mode: FanMode;
-  protected abstract readonly distribution: Distribution;
-  constructor(options?: Record<string, never>) {
+  constructor(
+    readonly className: string,
+    private readonly scale: number,
+    private readonly mode: FanMode,
+    private readonly distribution: Distribution,
+    options: Record<string, never> | undefined,
+  ) {
     super();
-    checkOptions(new.target.name, options, []);
+    checkOptions(className, options, []);
   }
   /** std for normal, limit for uniform, for this shape. */
   spread(shape: readonly number[]): number {
@@ -235,48 +238,19 @@ abstract class VarianceScaling extends BaseInitializer {
   }
 }
 
+type NoOptions = Record<string, never>;
 /** limit = sqrt(6 / (fanIn + fanOut)) (PyTorch xavier_uniform_). */
-export class GlorotUniform extends VarianceScaling {
-  readonly className = 'GlorotUniform';
-  protected readonly scale = 1;
-  protected readonly mode = 'fanAvg';
-  protected readonly distribution = 'uniform';
-}
+export class GlorotUniform extends VarianceScaling { constructor(o?: NoOptions) { super('GlorotUniform', 1, 'fanAvg', 'uniform', o); } }
 /** std = sqrt(2 / (fanIn + fanOut)), not truncated (PyTorch xavier_normal_). */
-export class GlorotNormal extends VarianceScaling {
-  readonly className = 'GlorotNormal';
-  protected readonly scale = 1;
-  protected readonly mode = 'fanAvg';
-  protected readonly distribution = 'normal';
-}
+export class GlorotNormal extends VarianceScaling { constructor(o?: NoOptions) { super('GlorotNormal', 1, 'fanAvg', 'normal', o); } }
 /** limit = sqrt(6 / fanIn) (PyTorch kaiming_uniform_ with a = 0, mode fan_in). */
-export class HeUniform extends VarianceScaling {
-  readonly className = 'HeUniform';
-  protected readonly scale = 2;
-  protected readonly mode = 'fanIn';
-  protected readonly distribution = 'uniform';
-}
+export class HeUniform extends VarianceScaling { constructor(o?: NoOptions) { super('HeUniform', 2, 'fanIn', 'uniform', o); } }
 /** std = sqrt(2 / fanIn), not truncated (PyTorch kaiming_normal_). */
-export class HeNormal extends VarianceScaling {
-  readonly className = 'HeNormal';
-  protected readonly scale = 2;
-  protected readonly mode = 'fanIn';
-  protected readonly distribution = 'normal';
-}
+export class HeNormal extends VarianceScaling { constructor(o?: NoOptions) { super('HeNormal', 2, 'fanIn', 'normal', o); } }
 /** limit = sqrt(3 / fanIn). */
-export class LecunUniform extends VarianceScaling {
-  readonly className = 'LecunUniform';
-  protected readonly scale = 1;
-  protected readonly mode = 'fanIn';
-  protected readonly distribution = 'uniform';
-}
+export class LecunUniform extends VarianceScaling { constructor(o?: NoOptions) { super('LecunUniform', 1, 'fanIn', 'uniform', o); } }
 /** std = sqrt(1 / fanIn), not truncated. */
-export class LecunNormal extends VarianceScaling {
-  readonly className = 'LecunNormal';
-  protected readonly scale = 1;
-  protected readonly mode = 'fanIn';
-  protected readonly distribution = 'normal';
-}
+export class LecunNormal extends VarianceScaling { constructor(o?: NoOptions) { super('LecunNormal', 1, 'fanIn', 'normal', o); } }
 
 type Factory = (options?: Record<string, unknown>) => Initializer;
 

@@ -4,6 +4,7 @@
 // pooling, -inf for max pooling, floor output sizes).
 import { runStep } from '../binding';
 import { op as build } from '../ops';
+import { keyArgs, requireArgs, requireOptionalLength, type SeedKey } from './args';
 
 type F32 = Float32Array;
 
@@ -56,36 +57,10 @@ export function pool2dOutputShape(g: Pool2dGeometry): [number, number] {
   return [convOutputSize(g.H, g.kh, g.sh ?? g.kh, g.ph ?? 0), convOutputSize(g.W, g.kw, g.sw ?? g.kw, g.pw ?? 0)];
 }
 
-function requireF32(op: string, name: string, v: unknown, optional = false): void {
-  if (v === undefined || v === null) {
-    if (optional) return;
-    throw new TypeError(`${op}: argument '${name}' must be a Float32Array, received ${String(v)}`);
-  }
-  if (!(v instanceof Float32Array)) {
-    const got = typeof v === 'object' ? (v as object).constructor?.name ?? 'object' : typeof v;
-    throw new TypeError(`${op}: argument '${name}' must be a Float32Array, received ${got}`);
-  }
-}
-
-function requireI32(op: string, name: string, v: unknown): void {
-  if (!(v instanceof Int32Array)) {
-    const got = v === null ? 'null' : typeof v === 'object' ? (v as object).constructor?.name ?? 'object' : typeof v;
-    throw new TypeError(`${op}: argument '${name}' must be an Int32Array, received ${got}`);
-  }
-}
-
-// An empty optional array would read as "not given" natively: check its length here.
-function requireOptionalLength(op: string, name: string, v: F32 | null | undefined, n: number): void {
-  if (v && v.length < n) throw new RangeError(`${op}: argument '${name}' has ${v.length} elements but shape [${n}] needs ${n}`);
-}
-
 /** y = act(conv2d(x, w) + bias), act 'none' (default) or 'relu' (fused). */
 export function conv2dForward(a: Conv2dGeometry & { x: F32; w: F32; bias?: F32 | null; y: F32; activation?: 'none' | 'relu' }): void {
   const op = 'conv2d_forward';
-  requireF32(op, 'x', a.x);
-  requireF32(op, 'w', a.w);
-  requireF32(op, 'bias', a.bias, true);
-  requireF32(op, 'y', a.y);
+  requireArgs(op, a, { x: 'f32', w: 'f32', y: 'f32' });
   requireOptionalLength(op, 'bias', a.bias, a.K);
   runStep(build.conv2d_forward(a.x, a.w, a.bias ?? null, a.y, ...conv2dShapeArgs(a), a.activation ?? 'none'));
 }
@@ -93,19 +68,14 @@ export function conv2dForward(a: Conv2dGeometry & { x: F32; w: F32; bias?: F32 |
 /** dx = the gradient of sum(y * dy) with respect to x (overwrites dx). */
 export function conv2dBackwardData(a: Conv2dGeometry & { dy: F32; w: F32; dx: F32 }): void {
   const op = 'conv2d_backward_data';
-  requireF32(op, 'dy', a.dy);
-  requireF32(op, 'w', a.w);
-  requireF32(op, 'dx', a.dx);
+  requireArgs(op, a, { dy: 'f32', w: 'f32', dx: 'f32' });
   runStep(build.conv2d_backward_data(a.dy, a.w, a.dx, ...conv2dShapeArgs(a)));
 }
 
 /** dw (and db when given) = the gradients of sum(y * dy) with respect to w and the bias (overwrite). */
 export function conv2dBackwardFilter(a: Conv2dGeometry & { x: F32; dy: F32; dw: F32; db?: F32 | null }): void {
   const op = 'conv2d_backward_filter';
-  requireF32(op, 'x', a.x);
-  requireF32(op, 'dy', a.dy);
-  requireF32(op, 'dw', a.dw);
-  requireF32(op, 'db', a.db, true);
+  requireArgs(op, a, { x: 'f32', dy: 'f32', dw: 'f32' });
   requireOptionalLength(op, 'db', a.db, a.K);
   runStep(build.conv2d_backward_filter(a.x, a.dy, a.dw, a.db ?? null, ...conv2dShapeArgs(a)));
 }
@@ -113,54 +83,46 @@ export function conv2dBackwardFilter(a: Conv2dGeometry & { x: F32; dy: F32; dw: 
 /** y = max over each window (padding counts as -inf); argmax = the plane index ih*W + iw of each maximum. */
 export function maxPool2dForward(a: Pool2dGeometry & { x: F32; y: F32; argmax: Int32Array }): void {
   const op = 'maxpool2d_forward';
-  requireF32(op, 'x', a.x);
-  requireF32(op, 'y', a.y);
-  requireI32(op, 'argmax', a.argmax);
+  requireArgs(op, a, { x: 'f32', y: 'f32', argmax: 'i32' });
   runStep(build.maxpool2d_forward(a.x, a.y, a.argmax, ...pool2dShapeArgs(a)));
 }
 
 /** dx = 0, then dx[argmax] += dy, with the argmax of the forward call. */
 export function maxPool2dBackward(a: Pool2dGeometry & { dy: F32; argmax: Int32Array; dx: F32 }): void {
   const op = 'maxpool2d_backward';
-  requireF32(op, 'dy', a.dy);
-  requireI32(op, 'argmax', a.argmax);
-  requireF32(op, 'dx', a.dx);
+  requireArgs(op, a, { dy: 'f32', argmax: 'i32', dx: 'f32' });
   runStep(build.maxpool2d_backward(a.dy, a.argmax, a.dx, ...pool2dShapeArgs(a)));
 }
 
 /** y = mean over each window; countIncludePad (default true, torch's default) divides by the padded window size. */
 export function avgPool2dForward(a: Pool2dGeometry & { x: F32; y: F32; countIncludePad?: boolean }): void {
   const op = 'avgpool2d_forward';
-  requireF32(op, 'x', a.x);
-  requireF32(op, 'y', a.y);
+  requireArgs(op, a, { x: 'f32', y: 'f32' });
   runStep(build.avgpool2d_forward(a.x, a.y, ...pool2dShapeArgs(a), a.countIncludePad ?? true));
 }
 
 export function avgPool2dBackward(a: Pool2dGeometry & { dy: F32; dx: F32; countIncludePad?: boolean }): void {
   const op = 'avgpool2d_backward';
-  requireF32(op, 'dy', a.dy);
-  requireF32(op, 'dx', a.dx);
+  requireArgs(op, a, { dy: 'f32', dx: 'f32' });
   runStep(build.avgpool2d_backward(a.dy, a.dx, ...pool2dShapeArgs(a), a.countIncludePad ?? true));
 }
 
 /** y[n, c] = mean over H*W of x[n, c]. */
 export function globalAvgPool2dForward(a: { x: F32; y: F32; N: number; C: number; H: number; W: number }): void {
   const op = 'global_avgpool2d_forward';
-  requireF32(op, 'x', a.x);
-  requireF32(op, 'y', a.y);
+  requireArgs(op, a, { x: 'f32', y: 'f32' });
   runStep(build.global_avgpool2d_forward(a.x, a.y, a.N, a.C, a.H, a.W));
 }
 
 /** dx[n, c, :, :] = dy[n, c] / (H*W). */
 export function globalAvgPool2dBackward(a: { dy: F32; dx: F32; N: number; C: number; H: number; W: number }): void {
   const op = 'global_avgpool2d_backward';
-  requireF32(op, 'dy', a.dy);
-  requireF32(op, 'dx', a.dx);
+  requireArgs(op, a, { dy: 'f32', dx: 'f32' });
   runStep(build.global_avgpool2d_backward(a.dy, a.dx, a.N, a.C, a.H, a.W));
 }
 
 /** The sampling key of stochastic pooling: integers, or `hp = Float64Array [seed, stream, step]` read when the op runs. */
-export type StochasticPoolKey = { seed: number; stream: number; step: number } | Float64Array;
+export type StochasticPoolKey = SeedKey;
 
 /**
  * Stochastic pooling in training (Zeiler & Fergus 2013): each window's element i is picked with
@@ -170,41 +132,27 @@ export type StochasticPoolKey = { seed: number; stream: number; step: number } |
  */
 export function stochasticPool2dForwardTrain(a: Pool2dGeometry & { x: F32; y: F32; choice: Int32Array; key: StochasticPoolKey }): void {
   const op = 'stochpool2d_forward_train';
-  requireF32(op, 'x', a.x);
-  requireF32(op, 'y', a.y);
-  requireI32(op, 'choice', a.choice);
-  const k = a.key;
-  if (k instanceof Float64Array) {
-    runStep(build.stochpool2d_forward_train(a.x, a.y, a.choice, ...pool2dShapeArgs(a), k));
-  } else if (k !== null && typeof k === 'object') {
-    runStep(build.stochpool2d_forward_train(a.x, a.y, a.choice, ...pool2dShapeArgs(a), k.seed, k.stream, k.step));
-  } else {
-    throw new TypeError(`${op}: argument 'key' must be { seed, stream, step } or a Float64Array [seed, stream, step], received ${k === null ? 'null' : typeof k}`);
-  }
+  requireArgs(op, a, { x: 'f32', y: 'f32', choice: 'i32' });
+  runStep(build.stochpool2d_forward_train(a.x, a.y, a.choice, ...pool2dShapeArgs(a), ...keyArgs(op, a.key)));
 }
 
 /** Stochastic pooling at inference: y = sum p_i a_i = sum a^2 / sum a over each window, a = max(x, 0). */
 export function stochasticPool2dForwardEval(a: Pool2dGeometry & { x: F32; y: F32 }): void {
   const op = 'stochpool2d_forward_eval';
-  requireF32(op, 'x', a.x);
-  requireF32(op, 'y', a.y);
+  requireArgs(op, a, { x: 'f32', y: 'f32' });
   runStep(build.stochpool2d_forward_eval(a.x, a.y, ...pool2dShapeArgs(a)));
 }
 
 /** dx = 0, then dx[choice] += dy (the sampled element of each window gets the gradient). */
 export function stochasticPool2dBackwardTrain(a: Pool2dGeometry & { dy: F32; choice: Int32Array; dx: F32 }): void {
   const op = 'stochpool2d_backward_train';
-  requireF32(op, 'dy', a.dy);
-  requireI32(op, 'choice', a.choice);
-  requireF32(op, 'dx', a.dx);
+  requireArgs(op, a, { dy: 'f32', choice: 'i32', dx: 'f32' });
   runStep(build.stochpool2d_backward_train(a.dy, a.choice, a.dx, ...pool2dShapeArgs(a)));
 }
 
 /** The gradient of the inference output: dx_i = sum over windows of dy * (2 a_i S1 - S2) / S1^2 (x_i > 0). */
 export function stochasticPool2dBackwardEval(a: Pool2dGeometry & { x: F32; dy: F32; dx: F32 }): void {
   const op = 'stochpool2d_backward_eval';
-  requireF32(op, 'x', a.x);
-  requireF32(op, 'dy', a.dy);
-  requireF32(op, 'dx', a.dx);
+  requireArgs(op, a, { x: 'f32', dy: 'f32', dx: 'f32' });
   runStep(build.stochpool2d_backward_eval(a.x, a.dy, a.dx, ...pool2dShapeArgs(a)));
 }

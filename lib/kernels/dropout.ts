@@ -8,6 +8,8 @@
 import { runStep } from '../binding';
 import { op as build } from '../ops';
 
+type F32 = Float32Array;
+
 const MAX_U32 = 0xffffffff;
 
 function describeValue(v: unknown): string {
@@ -54,32 +56,16 @@ function checkKey(op: string, seed: unknown, stream: unknown, step: unknown): vo
  * in [0, 2^32)) key the generator, step (integer in [0, 2^53)) is the training
  * step. Or pass `hp = Float64Array [seed, stream, step]`, read when the op runs.
  */
-export function dropoutForward(x: Float32Array, y: Float32Array, n: number, p: number, hp: Float64Array): void;
-export function dropoutForward(
-  x: Float32Array,
-  y: Float32Array,
-  n: number,
-  p: number,
-  seed: number,
-  stream: number,
-  step: number,
-): void;
-export function dropoutForward(
-  x: Float32Array,
-  y: Float32Array,
-  n: number,
-  p: number,
-  seed: number | Float64Array,
-  stream?: number,
-  step?: number,
-): void {
+export function dropoutForward(x: F32, y: F32, n: number, p: number, hp: Float64Array): void;
+export function dropoutForward(x: F32, y: F32, n: number, p: number, seed: number, stream: number, step: number): void;
+export function dropoutForward(x: F32, y: F32, n: number, p: number, seed: number | Float64Array, stream?: number, step?: number): void {
   runDropout('dropout_forward', ['x', x], ['y', y], n, p, seed, stream, step);
 }
 
 function runDropout(
   op: 'dropout_forward' | 'dropout_backward',
-  src: [string, Float32Array],
-  dst: [string, Float32Array],
+  src: [string, F32],
+  dst: [string, F32],
   n: number,
   p: number,
   seed: number | Float64Array,
@@ -93,24 +79,8 @@ function runDropout(
 }
 
 /** dx = mask * dy / (1 - p), with the mask of the forward call with the same p, seed, stream and step. */
-export function dropoutBackward(dy: Float32Array, dx: Float32Array, n: number, p: number, hp: Float64Array): void;
-export function dropoutBackward(
-  dy: Float32Array,
-  dx: Float32Array,
-  n: number,
-  p: number,
-  seed: number,
-  stream: number,
-  step: number,
-): void;
-export function dropoutBackward(
-  dy: Float32Array,
-  dx: Float32Array,
-  n: number,
-  p: number,
-  seed: number | Float64Array,
-  stream?: number,
-  step?: number,
-): void {
+export function dropoutBackward(dy: F32, dx: F32, n: number, p: number, hp: Float64Array): void;
+export function dropoutBackward(dy: F32, dx: F32, n: number, p: number, seed: number, stream: number, step: number): void;
+export function dropoutBackward(dy: F32, dx: F32, n: number, p: number, seed: number | Float64Array, stream?: number, step?: number): void {
   runDropout('dropout_backward', ['dy', dy], ['dx', dx], n, p, seed, stream, step);
 }

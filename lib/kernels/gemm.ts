@@ -1,14 +1,8 @@
 // gemm kernels: typed wrappers over the native ops (see native/binding/gemm_ops.cpp).
 import { runStep } from '../binding';
 import { op as build } from '../ops';
+import { requireF32, requireF32s, requireOptionalLength } from './args';
 import type { LinearActivation } from '../kinds';
-
-function requireF32(op: string, name: string, v: unknown): asserts v is Float32Array {
-  if (!(v instanceof Float32Array)) {
-    const got = v === null ? 'null' : typeof v === 'object' ? (v as object).constructor?.name ?? 'object' : typeof v;
-    throw new TypeError(`${op}: argument '${name}' must be a Float32Array, received ${got}`);
-  }
-}
 
 /**
  * C[M,N] = alpha * op(A) * op(B) + beta * C (row-major). A is [M,K] with leading
@@ -60,18 +54,8 @@ export function linearForward(
   outFeatures: number,
   activation: LinearActivation = 'none',
 ): void {
-  requireF32('linear_forward', 'x', x);
-  requireF32('linear_forward', 'w', w);
-  requireF32('linear_forward', 'y', y);
-  if (bias !== null && bias !== undefined) {
-    requireF32('linear_forward', 'bias', bias);
-    // Checked here because native code cannot tell an empty array from null.
-    if (bias.length < outFeatures) {
-      throw new RangeError(
-        `linear_forward: argument 'bias' has ${bias.length} elements but shape [${outFeatures}] needs ${outFeatures}`,
-      );
-    }
-  }
+  requireF32s('linear_forward', { x, w, y });
+  requireOptionalLength('linear_forward', 'bias', bias, outFeatures);
   runStep(build.linear_forward(x, w, bias ?? null, y, rows, inFeatures, outFeatures, activation));
 }
 

@@ -4,19 +4,9 @@
 // Gradient outputs are overwritten.
 import { runStep } from '../binding';
 import { op as build } from '../ops';
+import { requireF32, requireOptionalF32 } from './args';
 
 type F32 = Float32Array;
-
-function requireF32(op: string, name: string, v: unknown, optional: boolean): void {
-  if (v === undefined || v === null) {
-    if (optional) return;
-    throw new TypeError(`${op}: argument '${name}' must be a Float32Array, received ${String(v)}`);
-  }
-  if (!(v instanceof Float32Array)) {
-    const got = typeof v === 'object' ? (v as object).constructor?.name ?? 'object' : typeof v;
-    throw new TypeError(`${op}: argument '${name}' must be a Float32Array, received ${got}`);
-  }
-}
 
 function checkEps(op: string, eps: number): void {
   if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) {
@@ -37,9 +27,9 @@ export interface BatchNormTrainArgs {
 /** Batch norm in training mode: batch statistics (biased variance), running stats updated with the unbiased one. */
 export function batchnormForwardTrain(a: BatchNormTrainArgs): void {
   const op = 'batchnorm_forward_train';
-  requireF32(op, 'x', a.x, false);
-  requireF32(op, 'y', a.y, false);
-  for (const k of ['gamma', 'beta', 'runningMean', 'runningVar', 'saveMean', 'saveInvStd'] as const) requireF32(op, k, a[k], true);
+  requireF32(op, 'x', a.x);
+  requireF32(op, 'y', a.y);
+  for (const k of ['gamma', 'beta', 'runningMean', 'runningVar', 'saveMean', 'saveInvStd'] as const) requireOptionalF32(op, k, a[k]);
   const eps = a.eps ?? 1e-5;
   checkEps(op, eps);
   runStep(build[op](a.x, a.y, a.gamma ?? null, a.beta ?? null, a.runningMean ?? null, a.runningVar ?? null,
@@ -54,10 +44,10 @@ export interface BatchNormEvalArgs {
 /** Batch norm in eval mode: normalizes with the running statistics, which stay unchanged. */
 export function batchnormForwardEval(a: BatchNormEvalArgs): void {
   const op = 'batchnorm_forward_eval';
-  requireF32(op, 'x', a.x, false);
-  requireF32(op, 'y', a.y, false);
-  requireF32(op, 'runningMean', a.runningMean, false);
-  requireF32(op, 'runningVar', a.runningVar, false);
+  requireF32(op, 'x', a.x);
+  requireF32(op, 'y', a.y);
+  requireF32(op, 'runningMean', a.runningMean);
+  requireF32(op, 'runningVar', a.runningVar);
   const eps = a.eps ?? 1e-5;
   checkEps(op, eps);
   runStep(build[op](a.x, a.y, a.gamma ?? null, a.beta ?? null, a.runningMean, a.runningVar, a.N, a.C, a.L ?? 1, eps));
@@ -71,10 +61,10 @@ export interface NormBackwardArgs {
 /** Backward of batchnormForwardTrain, from its saveMean/saveInvStd. */
 export function batchnormBackward(a: NormBackwardArgs & { N: number; C: number; L?: number }): void {
   const op = 'batchnorm_backward';
-  requireF32(op, 'x', a.x, false);
-  requireF32(op, 'dy', a.dy, false);
-  requireF32(op, 'saveMean', a.saveMean, false);
-  requireF32(op, 'saveInvStd', a.saveInvStd, false);
+  requireF32(op, 'x', a.x);
+  requireF32(op, 'dy', a.dy);
+  requireF32(op, 'saveMean', a.saveMean);
+  requireF32(op, 'saveInvStd', a.saveInvStd);
   runStep(build[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.saveMean, a.saveInvStd,
     a.N, a.C, a.L ?? 1));
 }
@@ -85,8 +75,8 @@ export function batchnormBackwardEval(a: {
   runningMean: F32; runningVar: F32; N: number; C: number; L?: number; eps?: number;
 }): void {
   const op = 'batchnorm_backward_eval';
-  requireF32(op, 'x', a.x, false);
-  requireF32(op, 'dy', a.dy, false);
+  requireF32(op, 'x', a.x);
+  requireF32(op, 'dy', a.dy);
   const eps = a.eps ?? 1e-5;
   checkEps(op, eps);
   runStep(build[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.runningMean,
@@ -101,8 +91,8 @@ export interface LayerNormArgs {
 /** Layer norm over the last dimension (cols), biased variance. */
 export function layernormForward(a: LayerNormArgs): void {
   const op = 'layernorm_forward';
-  requireF32(op, 'x', a.x, false);
-  requireF32(op, 'y', a.y, false);
+  requireF32(op, 'x', a.x);
+  requireF32(op, 'y', a.y);
   const eps = a.eps ?? 1e-5;
   checkEps(op, eps);
   runStep(build[op](a.x, a.y, a.gamma ?? null, a.beta ?? null, a.saveMean ?? null, a.saveInvStd ?? null, a.rows, a.cols, eps));
@@ -110,8 +100,8 @@ export function layernormForward(a: LayerNormArgs): void {
 
 export function layernormBackward(a: NormBackwardArgs & { rows: number; cols: number }): void {
   const op = 'layernorm_backward';
-  requireF32(op, 'x', a.x, false);
-  requireF32(op, 'dy', a.dy, false);
+  requireF32(op, 'x', a.x);
+  requireF32(op, 'dy', a.dy);
   runStep(build[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.saveMean, a.saveInvStd,
     a.rows, a.cols));
 }
@@ -126,8 +116,8 @@ export interface GroupNormArgs {
 /** Group norm: G contiguous channel groups, statistics per sample and group. Instance norm is G = C. */
 export function groupnormForward(a: GroupNormArgs): void {
   const op = 'groupnorm_forward';
-  requireF32(op, 'x', a.x, false);
-  requireF32(op, 'y', a.y, false);
+  requireF32(op, 'x', a.x);
+  requireF32(op, 'y', a.y);
   const eps = a.eps ?? 1e-5;
   checkEps(op, eps);
   if (Number.isInteger(a.C) && Number.isInteger(a.G) && a.G > 0 && a.C % a.G !== 0) {
@@ -139,8 +129,8 @@ export function groupnormForward(a: GroupNormArgs): void {
 
 export function groupnormBackward(a: NormBackwardArgs & { N: number; C: number; L?: number; G: number }): void {
   const op = 'groupnorm_backward';
-  requireF32(op, 'x', a.x, false);
-  requireF32(op, 'dy', a.dy, false);
+  requireF32(op, 'x', a.x);
+  requireF32(op, 'dy', a.dy);
   runStep(build[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.saveMean, a.saveInvStd,
     a.N, a.C, a.L ?? 1, a.G));
 }

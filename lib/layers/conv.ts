@@ -4,8 +4,9 @@ import { getInitializer } from '../initializers';
 import type { Random } from '../random';
 import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regularizers';
 import { formatShape } from '../tensor';
-import { activationBackward, activationForward, defaultAlpha, isReluFamily, resolveActivation, type ActivationName, type LayerActivationKind } from './activation';
-import { Layer, type BackwardArgs, type ForwardArgs, type Param } from './base';
+import { defaultAlpha, isReluFamily, resolveActivation, type ActivationName, type LayerActivationKind } from './activation';
+import { ActivatedLayer } from './activated';
+import type { BackwardArgs, ForwardArgs } from './base';
 import type { InitializerSpec } from './dense';
 import { convSteps, type ConvGeometry } from './conv-steps';
 import { mapShape, outputSize, pairOption, paddingOption, resolvePadding, type Padding, type PaddingSpec } from './spatial';
@@ -47,7 +48,7 @@ export interface Conv2DOptions {
  * torch state_dict maps one to one), the bias [filters]. Output [filters, OH, OW] with
  * OH = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1.
  */
-export class Conv2D extends Layer {
+export class Conv2D extends ActivatedLayer {
   readonly className = 'Conv2D';
   readonly filters: number;
   readonly kernelSize: [number, number];
@@ -62,12 +63,8 @@ export class Conv2D extends Layer {
   readonly biasInitializerSpec: InitializerSpec;
   readonly kernelRegularizer: Regularizer | null;
   readonly biasRegularizer: Regularizer | null;
-  private readonly kind: LayerActivationKind | null;
-  kernel: Param | null = null;
-  bias: Param | null = null;
+  protected readonly kind: LayerActivationKind | null;
   private geometry: ConvGeometry | null = null;
-  private pre: Float32Array | null = null;
-  private dpre: Float32Array | null = null;
 
   constructor(opts: Conv2DOptions) {
     super(opts);
@@ -132,22 +129,10 @@ export class Conv2D extends Layer {
     this.bias = this.useBias ? this.makeParam('bias', [g.k], getInitializer(this.biasInitializerSpec).init([g.k], rng.fork('bias')), this.biasRegularizer) : null;
   }
 
-  override params(): Param[] {
-    const out: Param[] = [];
-    if (this.kernel) out.push(this.kernel);
-    if (this.bias) out.push(this.bias);
-    return out;
-  }
-
-  private fusedRelu(): boolean {
-    return this.kind === 'relu';
-  }
-
   override allocate(maxRows: number): void {
     const g = this.geometry!;
     const n = maxRows * g.k * g.oh * g.ow;
-    this.pre = this.kind && !this.fusedRelu() ? new Float32Array(n) : null;
-    this.dpre = this.kind ? new Float32Array(n) : null;
+    this.allocateActivation(n);
   }
 
   private outPerSample(): number {
@@ -160,33 +145,17 @@ export class Conv2D extends Layer {
     const s = convSteps(g, a.rows);
     const k = this.kernel!.value;
     const b = this.bias ? this.bias.value : null;
-    if (!this.kind) return [s.forward(a.x, k, b, a.y, false)];
-    if (this.fusedRelu()) return [s.forward(a.x, k, b, a.y, !a.skipOutputActivation)];
-    if (a.skipOutputActivation) return [s.forward(a.x, k, b, a.y, false)];
-    return [s.forward(a.x, k, b, this.pre!, false), activationForward(this.kind, this.pre!, a.y, a.rows, this.outPerSample(), this.alpha)];
+    return this.forwardActivated(a, this.outPerSample(), (y, relu) => s.forward(a.x, k, b, y, relu));
   }
 
   backward(a: BackwardArgs): ProgramStep[] {
     const g = this.geometry!;
     const s = convSteps(g, a.rows);
     const steps: ProgramStep[] = [];
-    let dz = a.dy;
-    if (this.kind && !a.skipOutputActivation) {
-      const x = this.fusedRelu() ? a.y : this.pre!;
-      steps.push(activationBackward(this.kind, x, a.y, a.dy, this.dpre!, a.rows, this.outPerSample(), this.alpha));
-      dz = this.dpre!;
-    }
+    const dz = this.activationGrad(a, this.outPerSample(), steps);
     steps.push(s.backwardFilter(a.x, dz, this.kernel!.grad, this.bias ? this.bias.grad : null));
     if (a.dx) steps.push(s.backwardData(dz, this.kernel!.value, a.dx));
     return steps;
-  }
-
-  override outputActivation(): string | null {
-    return this.kind;
-  }
-
-  override hasReluOutput(): boolean {
-    return isReluFamily(this.kind);
   }
 
   getConfig(): Record<string, unknown> {

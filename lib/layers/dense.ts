@@ -6,8 +6,9 @@ import { getInitializer, type Initializer, type InitializerConfig } from '../ini
 export type InitializerSpec = string | InitializerConfig | Initializer;
 import type { Random } from '../random';
 import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regularizers';
-import { activationBackward, activationForward, defaultAlpha, isReluFamily, resolveActivation, type ActivationName, type LayerActivationKind } from './activation';
-import { Layer, type BackwardArgs, type ForwardArgs, type Param } from './base';
+import { defaultAlpha, isReluFamily, resolveActivation, type ActivationName, type LayerActivationKind } from './activation';
+import { ActivatedLayer } from './activated';
+import type { BackwardArgs, ForwardArgs } from './base';
 
 export interface DenseOptions {
   /** Output features. */
@@ -45,7 +46,7 @@ export interface DenseOptions {
  * A fully connected layer, y = act(x W + b), with the kernel W stored as
  * [inFeatures, units] (PyTorch's `weight` transposed).
  */
-export class Dense extends Layer {
+export class Dense extends ActivatedLayer {
   readonly className = 'Dense';
   readonly units: number;
   readonly activation: string | null;
@@ -59,7 +60,7 @@ export class Dense extends Layer {
   readonly dropConnect: number;
   /** [seed, stream, step] of the DropConnect mask: the model sets the step before each training step. */
   readonly rngState = new Float64Array(3);
-  private readonly kind: LayerActivationKind | null;
+  protected readonly kind: LayerActivationKind | null;
   /**
    * Backward sums the bias gradient in the activation's gradient pass (activation_backward_bias) rather than
    * in a bias_grad pass of its own; the results are bit-identical. Off only to compare the two (bench/mlp-ab.mjs).
@@ -67,11 +68,7 @@ export class Dense extends Layer {
    */
   fuseBiasGrad = true;
   private inFeatures = 0;
-  kernel: Param | null = null;
-  bias: Param | null = null;
   /** Pre-activation and its gradient, [maxRows, units], when an activation is not fused. */
-  private pre: Float32Array | null = null;
-  private dpre: Float32Array | null = null;
 
   constructor(opts: DenseOptions) {
     super(opts);
@@ -112,22 +109,8 @@ export class Dense extends Layer {
     if (this.dropConnect > 0) this.rngState[0] = rng.fork('dropConnect').int(0x7fffffff);
   }
 
-  override params(): Param[] {
-    const out: Param[] = [];
-    if (this.kernel) out.push(this.kernel);
-    if (this.bias) out.push(this.bias);
-    return out;
-  }
-
-  private fusedRelu(): boolean {
-    return this.kind === 'relu';
-  }
-
   override allocate(maxRows: number): void {
-    if (this.kind && !this.fusedRelu()) {
-      this.pre = new Float32Array(maxRows * this.units);
-    }
-    this.dpre = this.kind ? new Float32Array(maxRows * this.units) : null;
+    this.allocateActivation(maxRows * this.units);
   }
 
   forward(a: ForwardArgs): ProgramStep[] {
@@ -135,33 +118,23 @@ export class Dense extends Layer {
     const b = this.bias ? this.bias.value : null;
     const n = this.inFeatures;
     // y = act(x W + b); in training with DropConnect, W is the masked kernel (the mask made inside the GEMM).
-    const linear = (y: Float32Array, act: 'none' | 'relu'): ProgramStep =>
-      a.training && this.dropConnect > 0
+    const linear = (y: Float32Array, relu: boolean): ProgramStep => {
+      const act = relu ? 'relu' : 'none';
+      return a.training && this.dropConnect > 0
         ? op.dropconnect_forward(a.x, k.value, b, y, a.rows, n, this.units, act, this.dropConnect, this.rngState)
         : op.linear_forward(a.x, k.value, b, y, a.rows, n, this.units, act);
-    if (!this.kind) return [linear(a.y, 'none')];
-    if (this.fusedRelu()) return [linear(a.y, a.skipOutputActivation ? 'none' : 'relu')];
-    if (a.skipOutputActivation) return [linear(a.y, 'none')];
-    return [linear(this.pre!, 'none'), activationForward(this.kind, this.pre!, a.y, a.rows, this.units, this.alpha)];
+    };
+    return this.forwardActivated(a, this.units, linear);
   }
 
   backward(a: BackwardArgs): ProgramStep[] {
     const steps: ProgramStep[] = [];
     const n = this.inFeatures;
     const m = this.units;
-    let g = a.dy; // gradient with respect to the pre-activation
-    let biasDone = false;
-    if (this.kind && !a.skipOutputActivation) {
-      const x = this.fusedRelu() ? a.y : this.pre!;
-      if (this.bias && this.fuseBiasGrad && this.kind !== 'softmax' && this.kind !== 'log_softmax') {
-        // The activation's gradient and its column sums (db) in one pass.
-        steps.push(op.activation_backward_bias(this.kind, x, a.y, a.dy, this.dpre!, this.bias.grad, a.rows, m, this.alpha));
-        biasDone = true;
-      } else {
-        steps.push(activationBackward(this.kind, x, a.y, a.dy, this.dpre!, a.rows, m, this.alpha));
-      }
-      g = this.dpre!;
-    }
+    // The gradient with respect to the pre-activation, and the bias gradient in the same pass when it can.
+    const { g, biasDone } = this.bias && this.fuseBiasGrad
+      ? this.activationGradWithBias(a, m, steps, this.bias.grad)
+      : { g: this.activationGrad(a, m, steps), biasDone: false };
     if (this.dropConnect > 0) {
       // W' = M∘W/(1-p): dW = M∘(x^T g)/(1-p) ; db = column sums of g ; dx = g W'^T (the forward's mask, regenerated)
       const hp = this.rngState;
@@ -175,14 +148,6 @@ export class Dense extends Layer {
     if (this.bias && !biasDone) steps.push(op.bias_grad(g, this.bias.grad, a.rows, m));
     if (a.dx) steps.push(op.gemm(false, true, a.rows, n, m, 1, g, m, this.kernel!.value, m, 0, a.dx, n));
     return steps;
-  }
-
-  override outputActivation(): string | null {
-    return this.kind;
-  }
-
-  override hasReluOutput(): boolean {
-    return isReluFamily(this.kind);
   }
 
   getConfig(): Record<string, unknown> {

@@ -139,6 +139,57 @@ I32 sized_i32(Args& a, std::size_t i, const char* name, std::size_t n, const std
   return t;
 }
 
+// One buffer of a pooling op: on the input plane (N, C, H, W) or the output plane (N, C, OH, OW),
+// a Float32Array or an Int32Array (an index per output), read or written.
+struct PoolBuf {
+  const char* name;
+  bool out_plane, index, written;
+};
+constexpr PoolBuf in_plane(const char* n) { return {n, false, false, false}; }
+constexpr PoolBuf out_plane(const char* n) { return {n, true, false, false}; }
+constexpr PoolBuf written(PoolBuf b) { return {b.name, b.out_plane, b.index, true}; }
+constexpr PoolBuf index_plane(const char* n) { return {n, true, true, false}; }  // Int32Array, output plane
+
+// The buffers (arguments 0..) and the shape block after them; a written buffer must not overlap another one.
+struct PoolArgs {
+  gw::PoolShape s;
+  float* f[3];        // the Float32Array buffers, in order
+  std::int32_t* idx;  // the index buffer, if any
+};
+PoolArgs pool_args(Args& a, std::initializer_list<PoolBuf> bufs) {
+  PoolArgs p{};
+  p.s = pool_shape(a, bufs.size());
+  const gw::PoolShape& s = p.s;
+  const std::size_t nx = s.N * s.C * s.H * s.W, ny = s.N * s.C * s.OH * s.OW;
+  const std::string xs = shape_of({s.N, s.C, s.H, s.W}), ys = shape_of({s.N, s.C, s.OH, s.OW});
+  const void* data[3] = {};
+  std::size_t bytes[3] = {};
+  std::size_t i = 0, nf = 0;
+  for (const PoolBuf& b : bufs) {
+    const std::size_t n = b.out_plane ? ny : nx;
+    if (b.index) {
+      p.idx = sized_i32(a, i, b.name, n, ys).data;
+      data[i] = p.idx;
+    } else {
+      p.f[nf] = a.sized(i, b.name, n, b.out_plane ? ys : xs).data;
+      data[i] = p.f[nf++];
+    }
+    bytes[i++] = n * 4;
+  }
+  i = 0;
+  for (const PoolBuf& b : bufs) {
+    if (b.written) {
+      for (std::size_t j = 0; j < bufs.size(); ++j) {
+        if (j != i && overlaps(data[i], bytes[i], data[j], bytes[j])) {
+          a.range_error(std::string("argument '") + b.name + "' overlaps an input in memory; the output must not alias an input");
+        }
+      }
+    }
+    ++i;
+  }
+  return p;
+}
+
 Task conv2d_forward(Args& a) {
   const gw::ConvShape s = conv_shape(a, 4);
   const ConvSizes z = conv_sizes(s);
@@ -184,50 +235,29 @@ Task conv2d_backward_filter(Args& a) {
 }
 
 Task maxpool2d_forward(Args& a) {
-  const gw::PoolShape s = pool_shape(a, 3);
-  const std::size_t nx = s.N * s.C * s.H * s.W, ny = s.N * s.C * s.OH * s.OW;
-  const std::string ys = shape_of({s.N, s.C, s.OH, s.OW});
-  F32 x = a.sized(0, "x", nx, shape_of({s.N, s.C, s.H, s.W}));
-  F32 y = a.sized(1, "y", ny, ys);
-  I32 argmax = sized_i32(a, 2, "argmax", ny, ys);
-  require_distinct(a, "y", y.data, ny * 4, {{x.data, nx * 4}, {argmax.data, ny * 4}});
-  require_distinct(a, "argmax", argmax.data, ny * 4, {{x.data, nx * 4}});
-  if (s.N == 0) return [] {};
-  return [=] { gw::maxpool2d_forward(x.data, y.data, argmax.data, s); };
+  const PoolArgs p = pool_args(a, {in_plane("x"), written(out_plane("y")), written(index_plane("argmax"))});
+  if (p.s.N == 0) return [] {};
+  return [=] { gw::maxpool2d_forward(p.f[0], p.f[1], p.idx, p.s); };
 }
 
 Task maxpool2d_backward(Args& a) {
-  const gw::PoolShape s = pool_shape(a, 3);
-  const std::size_t nx = s.N * s.C * s.H * s.W, ny = s.N * s.C * s.OH * s.OW;
-  const std::string ys = shape_of({s.N, s.C, s.OH, s.OW});
-  F32 dy = a.sized(0, "dy", ny, ys);
-  I32 argmax = sized_i32(a, 1, "argmax", ny, ys);
-  F32 dx = a.sized(2, "dx", nx, shape_of({s.N, s.C, s.H, s.W}));
-  require_distinct(a, "dx", dx.data, nx * 4, {{dy.data, ny * 4}, {argmax.data, ny * 4}});
-  if (s.N == 0) return [] {};
-  return [=] { gw::maxpool2d_backward(dy.data, argmax.data, dx.data, s); };
+  const PoolArgs p = pool_args(a, {out_plane("dy"), index_plane("argmax"), written(in_plane("dx"))});
+  if (p.s.N == 0) return [] {};
+  return [=] { gw::maxpool2d_backward(p.f[0], p.idx, p.f[1], p.s); };
 }
 
 Task avgpool2d_forward(Args& a) {
-  const gw::PoolShape s = pool_shape(a, 2);
+  const PoolArgs p = pool_args(a, {in_plane("x"), written(out_plane("y"))});
   const bool include = a.boolean(12, "countIncludePad");
-  const std::size_t nx = s.N * s.C * s.H * s.W, ny = s.N * s.C * s.OH * s.OW;
-  F32 x = a.sized(0, "x", nx, shape_of({s.N, s.C, s.H, s.W}));
-  F32 y = a.sized(1, "y", ny, shape_of({s.N, s.C, s.OH, s.OW}));
-  require_distinct(a, "y", y.data, ny * 4, {{x.data, nx * 4}});
-  if (s.N == 0) return [] {};
-  return [=] { gw::avgpool2d_forward(x.data, y.data, s, include); };
+  if (p.s.N == 0) return [] {};
+  return [=] { gw::avgpool2d_forward(p.f[0], p.f[1], p.s, include); };
 }
 
 Task avgpool2d_backward(Args& a) {
-  const gw::PoolShape s = pool_shape(a, 2);
+  const PoolArgs p = pool_args(a, {out_plane("dy"), written(in_plane("dx"))});
   const bool include = a.boolean(12, "countIncludePad");
-  const std::size_t nx = s.N * s.C * s.H * s.W, ny = s.N * s.C * s.OH * s.OW;
-  F32 dy = a.sized(0, "dy", ny, shape_of({s.N, s.C, s.OH, s.OW}));
-  F32 dx = a.sized(1, "dx", nx, shape_of({s.N, s.C, s.H, s.W}));
-  require_distinct(a, "dx", dx.data, nx * 4, {{dy.data, ny * 4}});
-  if (s.N == 0) return [] {};
-  return [=] { gw::avgpool2d_backward(dy.data, dx.data, s, include); };
+  if (p.s.N == 0) return [] {};
+  return [=] { gw::avgpool2d_backward(p.f[0], p.f[1], p.s, include); };
 }
 
 struct GlobalShape {
@@ -300,51 +330,28 @@ KeyArgs key_args(Args& a, std::size_t i) {
 }
 
 Task stochpool2d_forward_train(Args& a) {
-  const gw::PoolShape s = pool_shape(a, 3);
+  const PoolArgs p = pool_args(a, {in_plane("x"), written(out_plane("y")), written(index_plane("choice"))});
   const KeyArgs key = key_args(a, 13);
-  const std::size_t nx = s.N * s.C * s.H * s.W, ny = s.N * s.C * s.OH * s.OW;
-  const std::string ys = shape_of({s.N, s.C, s.OH, s.OW});
-  F32 x = a.sized(0, "x", nx, shape_of({s.N, s.C, s.H, s.W}));
-  F32 y = a.sized(1, "y", ny, ys);
-  I32 choice = sized_i32(a, 2, "choice", ny, ys);
-  require_distinct(a, "y", y.data, ny * 4, {{x.data, nx * 4}, {choice.data, ny * 4}});
-  require_distinct(a, "choice", choice.data, ny * 4, {{x.data, nx * 4}});
-  if (s.N == 0) return [] {};
-  return [=] { gw::stochpool2d_forward_train(x.data, y.data, choice.data, s, key.get()); };
+  if (p.s.N == 0) return [] {};
+  return [=] { gw::stochpool2d_forward_train(p.f[0], p.f[1], p.idx, p.s, key.get()); };
 }
 
 Task stochpool2d_forward_eval(Args& a) {
-  const gw::PoolShape s = pool_shape(a, 2);
-  const std::size_t nx = s.N * s.C * s.H * s.W, ny = s.N * s.C * s.OH * s.OW;
-  F32 x = a.sized(0, "x", nx, shape_of({s.N, s.C, s.H, s.W}));
-  F32 y = a.sized(1, "y", ny, shape_of({s.N, s.C, s.OH, s.OW}));
-  require_distinct(a, "y", y.data, ny * 4, {{x.data, nx * 4}});
-  if (s.N == 0) return [] {};
-  return [=] { gw::stochpool2d_forward_eval(x.data, y.data, s); };
+  const PoolArgs p = pool_args(a, {in_plane("x"), written(out_plane("y"))});
+  if (p.s.N == 0) return [] {};
+  return [=] { gw::stochpool2d_forward_eval(p.f[0], p.f[1], p.s); };
 }
 
 Task stochpool2d_backward_train(Args& a) {
-  const gw::PoolShape s = pool_shape(a, 3);
-  const std::size_t nx = s.N * s.C * s.H * s.W, ny = s.N * s.C * s.OH * s.OW;
-  const std::string ys = shape_of({s.N, s.C, s.OH, s.OW});
-  F32 dy = a.sized(0, "dy", ny, ys);
-  I32 choice = sized_i32(a, 1, "choice", ny, ys);
-  F32 dx = a.sized(2, "dx", nx, shape_of({s.N, s.C, s.H, s.W}));
-  require_distinct(a, "dx", dx.data, nx * 4, {{dy.data, ny * 4}, {choice.data, ny * 4}});
-  if (s.N == 0) return [] {};
-  return [=] { gw::stochpool2d_backward_train(dy.data, choice.data, dx.data, s); };
+  const PoolArgs p = pool_args(a, {out_plane("dy"), index_plane("choice"), written(in_plane("dx"))});
+  if (p.s.N == 0) return [] {};
+  return [=] { gw::stochpool2d_backward_train(p.f[0], p.idx, p.f[1], p.s); };
 }
 
 Task stochpool2d_backward_eval(Args& a) {
-  const gw::PoolShape s = pool_shape(a, 3);
-  const std::size_t nx = s.N * s.C * s.H * s.W, ny = s.N * s.C * s.OH * s.OW;
-  const std::string xs = shape_of({s.N, s.C, s.H, s.W});
-  F32 x = a.sized(0, "x", nx, xs);
-  F32 dy = a.sized(1, "dy", ny, shape_of({s.N, s.C, s.OH, s.OW}));
-  F32 dx = a.sized(2, "dx", nx, xs);
-  require_distinct(a, "dx", dx.data, nx * 4, {{x.data, nx * 4}, {dy.data, ny * 4}});
-  if (s.N == 0) return [] {};
-  return [=] { gw::stochpool2d_backward_eval(x.data, dy.data, dx.data, s); };
+  const PoolArgs p = pool_args(a, {in_plane("x"), out_plane("dy"), written(in_plane("dx"))});
+  if (p.s.N == 0) return [] {};
+  return [=] { gw::stochpool2d_backward_eval(p.f[0], p.f[1], p.f[2], p.s); };
 }
 
 }  // namespace
