@@ -4,75 +4,30 @@
 #include <string>
 
 #include "binding/args.h"
+#include "binding/norm_args.h"
 #include "kernels/norms.h"
 
 namespace gwb {
 namespace {
 
-constexpr std::int64_t kMaxDim = std::int64_t{1} << 40;
-
-std::size_t dim_arg(Args& a, std::size_t i, const char* name) { return a.dim(i, name, 1, kMaxDim); }
-
-// Product of dims, with a RangeError instead of a silent overflow.
-std::size_t checked_product(Args& a, std::initializer_list<std::size_t> dims, const std::string& what) {
-  std::size_t p = 1;
-  for (std::size_t d : dims) {
-    if (d != 0 && p > (std::size_t{1} << 62) / d) a.range_error(what + " is too large");
-    p *= d;
-  }
-  return p;
-}
-
-double eps_arg(Args& a, std::size_t i) {
-  const double eps = a.number(i, "eps");
-  if (!(eps > 0.0)) a.range_error("argument 'eps' must be > 0, received " + num_str(eps));
-  return eps;
-}
-
-// The buffers every norm backward takes: (x, dy, dx?, gamma?, dgamma?, dbeta?, stat1, stat2, ...),
-// x/dy/dx of `total` elements, the affine ones of `params`, the statistics of `stats`.
-struct Backward {
-  F32 x, dy, dx, gamma, dgamma, dbeta, s1, s2;
-};
-Backward backward_args(Args& a, std::size_t total, const std::string& shape, std::size_t params,
-                       const std::string& pshape, std::size_t stats, const std::string& sshape, const char* s1,
-                       const char* s2) {
-  return {a.sized(0, "x", total, shape),           a.sized(1, "dy", total, shape),
-          a.sized_or_null(2, "dx", total, shape),  a.sized_or_null(3, "gamma", params, pshape),
-          a.sized_or_null(4, "dgamma", params, pshape), a.sized_or_null(5, "dbeta", params, pshape),
-          a.sized(6, s1, stats, sshape),           a.sized(7, s2, stats, sshape)};
-}
-
 // batchnorm_forward_train(x, y, gamma, beta, runningMean, runningVar, saveMean, saveInvStd, N, C, L, momentum, eps)
 Task batchnorm_forward_train(Args& a) {
-  const std::size_t N = dim_arg(a, 8, "N"), C = dim_arg(a, 9, "C"), L = dim_arg(a, 10, "L");
-  const std::size_t total = checked_product(a, {N, C, L}, "N*C*L");
-  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
-  F32 x = a.sized(0, "x", total, shape);
-  F32 y = a.sized(1, "y", total, shape);
-  F32 gamma = a.sized_or_null(2, "gamma", C, cshape);
-  F32 beta = a.sized_or_null(3, "beta", C, cshape);
-  F32 rmean = a.sized_or_null(4, "runningMean", C, cshape);
-  F32 rvar = a.sized_or_null(5, "runningVar", C, cshape);
-  F32 smean = a.sized_or_null(6, "saveMean", C, cshape);
-  F32 sinv = a.sized_or_null(7, "saveInvStd", C, cshape);
-  const double momentum = a.number(11, "momentum");
-  if (momentum < 0.0 || momentum > 1.0) a.range_error("argument 'momentum' must be in [0, 1], received " + num_str(momentum));
-  const double eps = eps_arg(a, 12);
+  const BnTrainArgs b = bn_train_args(a, false);
+  const std::size_t N = b.s.N, C = b.s.C, L = b.s.L;
   if (N * L < 2) {
-    a.range_error("expected more than 1 value per channel when training, got input of shape " + shape);
+    a.range_error("expected more than 1 value per channel when training, got input of shape " + b.s.shape);
   }
   return [=] {
-    gw::batchnorm_forward_train(x.data, y.data, gamma.data, beta.data, rmean.data, rvar.data, smean.data, sinv.data, N, C,
-                                L, momentum, eps);
+    gw::batchnorm_forward_train(b.x.data, b.y.data, b.gamma.data, b.beta.data, b.rmean.data, b.rvar.data, b.smean.data,
+                                b.sinv.data, N, C, L, b.momentum, b.eps);
   };
 }
 
 // batchnorm_forward_eval(x, y, gamma, beta, runningMean, runningVar, N, C, L, eps)
 Task batchnorm_forward_eval(Args& a) {
-  const std::size_t N = dim_arg(a, 6, "N"), C = dim_arg(a, 7, "C"), L = dim_arg(a, 8, "L");
-  const std::size_t total = checked_product(a, {N, C, L}, "N*C*L");
-  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
+  const NclShape s = ncl_shape(a, 6);
+  const std::size_t N = s.N, C = s.C, L = s.L, total = s.total;
+  const std::string &shape = s.shape, &cshape = s.cshape;
   F32 x = a.sized(0, "x", total, shape);
   F32 y = a.sized(1, "y", total, shape);
   F32 gamma = a.sized_or_null(2, "gamma", C, cshape);
@@ -85,10 +40,10 @@ Task batchnorm_forward_eval(Args& a) {
 
 // batchnorm_backward(x, dy, dx, gamma, dgamma, dbeta, saveMean, saveInvStd, N, C, L)
 Task batchnorm_backward(Args& a) {
-  const std::size_t N = dim_arg(a, 8, "N"), C = dim_arg(a, 9, "C"), L = dim_arg(a, 10, "L");
-  const std::size_t total = checked_product(a, {N, C, L}, "N*C*L");
-  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
-  const Backward g = backward_args(a, total, shape, C, cshape, C, cshape, "saveMean", "saveInvStd");
+  const NclShape s = ncl_shape(a, 8);
+  const std::size_t N = s.N, C = s.C, L = s.L, total = s.total;
+  const std::string &shape = s.shape, &cshape = s.cshape;
+  const NormBackwardArgs g = norm_backward_args(a, total, shape, C, cshape, C, cshape, "saveMean", "saveInvStd");
   return [=] {
     gw::batchnorm_backward(g.x.data, g.dy.data, g.dx.data, g.gamma.data, g.dgamma.data, g.dbeta.data, g.s1.data, g.s2.data, N, C, L);
   };
@@ -96,10 +51,10 @@ Task batchnorm_backward(Args& a) {
 
 // batchnorm_backward_eval(x, dy, dx, gamma, dgamma, dbeta, runningMean, runningVar, N, C, L, eps)
 Task batchnorm_backward_eval(Args& a) {
-  const std::size_t N = dim_arg(a, 8, "N"), C = dim_arg(a, 9, "C"), L = dim_arg(a, 10, "L");
-  const std::size_t total = checked_product(a, {N, C, L}, "N*C*L");
-  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
-  const Backward g = backward_args(a, total, shape, C, cshape, C, cshape, "runningMean", "runningVar");
+  const NclShape s = ncl_shape(a, 8);
+  const std::size_t N = s.N, C = s.C, L = s.L, total = s.total;
+  const std::string &shape = s.shape, &cshape = s.cshape;
+  const NormBackwardArgs g = norm_backward_args(a, total, shape, C, cshape, C, cshape, "runningMean", "runningVar");
   const double eps = eps_arg(a, 11);
   return [=] {
     gw::batchnorm_backward_eval(g.x.data, g.dy.data, g.dx.data, g.gamma.data, g.dgamma.data, g.dbeta.data, g.s1.data, g.s2.data, N,
@@ -109,8 +64,8 @@ Task batchnorm_backward_eval(Args& a) {
 
 // layernorm_forward(x, y, gamma, beta, saveMean, saveInvStd, rows, cols, eps)
 Task layernorm_forward(Args& a) {
-  const std::size_t rows = dim_arg(a, 6, "rows"), cols = dim_arg(a, 7, "cols");
-  const std::size_t total = checked_product(a, {rows, cols}, "rows*cols");
+  const std::size_t rows = norm_dim(a, 6, "rows"), cols = norm_dim(a, 7, "cols");
+  const std::size_t total = norm_product(a, {rows, cols}, "rows*cols");
   const std::string shape = shape_of({rows, cols});
   F32 x = a.sized(0, "x", total, shape);
   F32 y = a.sized(1, "y", total, shape);
@@ -124,10 +79,10 @@ Task layernorm_forward(Args& a) {
 
 // layernorm_backward(x, dy, dx, gamma, dgamma, dbeta, saveMean, saveInvStd, rows, cols)
 Task layernorm_backward(Args& a) {
-  const std::size_t rows = dim_arg(a, 8, "rows"), cols = dim_arg(a, 9, "cols");
-  const std::size_t total = checked_product(a, {rows, cols}, "rows*cols");
+  const std::size_t rows = norm_dim(a, 8, "rows"), cols = norm_dim(a, 9, "cols");
+  const std::size_t total = norm_product(a, {rows, cols}, "rows*cols");
   const std::string shape = shape_of({rows, cols});
-  const Backward g = backward_args(a, total, shape, cols, shape_of({cols}), rows, shape_of({rows}), "saveMean", "saveInvStd");
+  const NormBackwardArgs g = norm_backward_args(a, total, shape, cols, shape_of({cols}), rows, shape_of({rows}), "saveMean", "saveInvStd");
   return [=] {
     gw::layernorm_backward(g.x.data, g.dy.data, g.dx.data, g.gamma.data, g.dgamma.data, g.dbeta.data, g.s1.data, g.s2.data, rows,
                            cols);
@@ -142,9 +97,9 @@ void check_groups(Args& a, std::size_t C, std::size_t G) {
 
 // groupnorm_forward(x, y, gamma, beta, saveMean, saveInvStd, N, C, L, G, eps)
 Task groupnorm_forward(Args& a) {
-  const std::size_t N = dim_arg(a, 6, "N"), C = dim_arg(a, 7, "C"), L = dim_arg(a, 8, "L"), G = dim_arg(a, 9, "G");
+  const std::size_t N = norm_dim(a, 6, "N"), C = norm_dim(a, 7, "C"), L = norm_dim(a, 8, "L"), G = norm_dim(a, 9, "G");
   check_groups(a, C, G);
-  const std::size_t total = checked_product(a, {N, C, L}, "N*C*L");
+  const std::size_t total = norm_product(a, {N, C, L}, "N*C*L");
   const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
   const std::size_t units = N * G;
   const std::string ushape = shape_of({N, G});
@@ -160,13 +115,13 @@ Task groupnorm_forward(Args& a) {
 
 // groupnorm_backward(x, dy, dx, gamma, dgamma, dbeta, saveMean, saveInvStd, N, C, L, G)
 Task groupnorm_backward(Args& a) {
-  const std::size_t N = dim_arg(a, 8, "N"), C = dim_arg(a, 9, "C"), L = dim_arg(a, 10, "L"), G = dim_arg(a, 11, "G");
+  const std::size_t N = norm_dim(a, 8, "N"), C = norm_dim(a, 9, "C"), L = norm_dim(a, 10, "L"), G = norm_dim(a, 11, "G");
   check_groups(a, C, G);
-  const std::size_t total = checked_product(a, {N, C, L}, "N*C*L");
+  const std::size_t total = norm_product(a, {N, C, L}, "N*C*L");
   const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
   const std::size_t units = N * G;
   const std::string ushape = shape_of({N, G});
-  const Backward g = backward_args(a, total, shape, C, cshape, units, ushape, "saveMean", "saveInvStd");
+  const NormBackwardArgs g = norm_backward_args(a, total, shape, C, cshape, units, ushape, "saveMean", "saveInvStd");
   return [=] {
     gw::groupnorm_backward(g.x.data, g.dy.data, g.dx.data, g.gamma.data, g.dgamma.data, g.dbeta.data, g.s1.data, g.s2.data, N, C, L,
                            G);
