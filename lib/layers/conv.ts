@@ -2,12 +2,11 @@ import type { ProgramStep } from '../binding';
 import { checkNumber } from '../errors';
 import { getInitializer } from '../initializers';
 import type { Random } from '../random';
-import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regularizers';
+import type { RegularizerSpec } from '../regularizers';
 import { formatShape } from '../tensor';
-import { defaultAlpha, isReluFamily, resolveActivation, type ActivationName, type LayerActivationKind } from './activation';
-import { ActivatedLayer } from './activated';
+import type { ActivationName } from './activation';
+import { ActivatedLayer, type InitializerSpec } from './activated';
 import type { BackwardArgs, ForwardArgs } from './base';
-import type { InitializerSpec } from './dense';
 import { convSteps, type ConvGeometry } from './conv-steps';
 import { mapShape, outputSize, pairOption, paddingOption, resolvePadding, type Padding, type PaddingSpec } from './spatial';
 
@@ -56,19 +55,10 @@ export class Conv2D extends ActivatedLayer {
   readonly padding: Padding;
   readonly dilation: [number, number];
   readonly groups: number;
-  readonly useBias: boolean;
-  readonly activation: string | null;
-  readonly alpha: number;
-  readonly kernelInitializerSpec: InitializerSpec;
-  readonly biasInitializerSpec: InitializerSpec;
-  readonly kernelRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  protected readonly kind: LayerActivationKind | null;
   private geometry: ConvGeometry | null = null;
 
   constructor(opts: Conv2DOptions) {
-    super(opts);
-    if (opts === null || typeof opts !== 'object') throw new TypeError('Conv2D: expected an options object such as { filters: 32, kernelSize: 3 }');
+    super(opts, 'Conv2D: expected an options object such as { filters: 32, kernelSize: 3 }');
     const where = `Conv2D${opts.name ? ` '${opts.name}'` : ''}`;
     this.filters = checkNumber(where, 'filters', opts.filters, { min: 1, integer: true });
     this.kernelSize = pairOption(where, 'kernelSize', opts.kernelSize, 1);
@@ -77,17 +67,9 @@ export class Conv2D extends ActivatedLayer {
     this.padding = paddingOption(where, opts.padding);
     this.groups = checkNumber(where, 'groups', opts.groups ?? 1, { min: 1, integer: true });
     if (this.filters % this.groups !== 0) throw new RangeError(`${where}: filters = ${this.filters} is not divisible by groups = ${this.groups}`);
-    this.kind = resolveActivation(opts.activation);
     if (this.kind === 'softmax' || this.kind === 'log_softmax') {
       throw new RangeError(`${where}: activation '${opts.activation}' works along one axis; apply it after Flatten`);
     }
-    this.activation = opts.activation && this.kind ? opts.activation : null;
-    this.alpha = opts.alpha ?? defaultAlpha(this.kind);
-    this.useBias = opts.useBias ?? true;
-    this.kernelInitializerSpec = opts.kernelInitializer ?? (isReluFamily(this.kind) || this.kind === 'leaky_relu' || this.kind === 'elu' ? 'heNormal' : 'glorotUniform');
-    this.biasInitializerSpec = opts.biasInitializer ?? 'zeros';
-    this.kernelRegularizer = getRegularizer(opts.kernelRegularizer);
-    this.biasRegularizer = getRegularizer(opts.biasRegularizer);
   }
 
   private where(): string {

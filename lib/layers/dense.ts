@@ -1,13 +1,13 @@
 import type { ProgramStep } from '../binding';
 import { op } from '../ops';
 import { checkNumber } from '../errors';
-import { getInitializer, type Initializer, type InitializerConfig } from '../initializers';
-
-export type InitializerSpec = string | InitializerConfig | Initializer;
+import { getInitializer } from '../initializers';
 import type { Random } from '../random';
-import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regularizers';
-import { defaultAlpha, isReluFamily, resolveActivation, type ActivationName, type LayerActivationKind } from './activation';
-import { ActivatedLayer } from './activated';
+import type { RegularizerSpec } from '../regularizers';
+import type { ActivationName } from './activation';
+import { ActivatedLayer, type InitializerSpec } from './activated';
+
+export type { InitializerSpec } from './activated';
 import type { BackwardArgs, ForwardArgs } from './base';
 
 export interface DenseOptions {
@@ -49,33 +49,16 @@ export interface DenseOptions {
 export class Dense extends ActivatedLayer {
   readonly className = 'Dense';
   readonly units: number;
-  readonly activation: string | null;
-  readonly alpha: number;
-  readonly useBias: boolean;
-  readonly kernelInitializerSpec: InitializerSpec;
-  readonly biasInitializerSpec: InitializerSpec;
-  readonly kernelRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
   /** DropConnect rate (0: off). */
   readonly dropConnect: number;
   /** [seed, stream, step] of the DropConnect mask: the model sets the step before each training step. */
   readonly rngState = new Float64Array(3);
-  protected readonly kind: LayerActivationKind | null;
   private inFeatures = 0;
   /** Pre-activation and its gradient, [maxRows, units], when an activation is not fused. */
 
   constructor(opts: DenseOptions) {
-    super(opts);
-    if (opts === null || typeof opts !== 'object') throw new TypeError('Dense: expected an options object such as { units: 128 }');
+    super(opts, 'Dense: expected an options object such as { units: 128 }');
     this.units = checkNumber('Dense', 'units', opts.units, { min: 1, integer: true });
-    this.kind = resolveActivation(opts.activation);
-    this.activation = opts.activation && this.kind ? opts.activation : null;
-    this.alpha = opts.alpha ?? defaultAlpha(this.kind);
-    this.useBias = opts.useBias ?? true;
-    this.kernelInitializerSpec = opts.kernelInitializer ?? (isReluFamily(this.kind) || this.kind === 'leaky_relu' || this.kind === 'elu' ? 'heNormal' : 'glorotUniform');
-    this.biasInitializerSpec = opts.biasInitializer ?? 'zeros';
-    this.kernelRegularizer = getRegularizer(opts.kernelRegularizer);
-    this.biasRegularizer = getRegularizer(opts.biasRegularizer);
     this.dropConnect = opts.dropConnect === undefined ? 0 : checkNumber('Dense', 'dropConnect', opts.dropConnect, { min: 0, max: 1, maxExclusive: true });
   }
 
