@@ -8,13 +8,18 @@ export type InitializerSpec = string | InitializerConfig | Initializer;
 
 /** The options Dense and Conv2D share. */
 export interface ActivatedLayerOptions {
+  /** Applied after the linear map; 'relu' is fused into it. Default: none (linear). */
   activation?: ActivationName | string;
+  /** Slope of leakyRelu / alpha of elu. */
   alpha?: number;
   useBias?: boolean;
+  /** Default: 'heNormal' for the ReLU family, 'glorotUniform' otherwise. */
   kernelInitializer?: InitializerSpec;
+  /** Default: zeros. */
   biasInitializer?: InitializerSpec;
   kernelRegularizer?: RegularizerSpec;
   biasRegularizer?: RegularizerSpec;
+  /** Per-sample input shape, for the first layer of a model. */
   inputShape?: number[];
   name?: string;
 }

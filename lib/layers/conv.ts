@@ -2,15 +2,14 @@ import type { ProgramStep } from '../binding';
 import { checkNumber } from '../errors';
 import { getInitializer } from '../initializers';
 import type { Random } from '../random';
-import type { RegularizerSpec } from '../regularizers';
 import { formatShape } from '../tensor';
 import type { ActivationName } from './activation';
-import { ActivatedLayer, type InitializerSpec } from './activated';
+import { ActivatedLayer, type ActivatedLayerOptions, type InitializerSpec } from './activated';
 import type { BackwardArgs, ForwardArgs } from './base';
 import { convSteps, type ConvGeometry } from './conv-steps';
 import { mapShape, outputSize, pairOption, paddingOption, resolvePadding, type Padding, type PaddingSpec } from './spatial';
 
-export interface Conv2DOptions {
+export interface Conv2DOptions extends ActivatedLayerOptions {
   /** Output channels. */
   filters: number;
   /** kh = kw = n, or [kh, kw]. */
@@ -23,22 +22,13 @@ export interface Conv2DOptions {
   dilation?: number | [number, number];
   /** Channel groups: `groups = channels` is a depthwise convolution. Both channel counts must be multiples. Default 1. */
   groups?: number;
-  useBias?: boolean;
   /** Applied after the convolution; 'relu' is fused into the kernel. Default: none (linear). */
   activation?: ActivationName | string;
-  /** Slope of leakyRelu / alpha of elu. */
-  alpha?: number;
   /**
    * Default: 'heNormal' for the ReLU family, 'glorotUniform' otherwise (as Dense), with a
    * conv kernel's fans: fanIn = in/groups x kh x kw, fanOut = filters x kh x kw (PyTorch's).
    */
   kernelInitializer?: InitializerSpec;
-  /** Default: zeros. */
-  biasInitializer?: InitializerSpec;
-  kernelRegularizer?: RegularizerSpec;
-  biasRegularizer?: RegularizerSpec;
-  inputShape?: number[];
-  name?: string;
 }
 
 /**

@@ -3,30 +3,22 @@ import { op } from '../ops';
 import { checkNumber } from '../errors';
 import { getInitializer } from '../initializers';
 import type { Random } from '../random';
-import type { RegularizerSpec } from '../regularizers';
 import type { ActivationName } from './activation';
-import { ActivatedLayer, type InitializerSpec } from './activated';
+import { ActivatedLayer, type ActivatedLayerOptions, type InitializerSpec } from './activated';
 
 export type { InitializerSpec } from './activated';
 import type { BackwardArgs, ForwardArgs } from './base';
 
-export interface DenseOptions {
+export interface DenseOptions extends ActivatedLayerOptions {
   /** Output features. */
   units: number;
   /** Applied after the affine map; 'relu' is fused into the GEMM epilogue. Default: none (linear). */
   activation?: ActivationName | string;
-  /** Slope of leakyRelu / alpha of elu. */
-  alpha?: number;
-  useBias?: boolean;
   /**
    * Default: 'heNormal' for the ReLU family (keeps activation variance through
    * depth, He et al. 2015), 'glorotUniform' otherwise (Glorot & Bengio 2010).
    */
   kernelInitializer?: InitializerSpec;
-  /** Default: zeros. */
-  biasInitializer?: InitializerSpec;
-  kernelRegularizer?: RegularizerSpec;
-  biasRegularizer?: RegularizerSpec;
   /**
    * DropConnect rate in [0, 1) (Wan et al. 2013): in training each weight of
    * the kernel is dropped with this probability (a fresh mask every step, the
@@ -37,9 +29,6 @@ export interface DenseOptions {
    * Default 0 (off). The bias is never dropped.
    */
   dropConnect?: number;
-  /** Per-sample input shape, for the first layer of a model. */
-  inputShape?: number[];
-  name?: string;
 }
 
 /**
