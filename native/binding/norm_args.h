@@ -75,6 +75,25 @@ inline BnTrainArgs bn_train_args(Args& a, bool save_required, std::size_t limit 
   return b;
 }
 
+// The buffers of a norm forward (other than batch norm in training): (x, y, gamma?, beta?, stat1, stat2, ...),
+// x/y of `total` elements, the affine ones of `params`, the statistics of `stats` (null allowed unless
+// `stats_required`).
+struct NormForwardArgs {
+  F32 x, y, gamma, beta, s1, s2;
+};
+inline NormForwardArgs norm_forward_args(Args& a, std::size_t total, const std::string& shape, std::size_t params,
+                                         const std::string& pshape, std::size_t stats, const std::string& sshape,
+                                         const char* s1, const char* s2, bool stats_required) {
+  NormForwardArgs f{};
+  f.x = a.sized(0, "x", total, shape);
+  f.y = a.sized(1, "y", total, shape);
+  f.gamma = a.sized_or_null(2, "gamma", params, pshape);
+  f.beta = a.sized_or_null(3, "beta", params, pshape);
+  f.s1 = stats_required ? a.sized(4, s1, stats, sshape) : a.sized_or_null(4, s1, stats, sshape);
+  f.s2 = stats_required ? a.sized(5, s2, stats, sshape) : a.sized_or_null(5, s2, stats, sshape);
+  return f;
+}
+
 // The buffers every norm backward takes: (x, dy, dx?, gamma?, dgamma?, dbeta?, stat1, stat2, ...),
 // x/dy/dx of `total` elements, the affine ones of `params`, the statistics of `stats`.
 struct NormBackwardArgs {

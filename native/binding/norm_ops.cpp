@@ -28,14 +28,9 @@ Task batchnorm_forward_eval(Args& a) {
   const NclShape s = ncl_shape(a, 6);
   const std::size_t N = s.N, C = s.C, L = s.L, total = s.total;
   const std::string &shape = s.shape, &cshape = s.cshape;
-  F32 x = a.sized(0, "x", total, shape);
-  F32 y = a.sized(1, "y", total, shape);
-  F32 gamma = a.sized_or_null(2, "gamma", C, cshape);
-  F32 beta = a.sized_or_null(3, "beta", C, cshape);
-  F32 rmean = a.sized(4, "runningMean", C, cshape);
-  F32 rvar = a.sized(5, "runningVar", C, cshape);
+  const NormForwardArgs f = norm_forward_args(a, total, shape, C, cshape, C, cshape, "runningMean", "runningVar", true);
   const double eps = eps_arg(a, 9);
-  return [=] { gw::batchnorm_forward_eval(x.data, y.data, gamma.data, beta.data, rmean.data, rvar.data, N, C, L, eps); };
+  return [=] { gw::batchnorm_forward_eval(f.x.data, f.y.data, f.gamma.data, f.beta.data, f.s1.data, f.s2.data, N, C, L, eps); };
 }
 
 // batchnorm_backward(x, dy, dx, gamma, dgamma, dbeta, saveMean, saveInvStd, N, C, L)
@@ -67,14 +62,10 @@ Task layernorm_forward(Args& a) {
   const std::size_t rows = norm_dim(a, 6, "rows"), cols = norm_dim(a, 7, "cols");
   const std::size_t total = norm_product(a, {rows, cols}, "rows*cols");
   const std::string shape = shape_of({rows, cols});
-  F32 x = a.sized(0, "x", total, shape);
-  F32 y = a.sized(1, "y", total, shape);
-  F32 gamma = a.sized_or_null(2, "gamma", cols, shape_of({cols}));
-  F32 beta = a.sized_or_null(3, "beta", cols, shape_of({cols}));
-  F32 smean = a.sized_or_null(4, "saveMean", rows, shape_of({rows}));
-  F32 sinv = a.sized_or_null(5, "saveInvStd", rows, shape_of({rows}));
+  const NormForwardArgs f =
+      norm_forward_args(a, total, shape, cols, shape_of({cols}), rows, shape_of({rows}), "saveMean", "saveInvStd", false);
   const double eps = eps_arg(a, 8);
-  return [=] { gw::layernorm_forward(x.data, y.data, gamma.data, beta.data, smean.data, sinv.data, rows, cols, eps); };
+  return [=] { gw::layernorm_forward(f.x.data, f.y.data, f.gamma.data, f.beta.data, f.s1.data, f.s2.data, rows, cols, eps); };
 }
 
 // layernorm_backward(x, dy, dx, gamma, dgamma, dbeta, saveMean, saveInvStd, rows, cols)
@@ -103,14 +94,9 @@ Task groupnorm_forward(Args& a) {
   const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
   const std::size_t units = N * G;
   const std::string ushape = shape_of({N, G});
-  F32 x = a.sized(0, "x", total, shape);
-  F32 y = a.sized(1, "y", total, shape);
-  F32 gamma = a.sized_or_null(2, "gamma", C, cshape);
-  F32 beta = a.sized_or_null(3, "beta", C, cshape);
-  F32 smean = a.sized_or_null(4, "saveMean", units, ushape);
-  F32 sinv = a.sized_or_null(5, "saveInvStd", units, ushape);
+  const NormForwardArgs f = norm_forward_args(a, total, shape, C, cshape, units, ushape, "saveMean", "saveInvStd", false);
   const double eps = eps_arg(a, 10);
-  return [=] { gw::groupnorm_forward(x.data, y.data, gamma.data, beta.data, smean.data, sinv.data, N, C, L, G, eps); };
+  return [=] { gw::groupnorm_forward(f.x.data, f.y.data, f.gamma.data, f.beta.data, f.s1.data, f.s2.data, N, C, L, G, eps); };
 }
 
 // groupnorm_backward(x, dy, dx, gamma, dgamma, dbeta, saveMean, saveInvStd, N, C, L, G)
