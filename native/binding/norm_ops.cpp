@@ -86,28 +86,40 @@ void check_groups(Args& a, std::size_t C, std::size_t G) {
   }
 }
 
+// (N, C, L, G) at argument i: the group norms' shape, statistics [N, G].
+struct GroupShape {
+  std::size_t N, C, L, G, total, units;
+  std::string shape, cshape, ushape;
+};
+GroupShape group_shape(Args& a, std::size_t i) {
+  GroupShape s{};
+  s.N = norm_dim(a, i, "N");
+  s.C = norm_dim(a, i + 1, "C");
+  s.L = norm_dim(a, i + 2, "L");
+  s.G = norm_dim(a, i + 3, "G");
+  check_groups(a, s.C, s.G);
+  s.total = norm_product(a, {s.N, s.C, s.L}, "N*C*L");
+  s.shape = shape_of({s.N, s.C, s.L});
+  s.cshape = shape_of({s.C});
+  s.units = s.N * s.G;
+  s.ushape = shape_of({s.N, s.G});
+  return s;
+}
+
 // groupnorm_forward(x, y, gamma, beta, saveMean, saveInvStd, N, C, L, G, eps)
 Task groupnorm_forward(Args& a) {
-  const std::size_t N = norm_dim(a, 6, "N"), C = norm_dim(a, 7, "C"), L = norm_dim(a, 8, "L"), G = norm_dim(a, 9, "G");
-  check_groups(a, C, G);
-  const std::size_t total = norm_product(a, {N, C, L}, "N*C*L");
-  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
-  const std::size_t units = N * G;
-  const std::string ushape = shape_of({N, G});
-  const NormForwardArgs f = norm_forward_args(a, total, shape, C, cshape, units, ushape, "saveMean", "saveInvStd", false);
+  const GroupShape s = group_shape(a, 6);
+  const std::size_t N = s.N, C = s.C, L = s.L, G = s.G;
+  const NormForwardArgs f = norm_forward_args(a, s.total, s.shape, C, s.cshape, s.units, s.ushape, "saveMean", "saveInvStd", false);
   const double eps = eps_arg(a, 10);
   return [=] { gw::groupnorm_forward(f.x.data, f.y.data, f.gamma.data, f.beta.data, f.s1.data, f.s2.data, N, C, L, G, eps); };
 }
 
 // groupnorm_backward(x, dy, dx, gamma, dgamma, dbeta, saveMean, saveInvStd, N, C, L, G)
 Task groupnorm_backward(Args& a) {
-  const std::size_t N = norm_dim(a, 8, "N"), C = norm_dim(a, 9, "C"), L = norm_dim(a, 10, "L"), G = norm_dim(a, 11, "G");
-  check_groups(a, C, G);
-  const std::size_t total = norm_product(a, {N, C, L}, "N*C*L");
-  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
-  const std::size_t units = N * G;
-  const std::string ushape = shape_of({N, G});
-  const NormBackwardArgs g = norm_backward_args(a, total, shape, C, cshape, units, ushape, "saveMean", "saveInvStd");
+  const GroupShape s = group_shape(a, 8);
+  const std::size_t N = s.N, C = s.C, L = s.L, G = s.G;
+  const NormBackwardArgs g = norm_backward_args(a, s.total, s.shape, C, s.cshape, s.units, s.ushape, "saveMean", "saveInvStd");
   return [=] {
     gw::groupnorm_backward(g.x.data, g.dy.data, g.dx.data, g.gamma.data, g.dgamma.data, g.dbeta.data, g.s1.data, g.s2.data, N, C, L,
                            G);
