@@ -10,7 +10,8 @@
 //            Conv2D 64 5x5 pad 2, ReLU, MaxPool 2, Flatten, Dense 128 ReLU, Dense 10; He-normal weights,
 //            zero biases; Adam lr 1e-3 (also: inference at batch 1000, and the fraction of this CPU's
 //            peak FLOP/s, measured by bench/fma-peak.c, that the training and inference rates reach)
-//   small    784-256-128-10 ReLU, Adam lr 1e-3 (also: inference samples/s at batch 1000)
+//   small    784-256-128-10 ReLU, Adam lr 1e-3 (also: inference samples/s at batch 1000, the fraction
+//            of peak FLOP/s, and with --threads T > 1 a second run at 1 thread: the 1 -> T scaling)
 //   dropout  784-2048-2048-2048-10 ReLU, dropout 0.5 after each hidden layer, SGD momentum 0.9 lr 0.01
 //   bn       784-512-BN-ReLU-512-BN-ReLU-10, Adam lr 1e-3
 //
@@ -24,7 +25,8 @@
 // --limit B trains on the first B*128 samples (every framework alike); --quick is
 // --limit 40 --tfjs-limit 3 --epochs 1. --json prints one JSON object per line (train and
 // inference records with framework, task, model, threads, epochSeconds, samplesPerSec,
-// cpuSecondsPerEpoch, testAccuracy, peakRssMiB, ...; then gradwell/pytorch ratio records).
+// cpuSecondsPerEpoch, testAccuracy, peakRssMiB, ...; then train-scaling/inference-scaling records
+// for small (scaling = samples/s at T threads over 1 thread) and gradwell/pytorch ratio records).
 // PyTorch options: --torch-data uint8|float32 (default uint8: per-batch conversion, as gradwell;
 // float32: converted once up front), --torch-init gradwell|torch (default: the same initializer
 // distributions as gradwell), --torch-wait default,passive (libgomp wait policies to try; the
@@ -54,6 +56,13 @@ const CNN_FLOPS = trainingFlops([
   { type: 'dense', in: 64 * 7 * 7, out: 128 },
   { type: 'dense', in: 128, out: 10 },
 ]);
+// small's (784-256-128-10): its rows get %peak too.
+const SMALL_FLOPS = trainingFlops([
+  { type: 'dense', in: 784, out: 256, first: true },
+  { type: 'dense', in: 256, out: 128 },
+  { type: 'dense', in: 128, out: 10 },
+]);
+const MODEL_FLOPS = { cnn: CNN_FLOPS, small: SMALL_FLOPS };
 const BATCH = 128;
 const INFER_BATCH = 1000;
 
@@ -193,8 +202,8 @@ function emitLine(obj) {
 
 // ------------------------------------------------------------------ parent: one child per (framework, model)
 
-function childCommand(framework, model) {
-  const common = ['--model', model, '--epochs', String(epochs), '--threads', String(threads), '--data-dir', opts['data-dir'], '--seed', String(seed)];
+function childCommand(framework, model, t = threads) {
+  const common = ['--model', model, '--epochs', String(epochs), '--threads', String(t), '--data-dir', opts['data-dir'], '--seed', String(seed)];
   if (framework === 'gradwell') {
     return [process.execPath, [fileURLToPath(import.meta.url), '--worker', ...common, '--limit', String(limit), '--infer-passes', String(inferPasses)]];
   }
@@ -224,11 +233,11 @@ async function runTorch(model) {
   return { records, error: runs.map((r) => r.error).filter(Boolean).join('; ') || null };
 }
 
-function runChild(framework, model, extraEnv = {}) {
-  const [cmd, args] = childCommand(framework, model);
+function runChild(framework, model, extraEnv = {}, t = threads) {
+  const [cmd, args] = childCommand(framework, model, t);
   return new Promise((resolve) => {
     // One OpenMP/BLAS pool per child, sized by --threads (torch also reads OMP_NUM_THREADS at import).
-    const env = { ...process.env, OMP_NUM_THREADS: String(threads), GRADWELL_NUM_THREADS: String(threads), ...extraEnv };
+    const env = { ...process.env, OMP_NUM_THREADS: String(t), GRADWELL_NUM_THREADS: String(t), ...extraEnv };
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
@@ -300,36 +309,59 @@ async function runParent() {
     console.log(`${meta.date}  ${meta.cpu}, ${meta.cores} cores, ${meta.memGiB} GiB  node ${meta.node}  gradwell ${meta.gradwell}  load ${meta.loadAvgStart.join(' ')}`);
     console.log(['framework'.padEnd(10), 'model'.padEnd(8), 'task'.padEnd(10), 'thr', 's/epoch'.padStart(10), 'samples/s'.padStart(11), 'test acc'.padStart(9), 'RSS MiB'.padStart(8), 'CPU s/ep'.padStart(8), '%peak'.padStart(6)].join('  '));
   }
-  const peak = models.includes('cnn') ? measurePeakGflops(gw.backend().detectedIsa) : null;
-  if (peak && !opts.json) console.log(`peak: ${peak.gflops.toFixed(1)} GFLOP/s per core (${peak.how}) x ${threads} thread(s); CNN ${(CNN_FLOPS.train / 1e6).toFixed(1)} MFLOP per training sample, ${(CNN_FLOPS.inference / 1e6).toFixed(1)} per inference sample`);
+  const peak = models.some((m) => MODEL_FLOPS[m]) ? measurePeakGflops(gw.backend().detectedIsa) : null;
+  if (peak && !opts.json) {
+    const per = models.filter((m) => MODEL_FLOPS[m]).map((m) => `${m} ${(MODEL_FLOPS[m].train / 1e6).toFixed(2)} MFLOP per training sample, ${(MODEL_FLOPS[m].inference / 1e6).toFixed(2)} per inference sample`);
+    console.log(`peak: ${peak.gflops.toFixed(1)} GFLOP/s per core (${peak.how}) x ${threads} thread(s); ${per.join('; ')}`);
+  }
   const all = [];
   let failures = 0;
-  for (const model of models) {
-    for (const framework of frameworks) {
-      const { records, error } = framework === 'pytorch' ? await runTorch(model) : await runChild(framework, model);
-      const load1 = +loadavg()[0].toFixed(2);
-      for (const r of records) {
-        r.loadAvg1 = load1;
-        if (model === 'cnn' && peak && Number.isFinite(peak.gflops)) {
-          const flops = r.task === 'train' ? CNN_FLOPS.train : CNN_FLOPS.inference;
-          r.gflops = +((r.samplesPerSec * flops) / 1e9).toFixed(2);
-          // tfjs runs one thread
-          r.peakFraction = +((r.samplesPerSec * flops) / (peak.gflops * 1e9 * (r.framework === 'tfjs' ? 1 : threads))).toFixed(3);
-        }
-        r.date = meta.date;
-        all.push(r);
-        if (opts.json) console.log(JSON.stringify(r));
-        else printRow(r);
+  // small at 1 thread too when running more: the 1 -> T thread scaling (the issue's target: >= 1.7x at 2).
+  const scalingRun = threads > 1 && models.includes('small') && frameworks.includes('gradwell');
+  const runs = models.flatMap((model) => [
+    ...frameworks.map((framework) => ({ model, framework, t: threads })),
+    ...(scalingRun && model === 'small' ? [{ model, framework: 'gradwell', t: 1 }] : []),
+  ]);
+  for (const { model, framework, t } of runs) {
+    const { records, error } = framework === 'pytorch' ? await runTorch(model) : await runChild(framework, model, {}, t);
+    const load1 = +loadavg()[0].toFixed(2);
+    for (const r of records) {
+      r.loadAvg1 = load1;
+      if (MODEL_FLOPS[model] && peak && Number.isFinite(peak.gflops)) {
+        const flops = r.task === 'train' ? MODEL_FLOPS[model].train : MODEL_FLOPS[model].inference;
+        r.gflops = +((r.samplesPerSec * flops) / 1e9).toFixed(2);
+        // tfjs runs one thread
+        r.peakFraction = +((r.samplesPerSec * flops) / (peak.gflops * 1e9 * (r.framework === 'tfjs' ? 1 : t))).toFixed(3);
       }
-      if (error) {
-        failures++;
-        if (opts.json) console.log(JSON.stringify({ framework, model, error }));
-        else console.log(`  (${error})`);
+      r.date = meta.date;
+      all.push(r);
+      if (opts.json) console.log(JSON.stringify(r));
+      else printRow(r);
+    }
+    if (error) {
+      failures++;
+      if (opts.json) console.log(JSON.stringify({ framework, model, error }));
+      else console.log(`  (${error})`);
+    }
+  }
+  const scaling = [];
+  if (scalingRun) {
+    for (const task of ['train', 'inference']) {
+      const one = all.find((r) => r.framework === 'gradwell' && r.model === 'small' && r.task === task && r.threads === 1);
+      const many = all.find((r) => r.framework === 'gradwell' && r.model === 'small' && r.task === task && r.threads === threads);
+      if (one && many) scaling.push({ framework: 'gradwell', task, model: 'small', threads, scaling: many.samplesPerSec / one.samplesPerSec, cpuRatio: many.cpuSecondsPerEpoch / one.cpuSecondsPerEpoch, target: 1.7 });
+    }
+    if (opts.json) for (const q of scaling) console.log(JSON.stringify({ ...q, task: `${q.task}-scaling` }));
+    else {
+      console.log(`\ngradwell small, 1 -> ${threads} threads (target: >= 1.7x at 2)`);
+      for (const q of scaling) {
+        const cpu = Number.isFinite(q.cpuRatio) ? `, CPU per epoch ${q.cpuRatio.toFixed(2)}x` : '';
+        console.log(`  ${q.task.padEnd(10)} ${q.scaling.toFixed(2)}x ${threads !== 2 || q.scaling >= 1.7 ? 'ok  ' : 'MISS'}${cpu}`);
       }
     }
   }
   const ratios = [];
-  for (const r of all.filter((r) => r.framework === 'gradwell')) {
+  for (const r of all.filter((r) => r.framework === 'gradwell' && r.threads === threads)) {
     const ref = all.find((p) => p.framework === 'pytorch' && p.model === r.model && p.task === r.task);
     if (!ref) continue;
     ratios.push({

@@ -12,6 +12,8 @@ export interface BackendInfo {
   threads: number;
   /** Whether the native core was built with OpenMP. */
   openmp: boolean;
+  /** Whether programs (fit, evaluate, predict) run on the process's one compute thread; false with GRADWELL_COMPUTE_THREAD=0. */
+  computeThread: boolean;
   arch: string;
   version: string;
 }
@@ -24,6 +26,7 @@ export function backend(): BackendInfo {
     supportedIsas: b.supportedIsas,
     threads: b.threads,
     openmp: b.openmp,
+    computeThread: b.computeThread,
     arch: b.arch,
     version: b.version,
   };

@@ -13,6 +13,8 @@ export interface NativeBackendInfo {
   threads: number;
   defaultThreads: number;
   openmp: boolean;
+  /** Whether programs run on the process's one compute thread (false with GRADWELL_COMPUTE_THREAD=0). */
+  computeThread: boolean;
   arch: string;
   version: string;
 }
@@ -135,9 +137,28 @@ function loadOverride(file: string): NativeBinding {
   return require(path.resolve(file)) as NativeBinding;
 }
 
-export const native: NativeBinding = process.env.GRADWELL_NATIVE_PATH
-  ? loadOverride(process.env.GRADWELL_NATIVE_PATH)
-  : loadBinding(packageRoot);
+/**
+ * libgomp reads its wait policy once, when it loads with the addon. Its default spins a helper
+ * thread for milliseconds after every parallel region; with every program on the one compute
+ * thread (native/binding/compute_thread.h) that spinning helper takes the core the event loop
+ * (or another process) needs between steps, which cost 1.5-15x on the 2-core test machine, where
+ * OMP_WAIT_POLICY=PASSIVE was the fastest. So it is PASSIVE unless the environment chose
+ * (OMP_WAIT_POLICY or GOMP_SPINCOUNT set); the variable is removed again after loading so that
+ * child processes do not inherit it. No effect when libgomp was already loaded in this process.
+ */
+export function withOmpWaitDefault<T>(load: () => T, env: NodeJS.ProcessEnv = process.env): T {
+  const chosen = env.OMP_WAIT_POLICY !== undefined || env.GOMP_SPINCOUNT !== undefined;
+  if (!chosen) env.OMP_WAIT_POLICY = 'PASSIVE';
+  try {
+    return load();
+  } finally {
+    if (!chosen) delete env.OMP_WAIT_POLICY;
+  }
+}
+
+export const native: NativeBinding = withOmpWaitDefault(() =>
+  process.env.GRADWELL_NATIVE_PATH ? loadOverride(process.env.GRADWELL_NATIVE_PATH) : loadBinding(packageRoot),
+);
 
 /** The GRADWELL_MAX_ISA names the native core accepts on `arch` (native/core/isa.cpp parse_isa). */
 export function acceptedIsaNames(arch: string = process.arch): string[] {

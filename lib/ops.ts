@@ -23,6 +23,8 @@ export interface OpArgs {
   // activations (native/binding/activation_ops.cpp)
   activation_forward: [kind: ActivationKind, x: F32, y: F32, n: number, alpha?: number];
   activation_backward: [kind: ActivationKind, x: F32, y: F32, dy: F32, dx: F32, n: number, alpha?: number];
+  activation_backward_bias: [kind: ActivationKind, x: F32, y: F32, dy: F32, dx: F32, db: F32, rows: number, cols: number,
+    alpha?: number];
   softmax_forward: [x: F32, y: F32, rows: number, cols: number];
   softmax_backward: [y: F32, dy: F32, dx: F32, rows: number, cols: number];
   log_softmax_forward: [x: F32, y: F32, rows: number, cols: number];
@@ -69,6 +71,8 @@ export interface OpArgs {
   // optim (native/binding/optim_ops.cpp)
   optim_step: [kind: OptimizerKind, param: F32, grad: F32, s1: Opt<F32>, s2: Opt<F32>, s3: Opt<F32>, hp: F64,
     status: F32];
+  optim_step_multi: [kind: OptimizerKind, params: F32[], grads: F32[], s1: Opt<F32>[], s2: Opt<F32>[], s3: Opt<F32>[],
+    hp: F64, status: F32];
   clip_grad_norm: [grads: F32[], maxNorm: number, out: F32];
   clip_grad_value: [grads: F32[], clipValue: number];
   check_finite: [buffers: F32[], flags: F32];
@@ -147,6 +151,7 @@ export const op: OpBuilders = {
   bias_grad: builder('bias_grad'),
   activation_forward: builder('activation_forward'),
   activation_backward: builder('activation_backward'),
+  activation_backward_bias: builder('activation_backward_bias'),
   softmax_forward: builder('softmax_forward'),
   softmax_backward: builder('softmax_backward'),
   log_softmax_forward: builder('log_softmax_forward'),
@@ -167,6 +172,7 @@ export const op: OpBuilders = {
   loss: builder('loss'),
   sparse_cross_entropy: builder('sparse_cross_entropy'),
   optim_step: builder('optim_step'),
+  optim_step_multi: builder('optim_step_multi'),
   clip_grad_norm: builder('clip_grad_norm'),
   clip_grad_value: builder('clip_grad_value'),
   check_finite: builder('check_finite'),

@@ -1,8 +1,9 @@
 // Optimizers with torch.optim names, defaults and semantics. The update itself
-// is one fused native pass per parameter buffer (op `optim_step`); this class
-// owns hyper-parameters, per-parameter state and the step counter.
+// is one fused native pass over all parameter buffers (op `optim_step_multi`,
+// one parallel region for the whole model); this class owns hyper-parameters,
+// per-parameter state and the step counter.
 import type { ProgramStep } from './binding';
-import { OPTIMIZER_DEFAULTS, OPTIMIZER_KINDS, OPTIM_HP, packOptimHyper, type OptimizerKind } from './kinds';
+import { OPTIMIZER_DEFAULTS, OPTIMIZER_KINDS, OPTIM_HP, OPTIM_HP_LENGTH, packOptimHyper, type OptimizerKind } from './kinds';
 import { createOptimState } from './kernels/optim';
 import { op } from './ops';
 import { checkNumber } from './errors';
@@ -23,7 +24,7 @@ type Kind = OptimizerKind;
 interface Slot {
   param: OptimizerParam;
   states: (Float32Array | null)[];
-  hp: Float64Array; // [lr, t, weight_decay, l1, a, b, eps, c]
+  hp: Float64Array; // [lr, t, weight_decay, l1, a, b, eps, c]: a view of Optimizer.hp
 }
 
 export interface OptimizerConfig {
@@ -46,6 +47,8 @@ export abstract class Optimizer {
   iterations = 0;
   protected abstract readonly kind: Kind;
   private slots: Slot[] = [];
+  /** Every slot's hyper-parameters, 8 per slot (optim_step_multi's hp). */
+  private hp = new Float64Array(0);
   readonly status = new Float32Array(1);
 
   protected constructor(lr: number, readonly weightDecay: number) {
@@ -65,9 +68,12 @@ export abstract class Optimizer {
   attach(params: OptimizerParam[]): void {
     const hyper = this.hyper();
     const eps = (this as unknown as { eps?: number }).eps;
-    this.slots = params.map((p) => {
+    const width = OPTIM_HP_LENGTH;
+    this.hp = new Float64Array(width * params.length);
+    this.slots = params.map((p, i) => {
       const weightDecay = this.kind === 'adamw' ? this.weightDecay : this.weightDecay + p.l2;
-      const hp = packOptimHyper(this.kind, { lr: this.lr, t: 1, weightDecay, l1: p.l1, eps, hyper });
+      const hp = this.hp.subarray(width * i, width * (i + 1));
+      hp.set(packOptimHyper(this.kind, { lr: this.lr, t: 1, weightDecay, l1: p.l1, eps, hyper }));
       const states: (Float32Array | null)[] = createOptimState(this.kind, hp, p.value.length);
       this.initState(states, p);
       return { param: p, states, hp };
@@ -81,8 +87,15 @@ export abstract class Optimizer {
 
   protected initState(_states: (Float32Array | null)[], _p: OptimizerParam): void {}
 
-  /** Program steps of one update (one fused pass per parameter). */
+  /** Program steps of one update: one fused pass over every parameter (bit-identical to one optim_step each). */
   steps(): ProgramStep[] {
+    if (this.slots.length === 0) return [];
+    const state = (i: number) => this.slots.map((s) => s.states[i]);
+    return [op.optim_step_multi(this.kind, this.slots.map((s) => s.param.value), this.slots.map((s) => s.param.grad), state(0), state(1), state(2), this.hp, this.status)];
+  }
+
+  /** The same update as one optim_step per parameter (the reference of optim_step_multi, for tests and benchmarks). */
+  stepsPerTensor(): ProgramStep[] {
     return this.slots.map((s) => op.optim_step(this.kind, s.param.value, s.param.grad, s.states[0], s.states[1], s.states[2], s.hp, this.status));
   }
 

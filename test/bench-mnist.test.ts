@@ -100,6 +100,22 @@ describe('bench/mnist.mjs', () => {
     }
   }, 120_000);
 
+  it('--threads 2 adds a 1-thread run of small and its scaling records; small rows carry the fraction of peak', () => {
+    const { records } = runBench(['--data-dir', dir, '--model', 'small', '--limit', '1', '--epochs', '1', '--threads', '2', '--infer-passes', '1', '--json']);
+    const rate = (task: string, threads: number) => records.find((r) => r.task === task && r.threads === threads)!.samplesPerSec as number;
+    for (const task of ['train', 'inference']) {
+      const s = records.find((r) => r.task === `${task}-scaling`)!;
+      expect(s.model).toBe('small');
+      expect(s.threads).toBe(2);
+      expect(s.scaling as number).toBeCloseTo(rate(task, 2) / rate(task, 1), 9);
+    }
+    for (const r of records.filter((r) => r.task === 'train' || r.task === 'inference')) {
+      if (r.peakFraction === undefined) continue; // cc could not build the peak loop
+      // gflops = samples/s x FLOPs per sample (1.01 M training, 0.47 M inference for 784-256-128-10)
+      expect((r.gflops as number) / (r.samplesPerSec as number)).toBeCloseTo(r.task === 'train' ? 0.001007 : 0.00047, 5);
+    }
+  }, 120_000);
+
   it('says so when the data set is missing, without failing', () => {
     const missing = path.join(dir, 'no-such-dir');
     const { records } = runBench(['--data-dir', missing, '--json']);

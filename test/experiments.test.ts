@@ -119,6 +119,13 @@ describe('experiments (tiny mode)', () => {
     // Dropping units or weights in training costs training accuracy at this budget.
     expect(row('dropout').trainError).toBeGreaterThan(row('none').trainError);
     expect(row('dropconnect').trainError).toBeGreaterThan(row('none').trainError);
+    // The CNN study: every pooling variant learns (well under the 90% error of chance); stochastic
+    // pooling and dropout cost training accuracy against plain max pooling at this budget.
+    expect(summary.cnnRows.map((r: { key: string }) => r.key)).toEqual(['maxpool', 'maxpool-dropout', 'stochastic']);
+    const cnnRow = (k: string) => summary.cnnRows.find((r: { key: string }) => r.key === k);
+    for (const r of summary.cnnRows) expect(isError(r.testError) && r.testError < 0.6).toBe(true);
+    expect(cnnRow('stochastic').trainError).toBeGreaterThan(cnnRow('maxpool').trainError);
+    expect(cnnRow('maxpool-dropout').trainError).toBeGreaterThan(cnnRow('maxpool').trainError);
   });
 
   it('(h) optimizers: every optimizer lowers the loss; the adaptive ones beat plain SGD', async () => {

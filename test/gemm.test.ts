@@ -198,8 +198,9 @@ describeEachIsa('gemm vs double reference', () => {
       const two = runGemm(p);
       setNumThreads(threadsAtStart);
       expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);
-      // Narrow outputs (the 10-class layer) and few column panels split over M.
-      for (const [M, N, K] of [[500, 10, 700], [1000, 40, 300]]) {
+      // Narrow outputs (the 10-class layer) and few column panels split over M; tall op(A) with enough
+      // column panels for an N split, split over M all the same (inference rows, the weight gradient).
+      for (const [M, N, K] of [[500, 10, 700], [1000, 40, 300], [1000, 256, 300], [784, 256, 128]]) {
         const n = makeProblem(M, N, K, tA, tB, 1, 0, 0, 42);
         setNumThreads(1);
         const n1 = runGemm(n);

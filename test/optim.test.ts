@@ -8,6 +8,7 @@ import { native } from '../lib/binding';
 import type { OptimizerKind, OptimizerOptions } from '../lib/kernels/optim';
 import { expectClose, f32, GoldenCase, loadGolden, caseHandler } from './helpers/golden';
 import { describeEachIsa, randomF32, rng, supportedIsas } from './helpers/isa';
+import { CONFIGS } from './helpers/optim-configs';
 
 const { optimStep, optimHyper, createOptimState, clipGradNorm, clipGradValue, checkFinite, sumSquares, OPTIM_HP } = kernels;
 
@@ -246,20 +247,6 @@ function fullOptions(kind: OptimizerKind, o: OptimizerOptions): Required<Optimiz
   };
 }
 
-// Configurations covering every branch of every kernel.
-const CONFIGS: { kind: OptimizerKind; options: OptimizerOptions }[] = [
-  { kind: 'sgd', options: { lr: 0.1 } },
-  { kind: 'sgd', options: { lr: 0.1, momentum: 0.9, dampening: 0.3, weightDecay: 0.01 } },
-  { kind: 'sgd', options: { lr: 0.1, momentum: 0.8, nesterov: true, l1: 0.02 } },
-  { kind: 'adagrad', options: { lr: 0.1, lrDecay: 0.05, initialAccumulatorValue: 0.2, weightDecay: 0.01 } },
-  { kind: 'rmsprop', options: { lr: 0.01, alpha: 0.9 } },
-  { kind: 'rmsprop', options: { lr: 0.01, alpha: 0.9, momentum: 0.5, centered: true, weightDecay: 0.02 } },
-  { kind: 'adam', options: { lr: 0.01, betas: [0.8, 0.99], amsgrad: true, weightDecay: 0.01 } },
-  { kind: 'adam', options: { lr: 0.01, l1: 0.01 } },
-  { kind: 'adamw', options: { lr: 0.01, weightDecay: 0.1, amsgrad: true, l1: 0.01 } },
-  { kind: 'adamax', options: { lr: 0.01, betas: [0.85, 0.95], weightDecay: 0.01 } },
-  { kind: 'adadelta', options: { lr: 0.5, rho: 0.8, weightDecay: 0.01 } },
-];
 
 function configName(c: { kind: OptimizerKind; options: OptimizerOptions }): string {
   return `${c.kind} ${JSON.stringify(c.options)}`;

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs as utilParseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -16,28 +17,49 @@ export function defaultOut(name) {
   return path.join(root, 'results', 'experiments', name);
 }
 
-/** --quick, --tiny, --out DIR, --png-only/--svg-only from argv. */
+const OPTIONS = {
+  quick: { type: 'boolean', default: false },
+  tiny: { type: 'boolean', default: false },
+  out: { type: 'string' },
+  'svg-only': { type: 'boolean', default: false },
+  'png-only': { type: 'boolean', default: false },
+  only: { type: 'string' },
+  steps: { type: 'string' },
+  sizes: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+const HELP = `options: --quick (minutes), --tiny (seconds, for tests), --out DIR, --svg-only, --png-only,
+  --steps N and --sizes a,b,... (training-size: optimizer steps per run and the training-set sizes)`;
+
+/** --quick, --tiny, --out DIR, --png-only/--svg-only, --steps N, --sizes LIST (and run-all's --only) from argv. */
 export function parseArgs(argv = process.argv.slice(2)) {
-  const opts = { quick: false, tiny: false, out: undefined, formats: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--quick') opts.quick = true;
-    else if (a === '--tiny') opts.tiny = true;
-    else if (a === '--out') opts.out = argv[++i];
-    else if (a.startsWith('--out=')) opts.out = a.slice(6);
-    else if (a === '--svg-only') opts.formats = ['svg'];
-    else if (a === '--png-only') opts.formats = ['png'];
-    else if (a === '--help' || a === '-h') {
-      console.log('options: --quick (minutes), --tiny (seconds, for tests), --out DIR, --svg-only, --png-only');
-      process.exit(0);
-    } else throw new RangeError(`unknown option ${a}`);
+  const { values: v } = utilParseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+  if (v.help) {
+    console.log(HELP);
+    process.exit(0);
   }
-  if (opts.out === '') throw new RangeError('--out needs a directory');
-  return opts;
+  if (v.out === '') throw new RangeError('--out needs a directory');
+  const count = (flag, text) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`${flag} must be a positive integer, received '${text}'`);
+    return n;
+  };
+  return {
+    quick: v.quick,
+    tiny: v.tiny,
+    out: v.out,
+    formats: v['svg-only'] ? ['svg'] : v['png-only'] ? ['png'] : undefined,
+    only: v.only === undefined ? undefined : v.only.split(',').filter(Boolean),
+    steps: v.steps === undefined ? undefined : count('--steps', v.steps),
+    sizes: v.sizes === undefined ? undefined : v.sizes.split(',').map((x) => count('--sizes', x)),
+  };
 }
 
 /** The mode's settings: tiny (tests) < quick (minutes) < full. */
 export function settings(opts) {
+  if ((opts.steps !== undefined || opts.sizes !== undefined) && opts.name !== 'training-size') {
+    throw new RangeError(`--steps and --sizes apply to training-size only (received them for ${opts.name})`);
+  }
   const mode = opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full';
   const out = opts.out ?? defaultOut(opts.name);
   const formats = opts.formats ?? (mode === 'tiny' ? ['svg'] : ['svg', 'png']);

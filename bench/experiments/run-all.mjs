@@ -17,17 +17,11 @@ export const experiments = [
   'regularizers',
 ];
 
-const argv = process.argv.slice(2);
-const onlyAt = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
-let only = null;
-if (onlyAt >= 0) {
-  const value = argv[onlyAt].startsWith('--only=') ? argv[onlyAt].slice(7) : argv[onlyAt + 1];
-  argv.splice(onlyAt, argv[onlyAt].startsWith('--only=') ? 1 : 2);
-  only = (value ?? '').split(',').filter(Boolean);
+const { only, ...opts } = parseArgs();
+if (only) {
   const unknown = only.filter((n) => !experiments.includes(n));
   if (unknown.length || only.length === 0) throw new RangeError(`--only: unknown experiment(s) ${unknown.join(', ') || '(none given)'}; known: ${experiments.join(', ')}`);
 }
-const opts = parseArgs(argv);
 const summaries = {};
 const t0 = performance.now();
 for (const name of only ?? experiments) {

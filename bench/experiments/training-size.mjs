@@ -14,6 +14,9 @@ export async function run(opts = {}) {
     quick: { widths: [256, 256], sizes: [100, 250, 500, 1000, 2000, 4000], nTest: 1000, steps: 400, fashion: false },
     full: { widths: [1024, 1024, 2048], sizes: [100, 500, 1000, 5000, 10000, 50000], nTest: 10000, steps: 3000, fashion: true },
   });
+  // --steps / --sizes: a longer budget or other sizes than the mode's.
+  if (opts.steps) cfg.steps = opts.steps;
+  if (opts.sizes) cfg.sizes = opts.sizes;
   const arch = `784-${cfg.widths.join('-')}-10`;
   const { train, test, source } = await imageData({ nTrain: Math.max(...cfg.sizes), nTest: cfg.nTest, fashion: cfg.fashion });
   const batchSize = 64;

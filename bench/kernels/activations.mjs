@@ -8,6 +8,7 @@ import { runFamily, runIfMain } from '../lib/report.mjs';
 
 const require = createRequire(import.meta.url);
 const { kernels } = require('../../dist/index.js');
+const { native } = require('../../dist/binding.js');
 
 const ROWS = 128;
 const COLS = 2048;
@@ -25,6 +26,12 @@ export function cases() {
     // backward reads two of x, y, dy and writes dx
     list.push({ kernel: `${kind}_backward`, bytes: 12 * N, fn: () => kernels.activationBackward(kind, x, y, dy, dx, N) });
   }
+  // A Dense layer's relu gradient and bias gradient: two passes (activation_backward, then bias_grad
+  // reading dx back) against one (activation_backward_bias); bytes = the fused pass's traffic.
+  const db = new Float32Array(COLS);
+  kernels.activationForward('relu', x, y, N);
+  list.push({ kernel: 'relu_backward+bias_grad', bytes: 12 * N, fn: () => { native.ops.activation_backward('relu', y, y, dy, dx, N); native.ops.bias_grad(dx, db, ROWS, COLS); } });
+  list.push({ kernel: 'relu_backward_bias', bytes: 12 * N, fn: () => native.ops.activation_backward_bias('relu', y, y, dy, dx, db, ROWS, COLS) });
   list.push({ kernel: 'softmax_forward', bytes: 8 * N, fn: () => kernels.softmaxForward(x, y, ROWS, COLS) });
   kernels.softmaxForward(x, y, ROWS, COLS);
   list.push({ kernel: 'softmax_backward', bytes: 12 * N, fn: () => kernels.softmaxBackward(y, dy, dx, ROWS, COLS) });

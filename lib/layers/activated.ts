@@ -1,5 +1,6 @@
 import type { ProgramStep } from '../binding';
 import type { Initializer, InitializerConfig } from '../initializers';
+import { op } from '../ops';
 import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regularizers';
 import { activationBackward, activationForward, defaultAlpha, isReluFamily, resolveActivation, type ActivationName, type LayerActivationKind } from './activation';
 import { Layer, type BackwardArgs, type ForwardArgs, type Param } from './base';
@@ -87,6 +88,20 @@ export abstract class ActivatedLayer extends Layer {
     const x = this.fusedRelu() ? a.y : this.pre!;
     steps.push(activationBackward(this.kind, x, a.y, a.dy, this.dpre!, a.rows, perSample, this.alpha));
     return this.dpre!;
+  }
+
+  /**
+   * activationGrad for a [rows, perSample] output whose bias gradient is its column sums: the activation's
+   * gradient and those sums in one pass (activation_backward_bias, bit-identical to the two passes) where the
+   * kind allows; biasDone says whether biasGrad was written.
+   */
+  protected activationGradWithBias(a: BackwardArgs, perSample: number, steps: ProgramStep[], biasGrad: Float32Array): { g: Float32Array; biasDone: boolean } {
+    if (!this.kind || a.skipOutputActivation || this.kind === 'softmax' || this.kind === 'log_softmax') {
+      return { g: this.activationGrad(a, perSample, steps), biasDone: false };
+    }
+    const x = this.fusedRelu() ? a.y : this.pre!;
+    steps.push(op.activation_backward_bias(this.kind, x, a.y, a.dy, this.dpre!, biasGrad, a.rows, perSample, this.alpha));
+    return { g: this.dpre!, biasDone: true };
   }
 
   override outputActivation(): string | null {

@@ -42,6 +42,12 @@ export class Dense extends ActivatedLayer {
   readonly dropConnect: number;
   /** [seed, stream, step] of the DropConnect mask: the model sets the step before each training step. */
   readonly rngState = new Float64Array(3);
+  /**
+   * Backward sums the bias gradient in the activation's gradient pass (activation_backward_bias) rather than
+   * in a bias_grad pass of its own; the results are bit-identical. Off only to compare the two (bench/mlp-ab.mjs).
+   * @internal
+   */
+  fuseBiasGrad = true;
   private inFeatures = 0;
   /** Pre-activation and its gradient, [maxRows, units], when an activation is not fused. */
 
@@ -97,18 +103,21 @@ export class Dense extends ActivatedLayer {
     const steps: ProgramStep[] = [];
     const n = this.inFeatures;
     const m = this.units;
-    const g = this.activationGrad(a, m, steps); // gradient with respect to the pre-activation
+    // The gradient with respect to the pre-activation, and the bias gradient in the same pass when it can.
+    const { g, biasDone } = this.bias && this.fuseBiasGrad
+      ? this.activationGradWithBias(a, m, steps, this.bias.grad)
+      : { g: this.activationGrad(a, m, steps), biasDone: false };
     if (this.dropConnect > 0) {
       // W' = M∘W/(1-p): dW = M∘(x^T g)/(1-p) ; db = column sums of g ; dx = g W'^T (the forward's mask, regenerated)
       const hp = this.rngState;
       steps.push(op.dropconnect_backward_weight(a.x, g, this.kernel!.grad, a.rows, n, m, this.dropConnect, hp));
-      if (this.bias) steps.push(op.bias_grad(g, this.bias.grad, a.rows, m));
+      if (this.bias && !biasDone) steps.push(op.bias_grad(g, this.bias.grad, a.rows, m));
       if (a.dx) steps.push(op.dropconnect_backward_input(g, this.kernel!.value, a.dx, a.rows, n, m, this.dropConnect, hp));
       return steps;
     }
     // dW[n,m] = x^T g ; db = column sums of g ; dx[rows,n] = g W^T
     steps.push(op.gemm(true, false, n, m, a.rows, 1, a.x, n, g, m, 0, this.kernel!.grad, m));
-    if (this.bias) steps.push(op.bias_grad(g, this.bias.grad, a.rows, m));
+    if (this.bias && !biasDone) steps.push(op.bias_grad(g, this.bias.grad, a.rows, m));
     if (a.dx) steps.push(op.gemm(false, true, a.rows, n, m, 1, g, m, this.kernel!.value, m, 0, a.dx, n));
     return steps;
   }

@@ -28,6 +28,20 @@ float alpha_arg(Args& a, std::size_t i, gw::ActKind kind) {
 
 std::string vec_shape(std::size_t n) { return shape_of({n}); }
 
+// The x, y, dy, dx buffers of a backward op (arguments 1-4).
+struct GradBuffers {
+  F32 x, y, dy, dx;
+};
+GradBuffers grad_buffers(Args& a) { return GradBuffers{a.f32(1, "x"), a.f32(2, "y"), a.f32(3, "dy"), a.f32(4, "dx")}; }
+
+// Each holds n elements of `shape`.
+void require_grad_sizes(Args& a, const GradBuffers& g, std::size_t n, const std::string& shape) {
+  a.require_size(g.x, "x", n, shape);
+  a.require_size(g.y, "y", n, shape);
+  a.require_size(g.dy, "dy", n, shape);
+  a.require_size(g.dx, "dx", n, shape);
+}
+
 // activation_forward(kind, x, y, n, alpha?)
 Task activation_forward(Args& a) {
   const gw::ActKind kind = kind_arg(a, 0);
@@ -41,17 +55,11 @@ Task activation_forward(Args& a) {
 // activation_backward(kind, x, y, dy, dx, n, alpha?)
 Task activation_backward(Args& a) {
   const gw::ActKind kind = kind_arg(a, 0);
-  F32 x = a.f32(1, "x");
-  F32 y = a.f32(2, "y");
-  F32 dy = a.f32(3, "dy");
-  F32 dx = a.f32(4, "dx");
+  const GradBuffers g = grad_buffers(a);
   const std::size_t n = count_arg(a, 5, "n");
   const float alpha = alpha_arg(a, 6, kind);
-  a.require_size(x, "x", n, vec_shape(n));
-  a.require_size(y, "y", n, vec_shape(n));
-  a.require_size(dy, "dy", n, vec_shape(n));
-  a.require_size(dx, "dx", n, vec_shape(n));
-  return [=] { gw::activation_backward(kind, x.data, y.data, dy.data, dx.data, n, alpha); };
+  require_grad_sizes(a, g, n, vec_shape(n));
+  return [=] { gw::activation_backward(kind, g.x.data, g.y.data, g.dy.data, g.dx.data, n, alpha); };
 }
 
 // Reads rows and cols at positions i, i+1 and checks rows*cols fits.
@@ -100,11 +108,33 @@ Task rows_backward(Args& a) {
   return [=] { Kernel(r.buf[0].data, r.buf[1].data, r.buf[2].data, r.rows, r.cols); };
 }
 
+// activation_backward_bias(kind, x, y, dy, dx, db, rows, cols, alpha?)
+Task activation_backward_bias(Args& a) {
+  const gw::ActKind kind = kind_arg(a, 0);
+  const GradBuffers g = grad_buffers(a);
+  F32 db = a.f32(5, "db");
+  std::size_t rows, cols;
+  std::string shape;
+  rows_cols(a, 6, &rows, &cols, &shape);
+  const float alpha = alpha_arg(a, 8, kind);
+  require_grad_sizes(a, g, rows * cols, shape);
+  a.require_size(db, "db", cols, vec_shape(cols));
+  // db is summed while dx is written: it must be a buffer of its own.
+  const F32* inputs[] = {&g.x, &g.y, &g.dy, &g.dx};
+  const char* names[] = {"x", "y", "dy", "dx"};
+  for (int k = 0; k < 4; ++k) {
+    if (overlaps(db.data, cols, inputs[k]->data, rows * cols)) a.range_error(std::string("argument 'db' overlaps '") + names[k] + "'");
+  }
+  if (cols == 0) return [] {};  // rows may be 2^40 with cols = 0: nothing to walk
+  return [=] { gw::activation_backward_bias(kind, g.x.data, g.y.data, g.dy.data, g.dx.data, db.data, rows, cols, alpha); };
+}
+
 }  // namespace
 
 void register_activation_ops() {
   register_op("activation_forward", activation_forward);
   register_op("activation_backward", activation_backward);
+  register_op("activation_backward_bias", activation_backward_bias);
   register_op("softmax_forward", rows_forward<gw::softmax_forward>);
   register_op("softmax_backward", rows_backward<gw::softmax_backward>);
   register_op("log_softmax_forward", rows_forward<gw::log_softmax_forward>);

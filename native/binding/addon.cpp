@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "binding/args.h"
+#include "binding/compute_thread.h"
 #include "core/isa.h"
 #include "core/threads.h"
 #include "kernels/optim.h"
@@ -128,7 +129,8 @@ struct AsyncRun {
 void execute_run(napi_env, void* data) {
   auto* run = static_cast<AsyncRun*>(data);
   try {
-    run_tasks(run->batch->tasks);
+    const Batch* batch = run->batch.get();
+    run_on_compute_thread([batch] { run_tasks(batch->tasks); });
   } catch (const CodedError& e) {
     run->failed = true;
     run->error = e.what();
@@ -253,6 +255,7 @@ Napi::Value Backend(const Napi::CallbackInfo& info) {
   o.Set("threads", gw::num_threads());
   o.Set("defaultThreads", gw::default_num_threads());
   o.Set("openmp", gw::have_openmp());
+  o.Set("computeThread", compute_thread_enabled());
 #if defined(GW_ARCH_X86)
   o.Set("arch", "x64");
 #elif defined(GW_ARCH_ARM64)

@@ -209,18 +209,27 @@ std::string Args::string(std::size_t i, const char* name) {
   return v.As<Napi::String>().Utf8Value();
 }
 
-std::vector<F32> Args::f32_list(std::size_t i, const char* name) {
+std::vector<F32> Args::f32_list(std::size_t i, const char* name) { return f32_list_impl(i, name, false); }
+
+std::vector<F32> Args::f32_list_or_null(std::size_t i, const char* name) { return f32_list_impl(i, name, true); }
+
+std::vector<F32> Args::f32_list_impl(std::size_t i, const char* name, bool allow_null) {
   Napi::Value v = at(i, name);
-  if (!v.IsArray()) type_error(std::string("argument '") + name + "' must be an Array of Float32Array, received " + describe(v));
+  if (!v.IsArray()) {
+    type_error(std::string("argument '") + name + "' must be an Array of Float32Array" + (allow_null ? " or null" : "") +
+               ", received " + describe(v));
+  }
   Napi::Array arr = v.As<Napi::Array>();
   std::vector<F32> out;
   out.reserve(arr.Length());
   for (uint32_t k = 0; k < arr.Length(); ++k) {
     Napi::Value e = arr.Get(k);
-    const std::string elem_name = std::string(name) + "[" + std::to_string(k) + "]";
     F32 t{};
-    t.data = typed_data<float>(*this, e, elem_name.c_str(), napi_float32_array, "Float32Array", &t.size);
-    keep(e, elem_name.c_str(), t.data, t.size * sizeof(float));
+    if (!(allow_null && (e.IsNull() || e.IsUndefined()))) {
+      const std::string elem_name = std::string(name) + "[" + std::to_string(k) + "]";
+      t.data = typed_data<float>(*this, e, elem_name.c_str(), napi_float32_array, "Float32Array", &t.size);
+      keep(e, elem_name.c_str(), t.data, t.size * sizeof(float));
+    }
     out.push_back(t);
   }
   return out;

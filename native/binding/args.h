@@ -92,6 +92,8 @@ class Args {
   bool boolean(std::size_t i, const char* name);
   std::string string(std::size_t i, const char* name);
   std::vector<F32> f32_list(std::size_t i, const char* name);  // Array of Float32Array
+  // Array of Float32Array, null or undefined (entries {nullptr, 0}).
+  std::vector<F32> f32_list_or_null(std::size_t i, const char* name);
   // A size: an integer in [min, max] (default [0, 2^40]).
   std::size_t dim(std::size_t i, const char* name, std::int64_t min = 0, std::int64_t max = std::int64_t{1} << 40);
   // A Float32Array holding at least n elements for `shape`; the optional form also takes undefined/null.
@@ -111,6 +113,7 @@ class Args {
   template <class Buf>
   Buf typed(std::size_t i, const char* name, napi_typedarray_type type, const char* type_name);
   void keep(const Napi::Value& v, const char* name, const void* data, std::size_t bytes);
+  std::vector<F32> f32_list_impl(std::size_t i, const char* name, bool allow_null);
 
   Napi::Env env_;
   std::string op_;

@@ -56,6 +56,11 @@ const ActivationKernels& activation_kernels();         // the active ISA's table
 void activation_forward(ActKind kind, const float* x, float* y, std::size_t n, float alpha);
 void activation_backward(ActKind kind, const float* x, const float* y, const float* dy, float* dx, std::size_t n,
                          float alpha);
+// activation_backward over rows x cols and, in the same pass, db[c] = sum_r dx[r, c] (overwritten):
+// dx equals activation_backward's and db bias_grad's of that dx, bit for bit (each column summed
+// over rows in order, from 0).
+void activation_backward_bias(ActKind kind, const float* x, const float* y, const float* dy, float* dx, float* db,
+                              std::size_t rows, std::size_t cols, float alpha);
 void softmax_forward(const float* x, float* y, std::size_t rows, std::size_t cols);
 void softmax_backward(const float* y, const float* dy, float* dx, std::size_t rows, std::size_t cols);
 void log_softmax_forward(const float* x, float* y, std::size_t rows, std::size_t cols);

@@ -78,7 +78,11 @@ void gemm_blocked_serial(const GemmKernels& kt, std::size_t M, std::size_t N, st
 // is never split, so every element sees the same operations for any thread
 // count. The split is along N (each thread packs only its part of B) when
 // there are at least n_factor column panels per thread or more column panels
-// than row panels, else along M.
+// than row panels, else along M; and along M when op(A) spans several MC
+// blocks and has more rows than op(B) has columns: each N share re-packs all
+// of op(A), each M share all of op(B), so re-pack the smaller one (a thread's
+// share took 3-4% less time for 1000 x 784 x 256 inference and the 784 x 256
+// x 128 weight gradient).
 template <class Serial>
 void gemm_blocked_split(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_t K, std::size_t n_factor,
                         Serial&& serial) {
@@ -87,7 +91,8 @@ void gemm_blocked_split(const GemmKernels& kt, std::size_t M, std::size_t N, std
   threads = std::max<std::size_t>(1, std::min(threads, M * N * K / kGemmFlopsPerThread));
   const std::size_t m_panels = (M + MR - 1) / MR;
   const std::size_t n_panels = (N + NR - 1) / NR;
-  const bool split_n = n_panels >= n_factor * threads || n_panels >= m_panels;
+  const bool a_larger = M > static_cast<std::size_t>(kt.mc) && M > N;
+  const bool split_n = (n_panels >= n_factor * threads && !a_larger) || n_panels >= m_panels;
   const std::size_t panels = split_n ? n_panels : m_panels;
   threads = std::min(threads, panels);
   if (threads <= 1) {

@@ -183,28 +183,79 @@ OptimStepArgs prepare_optim_step(OptimKind kind, const OptimHyper& h) {
   return s;
 }
 
+namespace {
+
+OptimStepKernel step_kernel(OptimKind kind) {
+  const OptimKernels& k = optim_kernels();
+  switch (kind) {
+    case OptimKind::kSgd: return k.sgd;
+    case OptimKind::kAdagrad: return k.adagrad;
+    case OptimKind::kRmsprop: return k.rmsprop;
+    case OptimKind::kAdam:
+    case OptimKind::kAdamw: return k.adam;
+    case OptimKind::kAdamax: return k.adamax;
+    case OptimKind::kAdadelta: return k.adadelta;
+  }
+  return nullptr;
+}
+
+OptimStepArgs step_args(OptimKind kind, const OptimTensor& t) {
+  OptimStepArgs args = prepare_optim_step(kind, t.h);
+  args.param = t.param;
+  args.grad = t.grad;
+  args.s1 = t.s1;
+  args.s2 = t.s2;
+  args.s3 = t.s3;
+  return args;
+}
+
+}  // namespace
+
 bool optim_step(OptimKind kind, const OptimHyper& h, float* param, const float* grad, float* s1, float* s2, float* s3,
                 std::size_t n) {
-  const OptimKernels& k = optim_kernels();
-  OptimStepKernel kernel = nullptr;
-  switch (kind) {
-    case OptimKind::kSgd: kernel = k.sgd; break;
-    case OptimKind::kAdagrad: kernel = k.adagrad; break;
-    case OptimKind::kRmsprop: kernel = k.rmsprop; break;
-    case OptimKind::kAdam:
-    case OptimKind::kAdamw: kernel = k.adam; break;
-    case OptimKind::kAdamax: kernel = k.adamax; break;
-    case OptimKind::kAdadelta: kernel = k.adadelta; break;
-  }
-  OptimStepArgs args = prepare_optim_step(kind, h);
-  args.param = param;
-  args.grad = grad;
-  args.s1 = s1;
-  args.s2 = s2;
-  args.s3 = s3;
+  const OptimStepKernel kernel = step_kernel(kind);
+  const OptimStepArgs args = step_args(kind, OptimTensor{param, grad, s1, s2, s3, n, h});
   // One flag per chunk (OR is order-free, but writing distinct slots avoids a shared atomic).
   std::vector<unsigned char> bad((n + kChunk - 1) / kChunk, 0);
   parallel_chunks(n, kChunk, [&](std::size_t b, std::size_t e) { bad[b / kChunk] = kernel(args, b, e) ? 1 : 0; });
+  for (unsigned char f : bad) {
+    if (f) return true;
+  }
+  return false;
+}
+
+bool optim_step_multi(OptimKind kind, const OptimTensor* tensors, std::size_t count) {
+  const OptimStepKernel kernel = step_kernel(kind);
+  struct Piece {
+    std::size_t tensor, begin, end, offset;  // offset: elements of all earlier pieces
+  };
+  std::vector<OptimStepArgs> args;
+  std::vector<Piece> pieces;
+  args.reserve(count);
+  std::size_t total = 0;
+  for (std::size_t t = 0; t < count; ++t) {
+    args.push_back(step_args(kind, tensors[t]));
+    const std::size_t n = tensors[t].n;
+    for (std::size_t b = 0; b < n; b += kChunk) {
+      const std::size_t e = b + kChunk < n ? b + kChunk : n;
+      pieces.push_back(Piece{t, b, e, total});
+      total += e - b;
+    }
+  }
+  std::vector<unsigned char> bad(pieces.size(), 0);
+  // Thread th takes the pieces that start in its share of the elements: a
+  // balanced static split (parallel_chunks over pieces of unequal size would
+  // not be). Each piece runs the kernel exactly as optim_step would.
+  const std::size_t threads = static_cast<std::size_t>(num_threads());
+  const std::size_t team = pieces.size() < threads ? pieces.size() : threads;
+  parallel_team(team, [&](std::size_t th) {
+    const std::size_t lo = total * th / team, hi = total * (th + 1) / team;  // total < 2^48: no overflow
+    for (std::size_t k = 0; k < pieces.size(); ++k) {
+      const Piece& p = pieces[k];
+      if (p.offset < lo || p.offset >= hi) continue;
+      bad[k] = kernel(args[p.tensor], p.begin, p.end) ? 1 : 0;
+    }
+  });
   for (unsigned char f : bad) {
     if (f) return true;
   }

@@ -105,6 +105,23 @@ const OptimKernels& optim_kernels();         // the active ISA's table
 bool optim_step(OptimKind kind, const OptimHyper& h, float* param, const float* grad, float* s1, float* s2, float* s3,
                 std::size_t n);
 
+// One parameter buffer of a multi-tensor step, with its own hyper-parameters
+// (layers differ in their L1/L2 terms).
+struct OptimTensor {
+  float* param;
+  const float* grad;
+  float* s1;
+  float* s2;
+  float* s3;
+  std::size_t n;
+  OptimHyper h;
+};
+// optim_step over every tensor in one parallel region: the same per-tensor
+// chunks as optim_step (so bit-identical results), dealt to the threads by a
+// fixed split of the element count. Returns true when any gradient element
+// of any tensor was non-finite.
+bool optim_step_multi(OptimKind kind, const OptimTensor* tensors, std::size_t count);
+
 struct F32Span {
   float* data;
   std::size_t size;

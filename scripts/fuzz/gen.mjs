@@ -220,6 +220,20 @@ export const opSpecs = {
     if (c.chance(0.3)) args.push(c.value());
     return { args, sizes: [5] };
   },
+  activation_backward_bias(c) {
+    const rows = c.dim(), cols = c.dim(), kind = c.pick(ACTS), t = rows * cols;
+    const x = c.f32(t), dy = c.f32(t), dx = c.f32(t), db = c.f32(cols);
+    const args = [kind, x, c.f32(t), dy, dx, db, rows, cols];
+    if (c.chance(0.3)) args.push(c.value());
+    return {
+      args, sizes: [6, 7],
+      // relu: dx = x > 0 ? dy : 0 and db its column sums.
+      check: kind !== 'relu' ? undefined : () => {
+        expectAll(t, (i) => dx[i], (i) => (x[i] > 0 ? dy[i] : 0), 'activation_backward_bias dx', 0);
+        expectAll(cols, (j) => db[j], (j) => { let s = 0; for (let r = 0; r < rows; r++) s += x[r * cols + j] > 0 ? dy[r * cols + j] : 0; return s; }, 'activation_backward_bias db', 1e-4);
+      },
+    };
+  },
   softmax_forward(c) {
     const rows = c.dim(), cols = c.dim(), x = c.f32(rows * cols), y = c.f32(rows * cols);
     return { args: [x, y, rows, cols], sizes: [2, 3], check: () => { const ref = softmaxRef(x, rows, cols); expectAll(rows * cols, (i) => y[i], (i) => ref[i], 'softmax', 1e-5); } };
@@ -352,6 +366,24 @@ export const opSpecs = {
     if (kind === 'adadelta') hp[0] = 1, hp[4] = 0.9;
     if (kind === 'adamax' || kind === 'adadelta' || kind === 'adagrad') hp[7] = 0;
     return { args: [kind, c.f32(n), c.f32(n), c.f32(n), c.f32(n), c.f32(n, () => Math.abs(c.value())), c.f64(hp), c.f32(1)], hp: 6 };
+  },
+  optim_step_multi(c) {
+    const kind = c.pick(OPTIMS), count = c.int(0, 4), hp = [];
+    const ns = Array.from({ length: count }, () => c.dim());
+    for (let t = 0; t < count; t++) {
+      const h = [c.pick([1e-3, 0.1]), c.int(1, 5), c.pick([0, 1e-4]), c.pick([0, 1e-5]), 0.9, kind === 'sgd' ? 0 : 0.999, 1e-8, c.pick([0, 1])];
+      if (kind === 'adagrad') h[4] = 0, h[5] = 0;
+      if (kind === 'rmsprop') h[4] = 0.99, h[5] = c.pick([0, 0.9]);
+      if (kind === 'adadelta') h[0] = 1, h[4] = 0.9;
+      if (kind === 'adamax' || kind === 'adadelta' || kind === 'adagrad') h[7] = 0;
+      hp.push(...h);
+    }
+    const list = (f) => ns.map(f);
+    return {
+      args: [kind, list((n) => c.f32(n)), list((n) => c.f32(n)), list((n) => c.f32(n)), list((n) => c.f32(n)),
+        list((n) => c.f32(n, () => Math.abs(c.value()))), c.f64(hp), c.f32(1)],
+      hp: 6,
+    };
   },
   clip_grad_norm(c) {
     const grads = Array.from({ length: c.int(0, 4) }, () => c.f32(c.dim()));

@@ -1,0 +1,87 @@
+#include "binding/compute_thread.h"
+
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+namespace gwb {
+namespace {
+
+// One queued call; it lives on the waiting caller's stack until done.
+struct Job {
+  const std::function<void()>* fn;
+  std::exception_ptr error;
+  bool done = false;
+  std::condition_variable cv;
+};
+
+// Created on first use and never destroyed: the detached thread may still be
+// waiting on the queue while the process runs its static destructors.
+struct Worker {
+  std::mutex m;
+  std::condition_variable work;
+  std::deque<Job*> queue;
+};
+
+void loop(Worker* w) {
+  for (;;) {
+    Job* job;
+    {
+      std::unique_lock<std::mutex> lock(w->m);
+      w->work.wait(lock, [w] { return !w->queue.empty(); });
+      job = w->queue.front();
+      w->queue.pop_front();
+    }
+    try {
+      (*job->fn)();
+    } catch (...) {
+      job->error = std::current_exception();
+    }
+    // Notified under the lock: once the caller sees done it may destroy the job.
+    std::lock_guard<std::mutex> lock(w->m);
+    job->done = true;
+    job->cv.notify_one();
+  }
+}
+
+Worker* worker() {
+  static Worker* w = [] {
+    auto* created = new Worker();
+    std::thread(loop, created).detach();
+    return created;
+  }();
+  return w;
+}
+
+}  // namespace
+
+bool compute_thread_enabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("GRADWELL_COMPUTE_THREAD");
+    return !(v && std::strcmp(v, "0") == 0);
+  }();
+  return enabled;
+}
+
+void run_on_compute_thread(const std::function<void()>& fn) {
+  if (!compute_thread_enabled()) {
+    fn();
+    return;
+  }
+  Worker* w = worker();
+  Job job;
+  job.fn = &fn;
+  {
+    std::unique_lock<std::mutex> lock(w->m);
+    w->queue.push_back(&job);
+    w->work.notify_one();
+    job.cv.wait(lock, [&job] { return job.done; });
+  }
+  if (job.error) std::rethrow_exception(job.error);
+}
+
+}  // namespace gwb

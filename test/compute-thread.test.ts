@@ -1,0 +1,141 @@
+// The one compute thread (native/binding/compute_thread.h): every program of the process runs on
+// it, so results must not depend on the thread count, on programs of several models interleaving
+// on it, or on the GRADWELL_COMPUTE_THREAD=0 switch (programs on the libuv pool threads, as before);
+// errors keep their code and index across the hand-off; libgomp's wait policy default is set only
+// while the addon loads.
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { describe, expect, it } from 'vitest';
+import { Adam, Dense, NonFiniteError, SGD, Sequential, backend, getNumThreads, setNumThreads } from '../lib';
+import { native, withOmpWaitDefault } from '../lib/binding';
+import { op } from '../lib/ops';
+import { NATIVE_HALT_CODE } from '../lib/errors';
+
+// Large enough that the GEMMs, the optimizer and the gather split into several parallel chunks.
+const N = 384;
+const data = new Uint8Array(N * 784).map((_, i) => ((i * 2654435761) >>> 24) & 0xff);
+const labels = Int32Array.from({ length: N }, (_, i) => (i * 7) % 10);
+const x = { data, shape: [N, 784], scale: 1 / 255 };
+
+function small(seed: number): Sequential {
+  const m = new Sequential([new Dense({ units: 256, activation: 'relu', inputShape: [784] }), new Dense({ units: 128, activation: 'relu' }), new Dense({ units: 10 })], { seed });
+  m.compile({ optimizer: new Adam({ lr: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+function expectSameWeights(a: Map<string, Float32Array>, b: Map<string, Float32Array>): void {
+  expect([...a.keys()]).toEqual([...b.keys()]);
+  for (const [k, v] of a) {
+    const w = b.get(k)!;
+    let diff = -1;
+    for (let i = 0; i < v.length && diff < 0; i++) if (!Object.is(v[i], w[i])) diff = i;
+    expect(diff, `${k}: first differing element`).toBe(-1);
+  }
+}
+
+async function train(threads: number, seed = 5): Promise<Map<string, Float32Array>> {
+  const before = getNumThreads();
+  setNumThreads(threads);
+  try {
+    const m = small(seed);
+    await m.fit(x, labels, { epochs: 2, batchSize: 128, seed: 3 });
+    return m.getWeights();
+  } finally {
+    setNumThreads(before);
+  }
+}
+
+describe('the compute thread', () => {
+  it('is on by default', () => {
+    expect(backend().computeThread).toBe(true);
+  });
+
+  it('gives bit-identical weights for 1 and 2 threads (784-256-128-10, Adam, 6 steps)', async () => {
+    const one = await train(1);
+    const two = await train(2);
+    expectSameWeights(one, two);
+    // And the run changed the weights (the comparison is not between two initial states).
+    const initial = small(5);
+    initial.build();
+    expect(initial.getWeights().get('dense_1.kernel')).not.toEqual(one.get('dense_1.kernel'));
+  });
+
+  it('runs the programs of several models queued at once in turn, each as if alone', async () => {
+    const alone = [await train(2, 11), await train(2, 12)];
+    const [a, b] = [small(11), small(12)];
+    const c = small(13);
+    // Two fits and a predict in flight together: their programs interleave on the one thread.
+    await Promise.all([
+      a.fit(x, labels, { epochs: 2, batchSize: 128, seed: 3 }),
+      b.fit(x, labels, { epochs: 2, batchSize: 128, seed: 3 }),
+      c.predict(x, { batchSize: 100 }),
+    ]);
+    expectSameWeights(alone[0], a.getWeights());
+    expectSameWeights(alone[1], b.getWeights());
+  });
+
+  it('passes a CodedError (code and index) and plain errors back through the hand-off', async () => {
+    const flags = new Float32Array(3);
+    flags[2] = 1;
+    const err = await native.runAsync([op.halt_if_nonzero(flags, 'stop here')]).catch((e: unknown) => e as Error & { code?: string; index?: number });
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toContain('stop here');
+    expect(err.code).toBe(NATIVE_HALT_CODE);
+    expect(err.index).toBe(2);
+    // The training path: a non-finite gradient names its parameter and the step is not applied.
+    const m = new Sequential([new Dense({ units: 4, inputShape: [3] }), new Dense({ units: 2 })], { seed: 1 });
+    m.compile({ optimizer: new SGD({ lr: 0.1 }), loss: 'mse' });
+    const bad = { data: new Float32Array([1, 2, Number.POSITIVE_INFINITY, 0, 1, 2]), shape: [2, 3] };
+    await expect(m.fit(bad, new Float32Array(4), { epochs: 1, batchSize: 2 })).rejects.toThrow(NonFiniteError);
+    // The thread is still usable afterwards.
+    await expect(native.runAsync([])).resolves.toBeUndefined();
+  });
+
+  it('gives the same weights as programs on the libuv pool threads (GRADWELL_COMPUTE_THREAD=0)', () => {
+    const script = `
+      const gw = require(${JSON.stringify(path.resolve(__dirname, '..', 'dist'))});
+      const N = ${N};
+      const data = new Uint8Array(N * 784).map((_, i) => ((i * 2654435761) >>> 24) & 0xff);
+      const labels = Int32Array.from({ length: N }, (_, i) => (i * 7) % 10);
+      gw.setNumThreads(2);
+      const m = new gw.Sequential([new gw.Dense({ units: 256, activation: 'relu', inputShape: [784] }), new gw.Dense({ units: 128, activation: 'relu' }), new gw.Dense({ units: 10 })], { seed: 5 });
+      m.compile({ optimizer: new gw.Adam({ lr: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      m.fit({ data, shape: [N, 784], scale: 1 / 255 }, labels, { epochs: 2, batchSize: 128, seed: 3 }).then(() => {
+        const out = {};
+        for (const [k, v] of m.getWeights()) out[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+        process.stdout.write(JSON.stringify({ computeThread: gw.backend().computeThread, weights: out }));
+      });`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, GRADWELL_COMPUTE_THREAD: '0' }, timeout: 120_000, maxBuffer: 64 << 20 });
+    expect(r.status, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout) as { computeThread: boolean; weights: Record<string, string> };
+    expect(got.computeThread).toBe(false);
+    return train(2).then((mine) => {
+      const theirs = new Map(Object.entries(got.weights).map(([k, b64]) => {
+        const buf = Buffer.from(b64, 'base64');
+        return [k, new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4)] as [string, Float32Array];
+      }));
+      expectSameWeights(mine, theirs);
+    });
+  });
+});
+
+describe('the OpenMP wait policy default', () => {
+  it('is PASSIVE while the addon loads, then removed; a policy the environment chose is kept', () => {
+    const env: NodeJS.ProcessEnv = {};
+    expect(withOmpWaitDefault(() => env.OMP_WAIT_POLICY, env)).toBe('PASSIVE');
+    expect('OMP_WAIT_POLICY' in env).toBe(false);
+    const chosen: NodeJS.ProcessEnv = { OMP_WAIT_POLICY: 'ACTIVE' };
+    expect(withOmpWaitDefault(() => chosen.OMP_WAIT_POLICY, chosen)).toBe('ACTIVE');
+    expect(chosen.OMP_WAIT_POLICY).toBe('ACTIVE');
+    const spin: NodeJS.ProcessEnv = { GOMP_SPINCOUNT: '1000' };
+    expect(withOmpWaitDefault(() => spin.OMP_WAIT_POLICY, spin)).toBeUndefined();
+    // Also when loading throws.
+    expect(() => withOmpWaitDefault(() => { throw new Error('no binary'); }, env)).toThrow('no binary');
+    expect('OMP_WAIT_POLICY' in env).toBe(false);
+  });
+
+  it('is not inherited by child processes', () => {
+    const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.env.OMP_WAIT_POLICY))'], { encoding: 'utf8' });
+    expect(r.stdout).toBe(String(process.env.OMP_WAIT_POLICY));
+  });
+});
