@@ -42,41 +42,27 @@ export const categoricalAccuracy: Metric = {
   },
 };
 
-/** Threshold 0.5 on probabilities (or 0 on logits, chosen by the model from the loss). */
-export function binaryAccuracy(threshold = 0.5): Metric {
+/** The batch's sum over rows of the mean over cols of f(out, target), element by element. */
+function elementMetric(name: string, f: (out: number, target: number) => number): Metric {
   return {
-    name: 'binaryAccuracy',
+    name,
     batchSum(out, target, rows, cols) {
-      let hit = 0;
+      let s = 0;
       const n = rows * cols;
-      for (let i = 0; i < n; i++) if ((out[i] > threshold ? 1 : 0) === (target[i] > 0.5 ? 1 : 0)) hit++;
-      return hit / cols;
+      for (let i = 0; i < n; i++) s += f(out[i], target[i]);
+      return s / cols;
     },
   };
 }
 
-export const meanSquaredErrorMetric: Metric = {
-  name: 'mse',
-  batchSum(out, target, rows, cols) {
-    let s = 0;
-    const n = rows * cols;
-    for (let i = 0; i < n; i++) {
-      const e = out[i] - target[i];
-      s += e * e;
-    }
-    return s / cols;
-  },
-};
+/** Threshold 0.5 on probabilities (or 0 on logits, chosen by the model from the loss). */
+export function binaryAccuracy(threshold = 0.5): Metric {
+  return elementMetric('binaryAccuracy', (o, t) => ((o > threshold ? 1 : 0) === (t > 0.5 ? 1 : 0) ? 1 : 0));
+}
 
-export const meanAbsoluteErrorMetric: Metric = {
-  name: 'mae',
-  batchSum(out, target, rows, cols) {
-    let s = 0;
-    const n = rows * cols;
-    for (let i = 0; i < n; i++) s += Math.abs(out[i] - target[i]);
-    return s / cols;
-  },
-};
+export const meanSquaredErrorMetric: Metric = elementMetric('mse', (o, t) => (o - t) * (o - t));
+
+export const meanAbsoluteErrorMetric: Metric = elementMetric('mae', (o, t) => Math.abs(o - t));
 
 /**
  * Resolves a metric name. 'accuracy' picks sparse or one-hot accuracy from the

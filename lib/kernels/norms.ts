@@ -4,14 +4,15 @@
 // Gradient outputs are overwritten.
 import { runStep } from '../binding';
 import { op as build } from '../ops';
-import { requireF32, requireOptionalF32 } from './args';
+import { requireF32s, requireOptionalF32 } from './args';
 
 type F32 = Float32Array;
 
-function checkEps(op: string, eps: number): void {
+function checkEps(op: string, eps: number): number {
   if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) {
     throw new RangeError(`${op}: argument 'eps' must be a finite number > 0, received ${String(eps)}`);
   }
+  return eps;
 }
 
 export interface BatchNormTrainArgs {
@@ -27,11 +28,9 @@ export interface BatchNormTrainArgs {
 /** Batch norm in training mode: batch statistics (biased variance), running stats updated with the unbiased one. */
 export function batchnormForwardTrain(a: BatchNormTrainArgs): void {
   const op = 'batchnorm_forward_train';
-  requireF32(op, 'x', a.x);
-  requireF32(op, 'y', a.y);
+  requireF32s(op, { x: a.x, y: a.y });
   for (const k of ['gamma', 'beta', 'runningMean', 'runningVar', 'saveMean', 'saveInvStd'] as const) requireOptionalF32(op, k, a[k]);
-  const eps = a.eps ?? 1e-5;
-  checkEps(op, eps);
+  const eps = checkEps(op, a.eps ?? 1e-5);
   runStep(build[op](a.x, a.y, a.gamma ?? null, a.beta ?? null, a.runningMean ?? null, a.runningVar ?? null,
     a.saveMean ?? null, a.saveInvStd ?? null, a.N, a.C, a.L ?? 1, a.momentum ?? 0.1, eps));
 }
@@ -44,12 +43,8 @@ export interface BatchNormEvalArgs {
 /** Batch norm in eval mode: normalizes with the running statistics, which stay unchanged. */
 export function batchnormForwardEval(a: BatchNormEvalArgs): void {
   const op = 'batchnorm_forward_eval';
-  requireF32(op, 'x', a.x);
-  requireF32(op, 'y', a.y);
-  requireF32(op, 'runningMean', a.runningMean);
-  requireF32(op, 'runningVar', a.runningVar);
-  const eps = a.eps ?? 1e-5;
-  checkEps(op, eps);
+  requireF32s(op, { x: a.x, y: a.y, runningMean: a.runningMean, runningVar: a.runningVar });
+  const eps = checkEps(op, a.eps ?? 1e-5);
   runStep(build[op](a.x, a.y, a.gamma ?? null, a.beta ?? null, a.runningMean, a.runningVar, a.N, a.C, a.L ?? 1, eps));
 }
 
@@ -61,10 +56,7 @@ export interface NormBackwardArgs {
 /** Backward of batchnormForwardTrain, from its saveMean/saveInvStd. */
 export function batchnormBackward(a: NormBackwardArgs & { N: number; C: number; L?: number }): void {
   const op = 'batchnorm_backward';
-  requireF32(op, 'x', a.x);
-  requireF32(op, 'dy', a.dy);
-  requireF32(op, 'saveMean', a.saveMean);
-  requireF32(op, 'saveInvStd', a.saveInvStd);
+  requireF32s(op, { x: a.x, dy: a.dy, saveMean: a.saveMean, saveInvStd: a.saveInvStd });
   runStep(build[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.saveMean, a.saveInvStd,
     a.N, a.C, a.L ?? 1));
 }
@@ -75,10 +67,8 @@ export function batchnormBackwardEval(a: {
   runningMean: F32; runningVar: F32; N: number; C: number; L?: number; eps?: number;
 }): void {
   const op = 'batchnorm_backward_eval';
-  requireF32(op, 'x', a.x);
-  requireF32(op, 'dy', a.dy);
-  const eps = a.eps ?? 1e-5;
-  checkEps(op, eps);
+  requireF32s(op, { x: a.x, dy: a.dy });
+  const eps = checkEps(op, a.eps ?? 1e-5);
   runStep(build[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.runningMean,
     a.runningVar, a.N, a.C, a.L ?? 1, eps));
 }
@@ -91,17 +81,14 @@ export interface LayerNormArgs {
 /** Layer norm over the last dimension (cols), biased variance. */
 export function layernormForward(a: LayerNormArgs): void {
   const op = 'layernorm_forward';
-  requireF32(op, 'x', a.x);
-  requireF32(op, 'y', a.y);
-  const eps = a.eps ?? 1e-5;
-  checkEps(op, eps);
+  requireF32s(op, { x: a.x, y: a.y });
+  const eps = checkEps(op, a.eps ?? 1e-5);
   runStep(build[op](a.x, a.y, a.gamma ?? null, a.beta ?? null, a.saveMean ?? null, a.saveInvStd ?? null, a.rows, a.cols, eps));
 }
 
 export function layernormBackward(a: NormBackwardArgs & { rows: number; cols: number }): void {
   const op = 'layernorm_backward';
-  requireF32(op, 'x', a.x);
-  requireF32(op, 'dy', a.dy);
+  requireF32s(op, { x: a.x, dy: a.dy });
   runStep(build[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.saveMean, a.saveInvStd,
     a.rows, a.cols));
 }
@@ -116,10 +103,8 @@ export interface GroupNormArgs {
 /** Group norm: G contiguous channel groups, statistics per sample and group. Instance norm is G = C. */
 export function groupnormForward(a: GroupNormArgs): void {
   const op = 'groupnorm_forward';
-  requireF32(op, 'x', a.x);
-  requireF32(op, 'y', a.y);
-  const eps = a.eps ?? 1e-5;
-  checkEps(op, eps);
+  requireF32s(op, { x: a.x, y: a.y });
+  const eps = checkEps(op, a.eps ?? 1e-5);
   if (Number.isInteger(a.C) && Number.isInteger(a.G) && a.G > 0 && a.C % a.G !== 0) {
     throw new RangeError(`${op}: argument 'G' = ${a.G} must divide the channel count C = ${a.C}`);
   }
@@ -129,8 +114,7 @@ export function groupnormForward(a: GroupNormArgs): void {
 
 export function groupnormBackward(a: NormBackwardArgs & { N: number; C: number; L?: number; G: number }): void {
   const op = 'groupnorm_backward';
-  requireF32(op, 'x', a.x);
-  requireF32(op, 'dy', a.dy);
+  requireF32s(op, { x: a.x, dy: a.dy });
   runStep(build[op](a.x, a.dy, a.dx ?? null, a.gamma ?? null, a.dgamma ?? null, a.dbeta ?? null, a.saveMean, a.saveInvStd,
     a.N, a.C, a.L ?? 1, a.G));
 }

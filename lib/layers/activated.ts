@@ -1,19 +1,61 @@
 import type { ProgramStep } from '../binding';
+import type { Initializer, InitializerConfig } from '../initializers';
 import { op } from '../ops';
-import { activationBackward, activationForward, isReluFamily, type LayerActivationKind } from './activation';
+import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regularizers';
+import { activationBackward, activationForward, defaultAlpha, isReluFamily, resolveActivation, type ActivationName, type LayerActivationKind } from './activation';
 import { Layer, type BackwardArgs, type ForwardArgs, type Param } from './base';
+
+export type InitializerSpec = string | InitializerConfig | Initializer;
+
+/** The options Dense and Conv2D share. */
+export interface ActivatedLayerOptions {
+  /** Applied after the linear map; 'relu' is fused into it. Default: none (linear). */
+  activation?: ActivationName | string;
+  /** Slope of leakyRelu / alpha of elu. */
+  alpha?: number;
+  useBias?: boolean;
+  /** Default: 'heNormal' for the ReLU family, 'glorotUniform' otherwise. */
+  kernelInitializer?: InitializerSpec;
+  /** Default: zeros. */
+  biasInitializer?: InitializerSpec;
+  kernelRegularizer?: RegularizerSpec;
+  biasRegularizer?: RegularizerSpec;
+  /** Per-sample input shape, for the first layer of a model. */
+  inputShape?: number[];
+  name?: string;
+}
 
 /**
  * A layer z = linear(x; kernel, bias) followed by an optional activation (Dense, Conv2D): 'relu' is
  * fused into the linear op's store, other kinds run as a separate step over the saved pre-activation.
  */
 export abstract class ActivatedLayer extends Layer {
-  protected abstract readonly kind: LayerActivationKind | null;
-  abstract readonly alpha: number;
+  readonly activation: string | null;
+  readonly alpha: number;
+  readonly useBias: boolean;
+  readonly kernelInitializerSpec: InitializerSpec;
+  readonly biasInitializerSpec: InitializerSpec;
+  readonly kernelRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+  protected readonly kind: LayerActivationKind | null;
   kernel: Param | null = null;
   bias: Param | null = null;
   private pre: Float32Array | null = null;
   private dpre: Float32Array | null = null;
+
+  /** `usage`: the TypeError's message when opts is not an object. */
+  constructor(opts: ActivatedLayerOptions, usage: string) {
+    super(opts);
+    if (opts === null || typeof opts !== 'object') throw new TypeError(usage);
+    this.kind = resolveActivation(opts.activation);
+    this.activation = opts.activation && this.kind ? opts.activation : null;
+    this.alpha = opts.alpha ?? defaultAlpha(this.kind);
+    this.useBias = opts.useBias ?? true;
+    this.kernelInitializerSpec = opts.kernelInitializer ?? (isReluFamily(this.kind) || this.kind === 'leaky_relu' || this.kind === 'elu' ? 'heNormal' : 'glorotUniform');
+    this.biasInitializerSpec = opts.biasInitializer ?? 'zeros';
+    this.kernelRegularizer = getRegularizer(opts.kernelRegularizer);
+    this.biasRegularizer = getRegularizer(opts.biasRegularizer);
+  }
 
   override params(): Param[] {
     const out: Param[] = [];

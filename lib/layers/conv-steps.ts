@@ -4,38 +4,20 @@
 import type { ProgramStep } from '../binding';
 import { op } from '../ops';
 
-/** Per-sample geometry of a convolution: input [c, h, w], k filters, output [k, oh, ow]. */
-export interface ConvGeometry {
-  c: number;
-  h: number;
-  w: number;
-  k: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  ph: number;
-  pw: number;
-  dh: number;
-  dw: number;
-  groups: number;
-  oh: number;
-  ow: number;
-}
-
 /** Per-sample geometry of a pooling window over [c, h, w] maps, output [c, oh, ow]. */
 export interface PoolGeometry {
-  c: number;
-  h: number;
-  w: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  ph: number;
-  pw: number;
-  oh: number;
-  ow: number;
+  c: number; h: number; w: number;
+  kh: number; kw: number;
+  sh: number; sw: number;
+  ph: number; pw: number;
+  oh: number; ow: number;
+}
+
+/** Per-sample geometry of a convolution: input [c, h, w], k filters, output [k, oh, ow]. */
+export interface ConvGeometry extends PoolGeometry {
+  k: number;
+  dh: number; dw: number;
+  groups: number;
 }
 
 export function convSteps(g: ConvGeometry, n: number) {

@@ -2,16 +2,14 @@ import type { ProgramStep } from '../binding';
 import { checkNumber } from '../errors';
 import { getInitializer } from '../initializers';
 import type { Random } from '../random';
-import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regularizers';
 import { formatShape } from '../tensor';
-import { defaultAlpha, isReluFamily, resolveActivation, type ActivationName, type LayerActivationKind } from './activation';
-import { ActivatedLayer } from './activated';
+import type { ActivationName } from './activation';
+import { ActivatedLayer, type ActivatedLayerOptions, type InitializerSpec } from './activated';
 import type { BackwardArgs, ForwardArgs } from './base';
-import type { InitializerSpec } from './dense';
 import { convSteps, type ConvGeometry } from './conv-steps';
 import { mapShape, outputSize, pairOption, paddingOption, resolvePadding, type Padding, type PaddingSpec } from './spatial';
 
-export interface Conv2DOptions {
+export interface Conv2DOptions extends ActivatedLayerOptions {
   /** Output channels. */
   filters: number;
   /** kh = kw = n, or [kh, kw]. */
@@ -24,22 +22,13 @@ export interface Conv2DOptions {
   dilation?: number | [number, number];
   /** Channel groups: `groups = channels` is a depthwise convolution. Both channel counts must be multiples. Default 1. */
   groups?: number;
-  useBias?: boolean;
   /** Applied after the convolution; 'relu' is fused into the kernel. Default: none (linear). */
   activation?: ActivationName | string;
-  /** Slope of leakyRelu / alpha of elu. */
-  alpha?: number;
   /**
    * Default: 'heNormal' for the ReLU family, 'glorotUniform' otherwise (as Dense), with a
    * conv kernel's fans: fanIn = in/groups x kh x kw, fanOut = filters x kh x kw (PyTorch's).
    */
   kernelInitializer?: InitializerSpec;
-  /** Default: zeros. */
-  biasInitializer?: InitializerSpec;
-  kernelRegularizer?: RegularizerSpec;
-  biasRegularizer?: RegularizerSpec;
-  inputShape?: number[];
-  name?: string;
 }
 
 /**
@@ -56,19 +45,10 @@ export class Conv2D extends ActivatedLayer {
   readonly padding: Padding;
   readonly dilation: [number, number];
   readonly groups: number;
-  readonly useBias: boolean;
-  readonly activation: string | null;
-  readonly alpha: number;
-  readonly kernelInitializerSpec: InitializerSpec;
-  readonly biasInitializerSpec: InitializerSpec;
-  readonly kernelRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  protected readonly kind: LayerActivationKind | null;
   private geometry: ConvGeometry | null = null;
 
   constructor(opts: Conv2DOptions) {
-    super(opts);
-    if (opts === null || typeof opts !== 'object') throw new TypeError('Conv2D: expected an options object such as { filters: 32, kernelSize: 3 }');
+    super(opts, 'Conv2D: expected an options object such as { filters: 32, kernelSize: 3 }');
     const where = `Conv2D${opts.name ? ` '${opts.name}'` : ''}`;
     this.filters = checkNumber(where, 'filters', opts.filters, { min: 1, integer: true });
     this.kernelSize = pairOption(where, 'kernelSize', opts.kernelSize, 1);
@@ -77,17 +57,9 @@ export class Conv2D extends ActivatedLayer {
     this.padding = paddingOption(where, opts.padding);
     this.groups = checkNumber(where, 'groups', opts.groups ?? 1, { min: 1, integer: true });
     if (this.filters % this.groups !== 0) throw new RangeError(`${where}: filters = ${this.filters} is not divisible by groups = ${this.groups}`);
-    this.kind = resolveActivation(opts.activation);
     if (this.kind === 'softmax' || this.kind === 'log_softmax') {
       throw new RangeError(`${where}: activation '${opts.activation}' works along one axis; apply it after Flatten`);
     }
-    this.activation = opts.activation && this.kind ? opts.activation : null;
-    this.alpha = opts.alpha ?? defaultAlpha(this.kind);
-    this.useBias = opts.useBias ?? true;
-    this.kernelInitializerSpec = opts.kernelInitializer ?? (isReluFamily(this.kind) || this.kind === 'leaky_relu' || this.kind === 'elu' ? 'heNormal' : 'glorotUniform');
-    this.biasInitializerSpec = opts.biasInitializer ?? 'zeros';
-    this.kernelRegularizer = getRegularizer(opts.kernelRegularizer);
-    this.biasRegularizer = getRegularizer(opts.biasRegularizer);
   }
 
   private where(): string {

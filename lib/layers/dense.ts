@@ -1,32 +1,24 @@
 import type { ProgramStep } from '../binding';
 import { op } from '../ops';
 import { checkNumber } from '../errors';
-import { getInitializer, type Initializer, type InitializerConfig } from '../initializers';
-
-export type InitializerSpec = string | InitializerConfig | Initializer;
+import { getInitializer } from '../initializers';
 import type { Random } from '../random';
-import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regularizers';
-import { defaultAlpha, isReluFamily, resolveActivation, type ActivationName, type LayerActivationKind } from './activation';
-import { ActivatedLayer } from './activated';
+import type { ActivationName } from './activation';
+import { ActivatedLayer, type ActivatedLayerOptions, type InitializerSpec } from './activated';
+
+export type { InitializerSpec } from './activated';
 import type { BackwardArgs, ForwardArgs } from './base';
 
-export interface DenseOptions {
+export interface DenseOptions extends ActivatedLayerOptions {
   /** Output features. */
   units: number;
   /** Applied after the affine map; 'relu' is fused into the GEMM epilogue. Default: none (linear). */
   activation?: ActivationName | string;
-  /** Slope of leakyRelu / alpha of elu. */
-  alpha?: number;
-  useBias?: boolean;
   /**
    * Default: 'heNormal' for the ReLU family (keeps activation variance through
    * depth, He et al. 2015), 'glorotUniform' otherwise (Glorot & Bengio 2010).
    */
   kernelInitializer?: InitializerSpec;
-  /** Default: zeros. */
-  biasInitializer?: InitializerSpec;
-  kernelRegularizer?: RegularizerSpec;
-  biasRegularizer?: RegularizerSpec;
   /**
    * DropConnect rate in [0, 1) (Wan et al. 2013): in training each weight of
    * the kernel is dropped with this probability (a fresh mask every step, the
@@ -37,9 +29,6 @@ export interface DenseOptions {
    * Default 0 (off). The bias is never dropped.
    */
   dropConnect?: number;
-  /** Per-sample input shape, for the first layer of a model. */
-  inputShape?: number[];
-  name?: string;
 }
 
 /**
@@ -49,18 +38,10 @@ export interface DenseOptions {
 export class Dense extends ActivatedLayer {
   readonly className = 'Dense';
   readonly units: number;
-  readonly activation: string | null;
-  readonly alpha: number;
-  readonly useBias: boolean;
-  readonly kernelInitializerSpec: InitializerSpec;
-  readonly biasInitializerSpec: InitializerSpec;
-  readonly kernelRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
   /** DropConnect rate (0: off). */
   readonly dropConnect: number;
   /** [seed, stream, step] of the DropConnect mask: the model sets the step before each training step. */
   readonly rngState = new Float64Array(3);
-  protected readonly kind: LayerActivationKind | null;
   /**
    * Backward sums the bias gradient in the activation's gradient pass (activation_backward_bias) rather than
    * in a bias_grad pass of its own; the results are bit-identical. Off only to compare the two (bench/mlp-ab.mjs).
@@ -71,17 +52,8 @@ export class Dense extends ActivatedLayer {
   /** Pre-activation and its gradient, [maxRows, units], when an activation is not fused. */
 
   constructor(opts: DenseOptions) {
-    super(opts);
-    if (opts === null || typeof opts !== 'object') throw new TypeError('Dense: expected an options object such as { units: 128 }');
+    super(opts, 'Dense: expected an options object such as { units: 128 }');
     this.units = checkNumber('Dense', 'units', opts.units, { min: 1, integer: true });
-    this.kind = resolveActivation(opts.activation);
-    this.activation = opts.activation && this.kind ? opts.activation : null;
-    this.alpha = opts.alpha ?? defaultAlpha(this.kind);
-    this.useBias = opts.useBias ?? true;
-    this.kernelInitializerSpec = opts.kernelInitializer ?? (isReluFamily(this.kind) || this.kind === 'leaky_relu' || this.kind === 'elu' ? 'heNormal' : 'glorotUniform');
-    this.biasInitializerSpec = opts.biasInitializer ?? 'zeros';
-    this.kernelRegularizer = getRegularizer(opts.kernelRegularizer);
-    this.biasRegularizer = getRegularizer(opts.biasRegularizer);
     this.dropConnect = opts.dropConnect === undefined ? 0 : checkNumber('Dense', 'dropConnect', opts.dropConnect, { min: 0, max: 1, maxExclusive: true });
   }
 

@@ -72,35 +72,40 @@ void rows_cols(Args& a, std::size_t i, std::size_t* rows, std::size_t* cols, std
   *shape = shape_of({*rows, *cols});
 }
 
+// `names` buffers (arguments 0..) of rows*cols elements each, then rows and cols.
+struct RowsArgs {
+  F32 buf[3];
+  std::size_t rows, cols;
+};
+RowsArgs rows_args(Args& a, std::initializer_list<const char*> names) {
+  RowsArgs r{};
+  std::size_t i = 0;
+  for (const char* name : names) {
+    r.buf[i] = a.f32(i, name);
+    ++i;
+  }
+  std::string shape;
+  rows_cols(a, names.size(), &r.rows, &r.cols, &shape);
+  i = 0;
+  for (const char* name : names) a.require_size(r.buf[i++], name, r.rows * r.cols, shape);
+  return r;
+}
+
 // (x, y, rows, cols)
 template <void (*Kernel)(const float*, float*, std::size_t, std::size_t)>
 Task rows_forward(Args& a) {
-  F32 x = a.f32(0, "x");
-  F32 y = a.f32(1, "y");
-  std::size_t rows, cols;
-  std::string shape;
-  rows_cols(a, 2, &rows, &cols, &shape);
-  a.require_size(x, "x", rows * cols, shape);
-  a.require_size(y, "y", rows * cols, shape);
+  const RowsArgs r = rows_args(a, {"x", "y"});
   // rows = 2^40 with cols = 0 passes the size checks; do not walk 2^40 empty rows.
-  if (rows * cols == 0) return [] {};
-  return [=] { Kernel(x.data, y.data, rows, cols); };
+  if (r.rows * r.cols == 0) return [] {};
+  return [=] { Kernel(r.buf[0].data, r.buf[1].data, r.rows, r.cols); };
 }
 
 // (y, dy, dx, rows, cols)
 template <void (*Kernel)(const float*, const float*, float*, std::size_t, std::size_t)>
 Task rows_backward(Args& a) {
-  F32 y = a.f32(0, "y");
-  F32 dy = a.f32(1, "dy");
-  F32 dx = a.f32(2, "dx");
-  std::size_t rows, cols;
-  std::string shape;
-  rows_cols(a, 3, &rows, &cols, &shape);
-  a.require_size(y, "y", rows * cols, shape);
-  a.require_size(dy, "dy", rows * cols, shape);
-  a.require_size(dx, "dx", rows * cols, shape);
-  if (rows * cols == 0) return [] {};  // as in rows_forward: no walk over empty rows
-  return [=] { Kernel(y.data, dy.data, dx.data, rows, cols); };
+  const RowsArgs r = rows_args(a, {"y", "dy", "dx"});
+  if (r.rows * r.cols == 0) return [] {};  // as in rows_forward: no walk over empty rows
+  return [=] { Kernel(r.buf[0].data, r.buf[1].data, r.buf[2].data, r.rows, r.cols); };
 }
 
 // activation_backward_bias(kind, x, y, dy, dx, db, rows, cols, alpha?)

@@ -52,23 +52,22 @@ void require_distinct(Args& a, const char* out, const void* po, std::size_t no,
   }
 }
 
+// Reads consecutive dimensions from argument i on: each into its field, at least its minimum.
+struct DimArg {
+  std::size_t* field;
+  const char* name;
+  std::int64_t min;
+};
+void read_dims(Args& a, std::size_t i, std::initializer_list<DimArg> dims) {
+  for (const DimArg& d : dims) *d.field = a.dim(i++, d.name, d.min, kMaxDim);
+}
+
 // The shape block at argument i: N, C, H, W, K, kh, kw, sh, sw, ph, pw, dilH, dilW, groups.
 gw::ConvShape conv_shape(Args& a, std::size_t i) {
   gw::ConvShape s{};
-  s.N = a.dim(i, "N", 0, kMaxDim);
-  s.C = a.dim(i + 1, "C", 1, kMaxDim);
-  s.H = a.dim(i + 2, "H", 1, kMaxDim);
-  s.W = a.dim(i + 3, "W", 1, kMaxDim);
-  s.K = a.dim(i + 4, "K", 1, kMaxDim);
-  s.kh = a.dim(i + 5, "kh", 1, kMaxDim);
-  s.kw = a.dim(i + 6, "kw", 1, kMaxDim);
-  s.sh = a.dim(i + 7, "sh", 1, kMaxDim);
-  s.sw = a.dim(i + 8, "sw", 1, kMaxDim);
-  s.ph = a.dim(i + 9, "ph", 0, kMaxDim);
-  s.pw = a.dim(i + 10, "pw", 0, kMaxDim);
-  s.dh = a.dim(i + 11, "dilH", 1, kMaxDim);
-  s.dw = a.dim(i + 12, "dilW", 1, kMaxDim);
-  s.groups = a.dim(i + 13, "groups", 1, kMaxDim);
+  read_dims(a, i, {{&s.N, "N", 0}, {&s.C, "C", 1}, {&s.H, "H", 1}, {&s.W, "W", 1}, {&s.K, "K", 1}, {&s.kh, "kh", 1},
+                  {&s.kw, "kw", 1}, {&s.sh, "sh", 1}, {&s.sw, "sw", 1}, {&s.ph, "ph", 0}, {&s.pw, "pw", 0},
+                  {&s.dh, "dilH", 1}, {&s.dw, "dilW", 1}, {&s.groups, "groups", 1}});
   if (s.C % s.groups != 0) {
     a.range_error("argument 'groups' (" + str(s.groups) + ") must divide the input channels C (" + str(s.C) + ")");
   }
@@ -106,16 +105,8 @@ ConvSizes conv_sizes(const gw::ConvShape& s) {
 // The shape block at argument i: N, C, H, W, kh, kw, sh, sw, ph, pw (torch: pad <= kernel/2).
 gw::PoolShape pool_shape(Args& a, std::size_t i) {
   gw::PoolShape s{};
-  s.N = a.dim(i, "N", 0, kMaxDim);
-  s.C = a.dim(i + 1, "C", 1, kMaxDim);
-  s.H = a.dim(i + 2, "H", 1, kMaxDim);
-  s.W = a.dim(i + 3, "W", 1, kMaxDim);
-  s.kh = a.dim(i + 4, "kh", 1, kMaxDim);
-  s.kw = a.dim(i + 5, "kw", 1, kMaxDim);
-  s.sh = a.dim(i + 6, "sh", 1, kMaxDim);
-  s.sw = a.dim(i + 7, "sw", 1, kMaxDim);
-  s.ph = a.dim(i + 8, "ph", 0, kMaxDim);
-  s.pw = a.dim(i + 9, "pw", 0, kMaxDim);
+  read_dims(a, i, {{&s.N, "N", 0}, {&s.C, "C", 1}, {&s.H, "H", 1}, {&s.W, "W", 1}, {&s.kh, "kh", 1}, {&s.kw, "kw", 1},
+                  {&s.sh, "sh", 1}, {&s.sw, "sw", 1}, {&s.ph, "ph", 0}, {&s.pw, "pw", 0}});
   if (2 * s.ph > s.kh) a.range_error("argument 'ph' (" + str(s.ph) + ") must be at most kh/2 (kh = " + str(s.kh) + ")");
   if (2 * s.pw > s.kw) a.range_error("argument 'pw' (" + str(s.pw) + ") must be at most kw/2 (kw = " + str(s.kw) + ")");
   if (s.kh > s.H + 2 * s.ph) {

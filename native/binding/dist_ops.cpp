@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "binding/args.h"
+#include "binding/norm_args.h"
 #include "kernels/dist.h"
 #include "mpi/collectives.h"
 
@@ -137,27 +138,13 @@ Task scale(Args& a) {
   return [=] { gw::scale_f32(x.data, n, static_cast<float>(alpha)); };
 }
 
-std::size_t bn_dim(Args& a, std::size_t i, const char* name) { return a.dim(i, name, 1, std::int64_t{1} << 40); }
-
 // syncbn_forward_train(x, y, gamma, beta, runningMean, runningVar, saveMean, saveInvStd, N, C, L, momentum, eps):
 // batchnorm_forward_train over the union of every rank's batch (N may differ between ranks).
 Task syncbn_forward_train(Args& a) {
-  const std::size_t N = bn_dim(a, 8, "N"), C = bn_dim(a, 9, "C"), L = bn_dim(a, 10, "L");
-  if (N > (std::size_t{1} << 40) / (C * L)) a.range_error("N*C*L is too large");
-  const std::size_t total = N * C * L;
-  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
-  F32 x = a.sized(0, "x", total, shape);
-  F32 y = a.sized(1, "y", total, shape);
-  F32 gamma = a.sized_or_null(2, "gamma", C, cshape);
-  F32 beta = a.sized_or_null(3, "beta", C, cshape);
-  F32 rmean = a.sized_or_null(4, "runningMean", C, cshape);
-  F32 rvar = a.sized_or_null(5, "runningVar", C, cshape);
-  F32 smean = a.sized(6, "saveMean", C, cshape);
-  F32 sinv = a.sized(7, "saveInvStd", C, cshape);
-  const double momentum = a.number(11, "momentum");
-  if (momentum < 0.0 || momentum > 1.0) a.range_error("argument 'momentum' must be in [0, 1], received " + num_str(momentum));
-  const double eps = a.number(12, "eps");
-  if (!(eps > 0.0)) a.range_error("argument 'eps' must be > 0, received " + num_str(eps));
+  const BnTrainArgs b = bn_train_args(a, true, std::size_t{1} << 40);
+  const std::size_t N = b.s.N, C = b.s.C, L = b.s.L;
+  const double momentum = b.momentum, eps = b.eps;
+  F32 x = b.x, y = b.y, gamma = b.gamma, beta = b.beta, rmean = b.rmean, rvar = b.rvar, smean = b.smean, sinv = b.sinv;
   const std::string op = a.op();
   return [=] {
     std::vector<double> s(C + 1);
@@ -184,18 +171,10 @@ Task syncbn_forward_train(Args& a) {
 // syncbn_backward(x, dy, dx, gamma, dgamma, dbeta, saveMean, saveInvStd, N, C, L): dx from the sums over every
 // rank; dgamma/dbeta are this rank's part (the gradient allreduce sums them).
 Task syncbn_backward(Args& a) {
-  const std::size_t N = bn_dim(a, 8, "N"), C = bn_dim(a, 9, "C"), L = bn_dim(a, 10, "L");
-  if (N > (std::size_t{1} << 40) / (C * L)) a.range_error("N*C*L is too large");
-  const std::size_t total = N * C * L;
-  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
-  F32 x = a.sized(0, "x", total, shape);
-  F32 dy = a.sized(1, "dy", total, shape);
-  F32 dx = a.sized_or_null(2, "dx", total, shape);
-  F32 gamma = a.sized_or_null(3, "gamma", C, cshape);
-  F32 dgamma = a.sized_or_null(4, "dgamma", C, cshape);
-  F32 dbeta = a.sized_or_null(5, "dbeta", C, cshape);
-  F32 smean = a.sized(6, "saveMean", C, cshape);
-  F32 sinv = a.sized(7, "saveInvStd", C, cshape);
+  const NclShape n = ncl_shape(a, 8, std::size_t{1} << 40);
+  const std::size_t N = n.N, C = n.C, L = n.L;
+  const NormBackwardArgs g = norm_backward_args(a, n.total, n.shape, C, n.cshape, C, n.cshape, "saveMean", "saveInvStd");
+  F32 x = g.x, dy = g.dy, dx = g.dx, gamma = g.gamma, dgamma = g.dgamma, dbeta = g.dbeta, smean = g.s1, sinv = g.s2;
   const std::string op = a.op();
   return [=] {
     std::vector<double> s(2 * C + 1);

@@ -31,40 +31,48 @@ Task dropconnect_forward(Args& a) {
   };
 }
 
-Task dropconnect_backward_input(Args& a) {
-  F32 dy = a.f32(0, "dy");
-  F32 w = a.f32(1, "w");
-  F32 dx = a.f32(2, "dx");
-  const std::size_t rows = dim_arg(a, 3, "rows");
-  const std::size_t in = dim_arg(a, 4, "inFeatures");
-  const std::size_t out = dim_arg(a, 5, "outFeatures");
-  const MaskArgs mask = mask_args(a, 6, kPOneNote);
-  a.require_size(dy, "dy", rows * out, shape2(rows, out));
-  a.require_size(w, "w", in * out, shape2(in, out));
-  a.require_size(dx, "dx", rows * in, shape2(rows, in));
-  if (overlaps(dx.data, rows * in, dy.data, rows * out) || overlaps(dx.data, rows * in, w.data, in * out)) {
-    a.range_error("argument 'dx' overlaps an input in memory; the output must not alias an input");
+// The backward ops' (in0, in1, out, rows, inFeatures, outFeatures, key...): each buffer is a
+// [rows, in], [rows, out] or [in, out] matrix; the output must not overlap the inputs.
+enum class Mat { kRowsIn, kRowsOut, kInOut };
+struct MatArg {
+  const char* name;
+  Mat mat;
+};
+struct BackwardArgs {
+  F32 t[3];
+  std::size_t rows, in, out;
+  MaskArgs mask;
+};
+BackwardArgs backward_args(Args& a, MatArg in0, MatArg in1, MatArg out) {
+  const MatArg m[3] = {in0, in1, out};
+  BackwardArgs g{};
+  for (std::size_t i = 0; i < 3; ++i) g.t[i] = a.f32(i, m[i].name);
+  g.rows = dim_arg(a, 3, "rows");
+  g.in = dim_arg(a, 4, "inFeatures");
+  g.out = dim_arg(a, 5, "outFeatures");
+  g.mask = mask_args(a, 6, kPOneNote);
+  std::size_t n[3];
+  for (std::size_t i = 0; i < 3; ++i) {
+    const std::size_t r = m[i].mat == Mat::kInOut ? g.in : g.rows, c = m[i].mat == Mat::kRowsIn ? g.in : g.out;
+    n[i] = r * c;
+    a.require_size(g.t[i], m[i].name, n[i], shape2(r, c));
   }
-  if (rows == 0 || in == 0) return [] {};
-  return [=] { gw::dropconnect_backward_input(dy.data, w.data, dx.data, rows, in, out, mask.get()); };
+  if (overlaps(g.t[2].data, n[2], g.t[0].data, n[0]) || overlaps(g.t[2].data, n[2], g.t[1].data, n[1])) {
+    a.range_error(std::string("argument '") + out.name + "' overlaps an input in memory; the output must not alias an input");
+  }
+  return g;
+}
+
+Task dropconnect_backward_input(Args& a) {
+  const BackwardArgs g = backward_args(a, {"dy", Mat::kRowsOut}, {"w", Mat::kInOut}, {"dx", Mat::kRowsIn});
+  if (g.rows == 0 || g.in == 0) return [] {};
+  return [=] { gw::dropconnect_backward_input(g.t[0].data, g.t[1].data, g.t[2].data, g.rows, g.in, g.out, g.mask.get()); };
 }
 
 Task dropconnect_backward_weight(Args& a) {
-  F32 x = a.f32(0, "x");
-  F32 dy = a.f32(1, "dy");
-  F32 dw = a.f32(2, "dw");
-  const std::size_t rows = dim_arg(a, 3, "rows");
-  const std::size_t in = dim_arg(a, 4, "inFeatures");
-  const std::size_t out = dim_arg(a, 5, "outFeatures");
-  const MaskArgs mask = mask_args(a, 6, kPOneNote);
-  a.require_size(x, "x", rows * in, shape2(rows, in));
-  a.require_size(dy, "dy", rows * out, shape2(rows, out));
-  a.require_size(dw, "dw", in * out, shape2(in, out));
-  if (overlaps(dw.data, in * out, x.data, rows * in) || overlaps(dw.data, in * out, dy.data, rows * out)) {
-    a.range_error("argument 'dw' overlaps an input in memory; the output must not alias an input");
-  }
-  if (in == 0 || out == 0) return [] {};
-  return [=] { gw::dropconnect_backward_weight(x.data, dy.data, dw.data, rows, in, out, mask.get()); };
+  const BackwardArgs g = backward_args(a, {"x", Mat::kRowsIn}, {"dy", Mat::kRowsOut}, {"dw", Mat::kInOut});
+  if (g.in == 0 || g.out == 0) return [] {};
+  return [=] { gw::dropconnect_backward_weight(g.t[0].data, g.t[1].data, g.t[2].data, g.rows, g.in, g.out, g.mask.get()); };
 }
 
 }  // namespace

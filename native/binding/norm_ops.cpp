@@ -4,91 +4,41 @@
 #include <string>
 
 #include "binding/args.h"
+#include "binding/norm_args.h"
 #include "kernels/norms.h"
 
 namespace gwb {
 namespace {
 
-constexpr std::int64_t kMaxDim = std::int64_t{1} << 40;
-
-std::size_t dim_arg(Args& a, std::size_t i, const char* name) { return a.dim(i, name, 1, kMaxDim); }
-
-// Product of dims, with a RangeError instead of a silent overflow.
-std::size_t checked_product(Args& a, std::initializer_list<std::size_t> dims, const std::string& what) {
-  std::size_t p = 1;
-  for (std::size_t d : dims) {
-    if (d != 0 && p > (std::size_t{1} << 62) / d) a.range_error(what + " is too large");
-    p *= d;
-  }
-  return p;
-}
-
-double eps_arg(Args& a, std::size_t i) {
-  const double eps = a.number(i, "eps");
-  if (!(eps > 0.0)) a.range_error("argument 'eps' must be > 0, received " + num_str(eps));
-  return eps;
-}
-
-// The buffers every norm backward takes: (x, dy, dx?, gamma?, dgamma?, dbeta?, stat1, stat2, ...),
-// x/dy/dx of `total` elements, the affine ones of `params`, the statistics of `stats`.
-struct Backward {
-  F32 x, dy, dx, gamma, dgamma, dbeta, s1, s2;
-};
-Backward backward_args(Args& a, std::size_t total, const std::string& shape, std::size_t params,
-                       const std::string& pshape, std::size_t stats, const std::string& sshape, const char* s1,
-                       const char* s2) {
-  return {a.sized(0, "x", total, shape),           a.sized(1, "dy", total, shape),
-          a.sized_or_null(2, "dx", total, shape),  a.sized_or_null(3, "gamma", params, pshape),
-          a.sized_or_null(4, "dgamma", params, pshape), a.sized_or_null(5, "dbeta", params, pshape),
-          a.sized(6, s1, stats, sshape),           a.sized(7, s2, stats, sshape)};
-}
-
 // batchnorm_forward_train(x, y, gamma, beta, runningMean, runningVar, saveMean, saveInvStd, N, C, L, momentum, eps)
 Task batchnorm_forward_train(Args& a) {
-  const std::size_t N = dim_arg(a, 8, "N"), C = dim_arg(a, 9, "C"), L = dim_arg(a, 10, "L");
-  const std::size_t total = checked_product(a, {N, C, L}, "N*C*L");
-  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
-  F32 x = a.sized(0, "x", total, shape);
-  F32 y = a.sized(1, "y", total, shape);
-  F32 gamma = a.sized_or_null(2, "gamma", C, cshape);
-  F32 beta = a.sized_or_null(3, "beta", C, cshape);
-  F32 rmean = a.sized_or_null(4, "runningMean", C, cshape);
-  F32 rvar = a.sized_or_null(5, "runningVar", C, cshape);
-  F32 smean = a.sized_or_null(6, "saveMean", C, cshape);
-  F32 sinv = a.sized_or_null(7, "saveInvStd", C, cshape);
-  const double momentum = a.number(11, "momentum");
-  if (momentum < 0.0 || momentum > 1.0) a.range_error("argument 'momentum' must be in [0, 1], received " + num_str(momentum));
-  const double eps = eps_arg(a, 12);
+  const BnTrainArgs b = bn_train_args(a, false);
+  const std::size_t N = b.s.N, C = b.s.C, L = b.s.L;
   if (N * L < 2) {
-    a.range_error("expected more than 1 value per channel when training, got input of shape " + shape);
+    a.range_error("expected more than 1 value per channel when training, got input of shape " + b.s.shape);
   }
   return [=] {
-    gw::batchnorm_forward_train(x.data, y.data, gamma.data, beta.data, rmean.data, rvar.data, smean.data, sinv.data, N, C,
-                                L, momentum, eps);
+    gw::batchnorm_forward_train(b.x.data, b.y.data, b.gamma.data, b.beta.data, b.rmean.data, b.rvar.data, b.smean.data,
+                                b.sinv.data, N, C, L, b.momentum, b.eps);
   };
 }
 
 // batchnorm_forward_eval(x, y, gamma, beta, runningMean, runningVar, N, C, L, eps)
 Task batchnorm_forward_eval(Args& a) {
-  const std::size_t N = dim_arg(a, 6, "N"), C = dim_arg(a, 7, "C"), L = dim_arg(a, 8, "L");
-  const std::size_t total = checked_product(a, {N, C, L}, "N*C*L");
-  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
-  F32 x = a.sized(0, "x", total, shape);
-  F32 y = a.sized(1, "y", total, shape);
-  F32 gamma = a.sized_or_null(2, "gamma", C, cshape);
-  F32 beta = a.sized_or_null(3, "beta", C, cshape);
-  F32 rmean = a.sized(4, "runningMean", C, cshape);
-  F32 rvar = a.sized(5, "runningVar", C, cshape);
+  const NclShape s = ncl_shape(a, 6);
+  const std::size_t N = s.N, C = s.C, L = s.L, total = s.total;
+  const std::string &shape = s.shape, &cshape = s.cshape;
+  const NormForwardArgs f = norm_forward_args(a, total, shape, C, cshape, C, cshape, "runningMean", "runningVar", true);
   const double eps = eps_arg(a, 9);
-  return [=] { gw::batchnorm_forward_eval(x.data, y.data, gamma.data, beta.data, rmean.data, rvar.data, N, C, L, eps); };
+  return [=] { gw::batchnorm_forward_eval(f.x.data, f.y.data, f.gamma.data, f.beta.data, f.s1.data, f.s2.data, N, C, L, eps); };
 }
 
 // batchnorm_backward(x, dy, dx, gamma, dgamma, dbeta, saveMean, saveInvStd, N, C, L)
 Task batchnorm_backward(Args& a) {
-  const std::size_t N = dim_arg(a, 8, "N"), C = dim_arg(a, 9, "C"), L = dim_arg(a, 10, "L");
-  const std::size_t total = checked_product(a, {N, C, L}, "N*C*L");
-  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
-  const Backward g = backward_args(a, total, shape, C, cshape, C, cshape, "saveMean", "saveInvStd");
+  const NclShape s = ncl_shape(a, 8);
+  const std::size_t N = s.N, C = s.C, L = s.L, total = s.total;
+  const std::string &shape = s.shape, &cshape = s.cshape;
+  const NormBackwardArgs g = norm_backward_args(a, total, shape, C, cshape, C, cshape, "saveMean", "saveInvStd");
   return [=] {
     gw::batchnorm_backward(g.x.data, g.dy.data, g.dx.data, g.gamma.data, g.dgamma.data, g.dbeta.data, g.s1.data, g.s2.data, N, C, L);
   };
@@ -96,10 +46,10 @@ Task batchnorm_backward(Args& a) {
 
 // batchnorm_backward_eval(x, dy, dx, gamma, dgamma, dbeta, runningMean, runningVar, N, C, L, eps)
 Task batchnorm_backward_eval(Args& a) {
-  const std::size_t N = dim_arg(a, 8, "N"), C = dim_arg(a, 9, "C"), L = dim_arg(a, 10, "L");
-  const std::size_t total = checked_product(a, {N, C, L}, "N*C*L");
-  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
-  const Backward g = backward_args(a, total, shape, C, cshape, C, cshape, "runningMean", "runningVar");
+  const NclShape s = ncl_shape(a, 8);
+  const std::size_t N = s.N, C = s.C, L = s.L, total = s.total;
+  const std::string &shape = s.shape, &cshape = s.cshape;
+  const NormBackwardArgs g = norm_backward_args(a, total, shape, C, cshape, C, cshape, "runningMean", "runningVar");
   const double eps = eps_arg(a, 11);
   return [=] {
     gw::batchnorm_backward_eval(g.x.data, g.dy.data, g.dx.data, g.gamma.data, g.dgamma.data, g.dbeta.data, g.s1.data, g.s2.data, N,
@@ -109,25 +59,21 @@ Task batchnorm_backward_eval(Args& a) {
 
 // layernorm_forward(x, y, gamma, beta, saveMean, saveInvStd, rows, cols, eps)
 Task layernorm_forward(Args& a) {
-  const std::size_t rows = dim_arg(a, 6, "rows"), cols = dim_arg(a, 7, "cols");
-  const std::size_t total = checked_product(a, {rows, cols}, "rows*cols");
+  const std::size_t rows = norm_dim(a, 6, "rows"), cols = norm_dim(a, 7, "cols");
+  const std::size_t total = norm_product(a, {rows, cols}, "rows*cols");
   const std::string shape = shape_of({rows, cols});
-  F32 x = a.sized(0, "x", total, shape);
-  F32 y = a.sized(1, "y", total, shape);
-  F32 gamma = a.sized_or_null(2, "gamma", cols, shape_of({cols}));
-  F32 beta = a.sized_or_null(3, "beta", cols, shape_of({cols}));
-  F32 smean = a.sized_or_null(4, "saveMean", rows, shape_of({rows}));
-  F32 sinv = a.sized_or_null(5, "saveInvStd", rows, shape_of({rows}));
+  const NormForwardArgs f =
+      norm_forward_args(a, total, shape, cols, shape_of({cols}), rows, shape_of({rows}), "saveMean", "saveInvStd", false);
   const double eps = eps_arg(a, 8);
-  return [=] { gw::layernorm_forward(x.data, y.data, gamma.data, beta.data, smean.data, sinv.data, rows, cols, eps); };
+  return [=] { gw::layernorm_forward(f.x.data, f.y.data, f.gamma.data, f.beta.data, f.s1.data, f.s2.data, rows, cols, eps); };
 }
 
 // layernorm_backward(x, dy, dx, gamma, dgamma, dbeta, saveMean, saveInvStd, rows, cols)
 Task layernorm_backward(Args& a) {
-  const std::size_t rows = dim_arg(a, 8, "rows"), cols = dim_arg(a, 9, "cols");
-  const std::size_t total = checked_product(a, {rows, cols}, "rows*cols");
+  const std::size_t rows = norm_dim(a, 8, "rows"), cols = norm_dim(a, 9, "cols");
+  const std::size_t total = norm_product(a, {rows, cols}, "rows*cols");
   const std::string shape = shape_of({rows, cols});
-  const Backward g = backward_args(a, total, shape, cols, shape_of({cols}), rows, shape_of({rows}), "saveMean", "saveInvStd");
+  const NormBackwardArgs g = norm_backward_args(a, total, shape, cols, shape_of({cols}), rows, shape_of({rows}), "saveMean", "saveInvStd");
   return [=] {
     gw::layernorm_backward(g.x.data, g.dy.data, g.dx.data, g.gamma.data, g.dgamma.data, g.dbeta.data, g.s1.data, g.s2.data, rows,
                            cols);
@@ -140,33 +86,40 @@ void check_groups(Args& a, std::size_t C, std::size_t G) {
   }
 }
 
+// (N, C, L, G) at argument i: the group norms' shape, statistics [N, G].
+struct GroupShape {
+  std::size_t N, C, L, G, total, units;
+  std::string shape, cshape, ushape;
+};
+GroupShape group_shape(Args& a, std::size_t i) {
+  GroupShape s{};
+  s.N = norm_dim(a, i, "N");
+  s.C = norm_dim(a, i + 1, "C");
+  s.L = norm_dim(a, i + 2, "L");
+  s.G = norm_dim(a, i + 3, "G");
+  check_groups(a, s.C, s.G);
+  s.total = norm_product(a, {s.N, s.C, s.L}, "N*C*L");
+  s.shape = shape_of({s.N, s.C, s.L});
+  s.cshape = shape_of({s.C});
+  s.units = s.N * s.G;
+  s.ushape = shape_of({s.N, s.G});
+  return s;
+}
+
 // groupnorm_forward(x, y, gamma, beta, saveMean, saveInvStd, N, C, L, G, eps)
 Task groupnorm_forward(Args& a) {
-  const std::size_t N = dim_arg(a, 6, "N"), C = dim_arg(a, 7, "C"), L = dim_arg(a, 8, "L"), G = dim_arg(a, 9, "G");
-  check_groups(a, C, G);
-  const std::size_t total = checked_product(a, {N, C, L}, "N*C*L");
-  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
-  const std::size_t units = N * G;
-  const std::string ushape = shape_of({N, G});
-  F32 x = a.sized(0, "x", total, shape);
-  F32 y = a.sized(1, "y", total, shape);
-  F32 gamma = a.sized_or_null(2, "gamma", C, cshape);
-  F32 beta = a.sized_or_null(3, "beta", C, cshape);
-  F32 smean = a.sized_or_null(4, "saveMean", units, ushape);
-  F32 sinv = a.sized_or_null(5, "saveInvStd", units, ushape);
+  const GroupShape s = group_shape(a, 6);
+  const std::size_t N = s.N, C = s.C, L = s.L, G = s.G;
+  const NormForwardArgs f = norm_forward_args(a, s.total, s.shape, C, s.cshape, s.units, s.ushape, "saveMean", "saveInvStd", false);
   const double eps = eps_arg(a, 10);
-  return [=] { gw::groupnorm_forward(x.data, y.data, gamma.data, beta.data, smean.data, sinv.data, N, C, L, G, eps); };
+  return [=] { gw::groupnorm_forward(f.x.data, f.y.data, f.gamma.data, f.beta.data, f.s1.data, f.s2.data, N, C, L, G, eps); };
 }
 
 // groupnorm_backward(x, dy, dx, gamma, dgamma, dbeta, saveMean, saveInvStd, N, C, L, G)
 Task groupnorm_backward(Args& a) {
-  const std::size_t N = dim_arg(a, 8, "N"), C = dim_arg(a, 9, "C"), L = dim_arg(a, 10, "L"), G = dim_arg(a, 11, "G");
-  check_groups(a, C, G);
-  const std::size_t total = checked_product(a, {N, C, L}, "N*C*L");
-  const std::string shape = shape_of({N, C, L}), cshape = shape_of({C});
-  const std::size_t units = N * G;
-  const std::string ushape = shape_of({N, G});
-  const Backward g = backward_args(a, total, shape, C, cshape, units, ushape, "saveMean", "saveInvStd");
+  const GroupShape s = group_shape(a, 8);
+  const std::size_t N = s.N, C = s.C, L = s.L, G = s.G;
+  const NormBackwardArgs g = norm_backward_args(a, s.total, s.shape, C, s.cshape, s.units, s.ushape, "saveMean", "saveInvStd");
   return [=] {
     gw::groupnorm_backward(g.x.data, g.dy.data, g.dx.data, g.gamma.data, g.dgamma.data, g.dbeta.data, g.s1.data, g.s2.data, N, C, L,
                            G);

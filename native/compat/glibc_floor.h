@@ -58,4 +58,11 @@ __attribute__((__noreturn__, __visibility__("hidden"))) inline void __throw_bad_
 }
 }  // namespace std
 #endif
+// GCC 12's libstdc++ exports std::condition_variable::wait(unique_lock&) again under
+// GLIBCXX_3.4.30 (the compute thread waits on one); the GLIBCXX_3.4.11 version is the
+// same function and exists in every libstdc++ since GCC 4.4.
+#if defined(_GLIBCXX_RELEASE) && _GLIBCXX_RELEASE >= 12
+__asm__(".symver _ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE,"
+        "_ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE@GLIBCXX_3.4.11");
+#endif
 #endif  // __linux__ && __cplusplus

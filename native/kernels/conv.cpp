@@ -15,6 +15,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "core/isa.h"
 #include "core/scratch.h"
@@ -193,6 +194,20 @@ void stochpool2d_forward_train(const float* x, float* y, std::int32_t* choice, c
   });
 }
 
+namespace {
+// S1 = sum a, S2 = sum a^2 over window w of plane xp, a = max(x, 0) (in double).
+std::pair<double, double> positive_sums(const float* xp, const PoolShape& s, const Win& w) {
+  double s1 = 0.0, s2 = 0.0;
+  for (std::size_t ih = w.h0; ih < w.h1; ++ih)
+    for (std::size_t iw = w.w0; iw < w.w1; ++iw) {
+      const double a = std::max(xp[ih * s.W + iw], 0.0f);
+      s1 += a;
+      s2 += a * a;
+    }
+  return {s1, s2};
+}
+}  // namespace
+
 void stochpool2d_forward_eval(const float* x, float* y, const PoolShape& s) {
   const std::size_t ohw = s.OH * s.OW;
   parallel_chunks(s.N * s.C, pool_chunk(s), [&](std::size_t p0, std::size_t p1) {
@@ -201,13 +216,7 @@ void stochpool2d_forward_eval(const float* x, float* y, const PoolShape& s) {
       for (std::size_t oh = 0; oh < s.OH; ++oh) {
         for (std::size_t ow = 0; ow < s.OW; ++ow) {
           const Win w = pool_window(s, oh, ow);
-          double s1 = 0.0, s2 = 0.0;
-          for (std::size_t ih = w.h0; ih < w.h1; ++ih)
-            for (std::size_t iw = w.w0; iw < w.w1; ++iw) {
-              const double a = std::max(xp[ih * s.W + iw], 0.0f);
-              s1 += a;
-              s2 += a * a;
-            }
+          const auto [s1, s2] = positive_sums(xp, s, w);
           y[p * ohw + oh * s.OW + ow] = s1 > 0.0 ? static_cast<float>(s2 / s1) : 0.0f;
         }
       }
@@ -238,13 +247,7 @@ void stochpool2d_backward_eval(const float* x, const float* dy, float* dx, const
       for (std::size_t oh = 0; oh < s.OH; ++oh) {
         for (std::size_t ow = 0; ow < s.OW; ++ow) {
           const Win w = pool_window(s, oh, ow);
-          double s1 = 0.0, s2 = 0.0;
-          for (std::size_t ih = w.h0; ih < w.h1; ++ih)
-            for (std::size_t iw = w.w0; iw < w.w1; ++iw) {
-              const double a = std::max(xp[ih * s.W + iw], 0.0f);
-              s1 += a;
-              s2 += a * a;
-            }
+          const auto [s1, s2] = positive_sums(xp, s, w);
           if (!(s1 > 0.0)) continue;
           const double g = dy[p * ohw + oh * s.OW + ow] / (s1 * s1);
           for (std::size_t ih = w.h0; ih < w.h1; ++ih)

@@ -247,6 +247,14 @@ void prepare_offsets(const DirectGeo& g, DirectScratch& sc) {
   position_offsets(g, sc.poff.data());
 }
 
+// The packed-weight direct convolution of samples [n0, n1): in and out advance by their per-sample sizes.
+void direct_forward_samples(const float* in, std::size_t in_size, const float* wp, const float* bias, float* out,
+                            std::size_t out_size, const DirectGeo& g, const DirectPlan& plan, bool relu, DirectScratch& sc,
+                            std::size_t n0, std::size_t n1) {
+  prepare_offsets(g, sc);
+  for (std::size_t n = n0; n < n1; ++n) direct_forward_sample(in + n * in_size, wp, bias, out + n * out_size, g, plan, relu, sc);
+}
+
 void direct_forward(const float* x, const float* w, const float* bias, float* y, const ConvShape& s, std::size_t n0,
                     std::size_t n1, bool relu) {
   static thread_local DirectScratch sc;
@@ -255,10 +263,7 @@ void direct_forward(const float* x, const float* w, const float* bias, float* y,
   const std::size_t ckk = g.ckk(), lanes = plan.lanes();
   float* wp = sc.wpack.get(((g.M + lanes - 1) / lanes) * lanes * ckk);
   pack_weights(plan, g.M, ckk, [&](std::size_t k, std::size_t t) { return w[k * ckk + t]; }, wp);
-  prepare_offsets(g, sc);
-  for (std::size_t n = n0; n < n1; ++n) {
-    direct_forward_sample(x + n * s.C * s.H * s.W, wp, bias, y + n * s.K * s.OH * s.OW, g, plan, relu, sc);
-  }
+  direct_forward_samples(x, s.C * s.H * s.W, wp, bias, y, s.K * s.OH * s.OW, g, plan, relu, sc, n0, n1);
 }
 
 // Backward data, stride 1: dx = conv(dy, w flipped and transposed), padding dil*(k-1) - pad.
@@ -281,10 +286,7 @@ void direct_backward_data(const float* dy, const float* w, float* dx, const Conv
           d[l] = c < g.M ? w[k * wck + c * kk + (kk - 1 - ij)] : 0.0f;
         }
       }
-  prepare_offsets(g, sc);
-  for (std::size_t n = n0; n < n1; ++n) {
-    direct_forward_sample(dy + n * s.K * s.OH * s.OW, wp, nullptr, dx + n * s.C * s.H * s.W, g, plan, false, sc);
-  }
+  direct_forward_samples(dy, s.K * s.OH * s.OW, wp, nullptr, dx, s.C * s.H * s.W, g, plan, false, sc, n0, n1);
 }
 
 // dw[K, ckk] = sum over samples [n0, n1) and positions of dy[k, p] * xpad[tap + poff[p]].

@@ -9,6 +9,23 @@
 namespace gw {
 namespace conv_ref {
 
+namespace {
+// Calls f(i, j, ih * W + iw) for each kernel tap (i, j) of output (oh, ow) that falls inside the input
+// (not in the padding), in (i, j) order.
+template <class F>
+void for_each_tap(const ConvShape& s, std::size_t oh, std::size_t ow, F&& f) {
+  for (std::size_t i = 0; i < s.kh; ++i) {
+    const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * s.sh + i * s.dh) - static_cast<std::ptrdiff_t>(s.ph);
+    if (ih < 0 || ih >= static_cast<std::ptrdiff_t>(s.H)) continue;
+    for (std::size_t j = 0; j < s.kw; ++j) {
+      const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * s.sw + j * s.dw) - static_cast<std::ptrdiff_t>(s.pw);
+      if (iw < 0 || iw >= static_cast<std::ptrdiff_t>(s.W)) continue;
+      f(i, j, ih * static_cast<std::ptrdiff_t>(s.W) + iw);
+    }
+  }
+}
+}  // namespace
+
 void forward(const float* x, const float* w, const float* bias, float* y, const ConvShape& s, std::size_t n0,
              std::size_t n1, bool relu) {
   const std::size_t cg = s.cg(), kg = s.kg();
@@ -22,15 +39,9 @@ void forward(const float* x, const float* w, const float* bias, float* y, const 
           float acc = 0.0f;
           for (std::size_t c = 0; c < cg; ++c) {
             const float* xc = x + (n * s.C + g * cg + c) * s.H * s.W;
-            for (std::size_t i = 0; i < s.kh; ++i) {
-              const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * s.sh + i * s.dh) - static_cast<std::ptrdiff_t>(s.ph);
-              if (ih < 0 || ih >= static_cast<std::ptrdiff_t>(s.H)) continue;
-              for (std::size_t j = 0; j < s.kw; ++j) {
-                const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * s.sw + j * s.dw) - static_cast<std::ptrdiff_t>(s.pw);
-                if (iw < 0 || iw >= static_cast<std::ptrdiff_t>(s.W)) continue;
-                acc += wk[(c * s.kh + i) * s.kw + j] * xc[ih * static_cast<std::ptrdiff_t>(s.W) + iw];
-              }
-            }
+            for_each_tap(s, oh, ow, [&](std::size_t i, std::size_t j, std::ptrdiff_t at) {
+              acc += wk[(c * s.kh + i) * s.kw + j] * xc[at];
+            });
           }
           if (bias) acc += bias[k];
           if (relu && acc < 0.0f) acc = 0.0f;
@@ -54,15 +65,9 @@ void backward_data(const float* dy, const float* w, float* dx, const ConvShape& 
           const float d = dyk[oh * s.OW + ow];
           for (std::size_t c = 0; c < cg; ++c) {
             float* dxc = dx + (n * s.C + g * cg + c) * s.H * s.W;
-            for (std::size_t i = 0; i < s.kh; ++i) {
-              const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * s.sh + i * s.dh) - static_cast<std::ptrdiff_t>(s.ph);
-              if (ih < 0 || ih >= static_cast<std::ptrdiff_t>(s.H)) continue;
-              for (std::size_t j = 0; j < s.kw; ++j) {
-                const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * s.sw + j * s.dw) - static_cast<std::ptrdiff_t>(s.pw);
-                if (iw < 0 || iw >= static_cast<std::ptrdiff_t>(s.W)) continue;
-                dxc[ih * static_cast<std::ptrdiff_t>(s.W) + iw] += wk[(c * s.kh + i) * s.kw + j] * d;
-              }
-            }
+            for_each_tap(s, oh, ow, [&](std::size_t i, std::size_t j, std::ptrdiff_t at) {
+              dxc[at] += wk[(c * s.kh + i) * s.kw + j] * d;
+            });
           }
         }
       }

@@ -12,6 +12,20 @@
 // Each call runs on one thread (the conv driver's chunk; gemm sees it is inside
 // a parallel region and does not start threads of its own).
 
+#if defined(GW_CONV_GENERIC_DEINTERLEAVE)
+// Loads 2*V::W floats at p and splits them into even and odd elements (the pooling below), lane by lane.
+void deinterleave(const float* p, V::F* even, V::F* odd) {
+  float e[V::W], o[V::W];
+  for (std::size_t l = 0; l < V::W; ++l) {
+    e[l] = p[2 * l];
+    o[l] = p[2 * l + 1];
+  }
+  *even = V::load(e);
+  *odd = V::load(o);
+}
+#undef GW_CONV_GENERIC_DEINTERLEAVE
+#endif
+
 // Per-thread aligned scratch (core/scratch.h, included by the ISA unit outside the namespaces).
 using ConvScratch = Scratch;
 
@@ -113,6 +127,13 @@ void bias_relu(float* yn, const float* bias, std::size_t K, std::size_t ohw, boo
   }
 }
 
+// One group's image as the GEMM operand: itself for a pointwise conv (col null), else its im2col patches in col.
+inline const float* patches(const float* xg, const ConvShape& s, float* col) {
+  if (!col) return xg;
+  im2col(xg, s, col);
+  return col;
+}
+
 void gemm_forward(const float* x, const float* w, const float* bias, float* y, const ConvShape& s, std::size_t n0,
                   std::size_t n1, bool relu) {
   const std::size_t ohw = s.OH * s.OW, ckk = s.ckk(), kg = s.kg();
@@ -122,12 +143,7 @@ void gemm_forward(const float* x, const float* w, const float* bias, float* y, c
   for (std::size_t n = n0; n < n1; ++n) {
     float* yn = y + n * s.K * ohw;
     for (std::size_t g = 0; g < s.groups; ++g) {
-      const float* xg = x + (n * s.C + g * s.cg()) * s.H * s.W;
-      const float* b = xg;
-      if (!direct) {
-        im2col(xg, s, col);
-        b = col;
-      }
+      const float* b = patches(x + (n * s.C + g * s.cg()) * s.H * s.W, s, col);
       sgemm(false, false, kg, ohw, ckk, 1.0f, w + g * kg * ckk, ckk, b, ohw, 0.0f, yn + g * kg * ohw, ohw);
     }
     bias_relu(yn, bias, s.K, ohw, relu);
@@ -161,12 +177,7 @@ void gemm_backward_filter(const float* x, const float* dy, float* dw, const Conv
   if (n0 == n1) std::memset(dw, 0, s.K * ckk * sizeof(float));
   for (std::size_t n = n0; n < n1; ++n) {
     for (std::size_t g = 0; g < s.groups; ++g) {
-      const float* xg = x + (n * s.C + g * s.cg()) * s.H * s.W;
-      const float* b = xg;
-      if (!direct) {
-        im2col(xg, s, col);
-        b = col;
-      }
+      const float* b = patches(x + (n * s.C + g * s.cg()) * s.H * s.W, s, col);
       sgemm(false, true, kg, ckk, ohw, 1.0f, dy + (n * s.K + g * kg) * ohw, ohw, b, ohw, n == n0 ? 0.0f : 1.0f,
             dw + g * kg * ckk, ckk);
     }

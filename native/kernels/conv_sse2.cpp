@@ -17,16 +17,7 @@ namespace {
 #define GW_VEC_SSE2 1
 #include "kernels/simd.h"
 
-// Loads 2*V::W floats at p and splits them into even and odd elements (conv_simd_inl.h's pooling).
-void deinterleave(const float* p, V::F* even, V::F* odd) {
-  float e[V::W], o[V::W];
-  for (std::size_t l = 0; l < V::W; ++l) {
-    e[l] = p[2 * l];
-    o[l] = p[2 * l + 1];
-  }
-  *even = V::load(e);
-  *odd = V::load(o);
-}
+#define GW_CONV_GENERIC_DEINTERLEAVE 1  // no even/odd shuffle used here: the lane-by-lane one
 #include "kernels/conv_simd_inl.h"
 #undef GW_VEC_SSE2
 }  // namespace

@@ -6,61 +6,26 @@
 
 namespace gw {
 namespace {
+#include "kernels/losses_tail_inl.h"
 
 double mse_scalar(const float* p, const float* t, std::size_t n, float scale, float* d) {
-  double s = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const float e = p[i] - t[i];
-    s += static_cast<double>(e) * e;
-    if (d) d[i] = 2.0f * e * scale;
-  }
-  return s;
+  return mse_tail(p, t, 0, n, scale, d, 0.0);
 }
 
 double mae_scalar(const float* p, const float* t, std::size_t n, float scale, float* d) {
-  double s = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const float e = p[i] - t[i];
-    s += std::fabs(e);
-    if (d) d[i] = e > 0.0f ? scale : (e < 0.0f ? -scale : 0.0f);
-  }
-  return s;
+  return mae_tail(p, t, 0, n, scale, d, 0.0);
 }
 
 double huber_scalar(const float* p, const float* t, std::size_t n, float delta, float scale, float* d) {
-  double s = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const float e = p[i] - t[i];
-    const float a = std::fabs(e);
-    s += a < delta ? 0.5f * e * e : delta * (a - 0.5f * delta);
-    if (d) d[i] = std::min(std::max(e, -delta), delta) * scale;
-  }
-  return s;
+  return huber_tail(p, t, 0, n, delta, scale, d, 0.0);
 }
 
 double bce_scalar(const float* p, const float* t, std::size_t n, float scale, float* d) {
-  double s = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const float log_p = std::max(std::log(p[i]), -100.0f);
-    const float log_1mp = std::max(std::log1p(-p[i]), -100.0f);
-    s -= t[i] * log_p + (1.0f - t[i]) * log_1mp;
-    // PyTorch: (p - t) / max(p * (1 - p), 1e-12).
-    if (d) d[i] = (p[i] - t[i]) / std::max(p[i] * (1.0f - p[i]), 1e-12f) * scale;
-  }
-  return s;
+  return bce_tail(p, t, 0, n, scale, d, 0.0);
 }
 
 double bce_logits_scalar(const float* z, const float* t, std::size_t n, float scale, float* d) {
-  double s = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const float e = std::exp(-std::fabs(z[i]));  // in (0, 1]: never overflows
-    s += std::max(z[i], 0.0f) - z[i] * t[i] + std::log1p(e);
-    if (d) {
-      const float sig = z[i] >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-      d[i] = (sig - t[i]) * scale;
-    }
-  }
-  return s;
+  return bce_logits_tail(z, t, 0, n, scale, d, 0.0);
 }
 
 float row_max_scalar(const float* z, std::size_t n) {

@@ -4,6 +4,8 @@
 // kBlockVecs vectors, then flush to double; every loop has a scalar tail that
 // uses the scalar math library.
 
+#include "kernels/losses_tail_inl.h"
+
 constexpr std::size_t kBlockVecs = 64;
 
 // exp_v/log_v are called two or three times per vector step; GCC otherwise keeps them out of line.
@@ -87,12 +89,7 @@ double mse_v(const float* p, const float* t, std::size_t n, float scale, float* 
         total += V::hsum_d(acc);
         acc = V::zero();
       });
-  for (; i < n; ++i) {
-    const float e = p[i] - t[i];
-    total += static_cast<double>(e) * e;
-    if (d) d[i] = 2.0f * e * scale;
-  }
-  return total;
+  return mse_tail(p, t, i, n, scale, d, total);
 }
 
 double mae_v(const float* p, const float* t, std::size_t n, float scale, float* d) {
@@ -111,12 +108,7 @@ double mae_v(const float* p, const float* t, std::size_t n, float scale, float* 
         total += V::hsum_d(acc);
         acc = V::zero();
       });
-  for (; i < n; ++i) {
-    const float e = p[i] - t[i];
-    total += std::fabs(e);
-    if (d) d[i] = e > 0.0f ? scale : (e < 0.0f ? -scale : 0.0f);
-  }
-  return total;
+  return mae_tail(p, t, i, n, scale, d, total);
 }
 
 double huber_v(const float* p, const float* t, std::size_t n, float delta, float scale, float* d) {
@@ -137,13 +129,7 @@ double huber_v(const float* p, const float* t, std::size_t n, float delta, float
         total += V::hsum_d(acc);
         acc = V::zero();
       });
-  for (; i < n; ++i) {
-    const float e = p[i] - t[i];
-    const float a = std::fabs(e);
-    total += a < delta ? 0.5f * e * e : delta * (a - 0.5f * delta);
-    if (d) d[i] = std::min(std::max(e, -delta), delta) * scale;
-  }
-  return total;
+  return huber_tail(p, t, i, n, delta, scale, d, total);
 }
 
 double bce_v(const float* p, const float* t, std::size_t n, float scale, float* d) {
@@ -164,13 +150,7 @@ double bce_v(const float* p, const float* t, std::size_t n, float scale, float* 
         total += V::hsum_d(acc);
         acc = V::zero();
       });
-  for (; i < n; ++i) {
-    const float log_p = std::max(std::log(p[i]), -100.0f);
-    const float log_1mp = std::max(std::log1p(-p[i]), -100.0f);
-    total -= t[i] * log_p + (1.0f - t[i]) * log_1mp;
-    if (d) d[i] = (p[i] - t[i]) / std::max(p[i] * (1.0f - p[i]), 1e-12f) * scale;
-  }
-  return total;
+  return bce_tail(p, t, i, n, scale, d, total);
 }
 
 double bce_logits_v(const float* z, const float* t, std::size_t n, float scale, float* d) {
@@ -194,15 +174,7 @@ double bce_logits_v(const float* z, const float* t, std::size_t n, float scale, 
         total += V::hsum_d(acc);
         acc = V::zero();
       });
-  for (; i < n; ++i) {
-    const float e = std::exp(-std::fabs(z[i]));
-    total += std::max(z[i], 0.0f) - z[i] * t[i] + std::log1p(e);
-    if (d) {
-      const float sig = z[i] >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-      d[i] = (sig - t[i]) * scale;
-    }
-  }
-  return total;
+  return bce_logits_tail(z, t, i, n, scale, d, total);
 }
 
 float row_max_v(const float* z, std::size_t n) {
@@ -230,16 +202,22 @@ double exp_tail(const float* z, std::size_t r, float m, float* e) {
   return s;
 }
 
-double sum_exp_v(const float* z, std::size_t n, float m) {
-  double total = 0.0;
+// Adds f(z - m) over the full vectors of z to *total (float lanes, flushed per block); returns where the tail starts.
+template <class F>
+std::size_t sum_shifted_blocks(const float* z, std::size_t n, float m, F&& f, double* total) {
   V::F acc = V::zero();
   const V::F vm = V::set1(m);
-  std::size_t i = blocked(
-      n, [&](std::size_t k) { acc = V::add(acc, exp_v(V::sub(V::load(z + k), vm))); },
+  return blocked(
+      n, [&](std::size_t k) { acc = V::add(acc, f(V::sub(V::load(z + k), vm))); },
       [&] {
-        total += V::hsum_d(acc);
+        *total += V::hsum_d(acc);
         acc = V::zero();
       });
+}
+
+double sum_exp_v(const float* z, std::size_t n, float m) {
+  double total = 0.0;
+  const std::size_t i = sum_shifted_blocks(z, n, m, [](V::F v) { return exp_v(v); }, &total);
   float tail[V::W];
   if (i < n) total += exp_tail(z + i, n - i, m, tail);
   return total;
@@ -266,14 +244,7 @@ double exp_sum_store_v(const float* z, std::size_t n, float m, float* e) {
 
 double sum_shifted_v(const float* z, std::size_t n, float m) {
   double total = 0.0;
-  V::F acc = V::zero();
-  const V::F vm = V::set1(m);
-  std::size_t i = blocked(
-      n, [&](std::size_t k) { acc = V::add(acc, V::sub(V::load(z + k), vm)); },
-      [&] {
-        total += V::hsum_d(acc);
-        acc = V::zero();
-      });
+  std::size_t i = sum_shifted_blocks(z, n, m, [](V::F v) { return v; }, &total);
   for (; i < n; ++i) total += z[i] - m;
   return total;
 }

@@ -1,8 +1,11 @@
 // norms: plain scalar reference kernels (one element at a time, double accumulators).
 #include "kernels/norms.h"
 
+#include <cstddef>
+
 namespace gw {
 namespace {
+#include "kernels/norms_tail_inl.h"
 
 double sum_scalar(const float* x, std::size_t n) {
   double s = 0.0;
@@ -52,31 +55,14 @@ void col_sum_dev_scalar(const float* x, std::size_t stride, std::size_t rows, st
 }
 
 void dot_stats_scalar(const float* x, const float* dy, std::size_t n, float mh, double* sdy, double* sdyx, double* sx) {
-  double a = 0.0, b = 0.0, c = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const float d = x[i] - mh;
-    a += dy[i];
-    b += static_cast<double>(dy[i]) * d;
-    c += d;
-  }
-  *sdy = a;
-  *sdyx = b;
-  *sx = c;
+  *sdy = *sdyx = *sx = 0.0;
+  dot_stats_tail(x, 0, n, mh, [&](std::size_t i) { return dy[i]; }, sdy, sdyx, sx);
 }
 
 void dot_stats_gamma_scalar(const float* x, const float* dy, const float* gamma, std::size_t n, float mh, double* sg,
                             double* sgx, double* sx) {
-  double a = 0.0, b = 0.0, c = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const float d = x[i] - mh;
-    const float g = dy[i] * gamma[i];
-    a += g;
-    b += static_cast<double>(g) * d;
-    c += d;
-  }
-  *sg = a;
-  *sgx = b;
-  *sx = c;
+  *sg = *sgx = *sx = 0.0;
+  dot_stats_tail(x, 0, n, mh, [&](std::size_t i) { return dy[i] * gamma[i]; }, sg, sgx, sx);
 }
 
 void backward_apply_scalar(const float* x, const float* dy, std::size_t n, float mh, float ml, float a, float b, float c,

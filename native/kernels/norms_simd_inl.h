@@ -4,6 +4,8 @@
 // for kBlockVecs vectors, then flush them to double (see norms.h); every loop
 // ends with a scalar tail using the same formula.
 
+#include "kernels/norms_tail_inl.h"
+
 constexpr std::size_t kBlockVecs = 64;
 
 // Runs step(i, u) for every full vector at i in [0, n - n % W), alternating
@@ -151,7 +153,9 @@ void col_sum_dev_v(const float* x, std::size_t stride, std::size_t rows, std::si
   }
 }
 
-void dot_stats_v(const float* x, const float* dy, std::size_t n, float mh, double* sdy, double* sdyx, double* sx) {
+// sums over i of g_i, g_i * d_i and d_i with d_i = x_i - mh, g_i = gv(k) per vector, gs(i) in the tail.
+template <class GV, class GS>
+void dot_stats_impl(const float* x, std::size_t n, float mh, GV&& gv, GS&& gs, double* s1, double* s2, double* s3) {
   double t1 = 0.0, t2 = 0.0, t3 = 0.0;
   const V::F vh = V::set1(mh);
   V::F a1[2] = {V::zero(), V::zero()}, a2[2] = {V::zero(), V::zero()}, a3[2] = {V::zero(), V::zero()};
@@ -159,7 +163,7 @@ void dot_stats_v(const float* x, const float* dy, std::size_t n, float mh, doubl
       n,
       [&](std::size_t k, int u) {
         const V::F d = V::sub(V::load(x + k), vh);
-        const V::F g = V::load(dy + k);
+        const V::F g = gv(k);
         a1[u] = V::add(a1[u], g);
         a2[u] = V::fma(g, d, a2[u]);
         a3[u] = V::add(a3[u], d);
@@ -170,47 +174,22 @@ void dot_stats_v(const float* x, const float* dy, std::size_t n, float mh, doubl
         t3 += V::hsum_d(V::add(a3[0], a3[1]));
         a1[0] = a1[1] = a2[0] = a2[1] = a3[0] = a3[1] = V::zero();
       });
-  for (; i < n; ++i) {
-    const float d = x[i] - mh;
-    t1 += dy[i];
-    t2 += static_cast<double>(dy[i]) * d;
-    t3 += d;
-  }
-  *sdy = t1;
-  *sdyx = t2;
-  *sx = t3;
+  dot_stats_tail(x, i, n, mh, gs, &t1, &t2, &t3);
+  *s1 = t1;
+  *s2 = t2;
+  *s3 = t3;
+}
+
+void dot_stats_v(const float* x, const float* dy, std::size_t n, float mh, double* sdy, double* sdyx, double* sx) {
+  dot_stats_impl(
+      x, n, mh, [&](std::size_t k) { return V::load(dy + k); }, [&](std::size_t k) { return dy[k]; }, sdy, sdyx, sx);
 }
 
 void dot_stats_gamma_v(const float* x, const float* dy, const float* gamma, std::size_t n, float mh, double* sg,
                        double* sgx, double* sx) {
-  double t1 = 0.0, t2 = 0.0, t3 = 0.0;
-  const V::F vh = V::set1(mh);
-  V::F a1[2] = {V::zero(), V::zero()}, a2[2] = {V::zero(), V::zero()}, a3[2] = {V::zero(), V::zero()};
-  std::size_t i = blocked(
-      n,
-      [&](std::size_t k, int u) {
-        const V::F d = V::sub(V::load(x + k), vh);
-        const V::F g = V::mul(V::load(dy + k), V::load(gamma + k));
-        a1[u] = V::add(a1[u], g);
-        a2[u] = V::fma(g, d, a2[u]);
-        a3[u] = V::add(a3[u], d);
-      },
-      [&] {
-        t1 += V::hsum_d(V::add(a1[0], a1[1]));
-        t2 += V::hsum_d(V::add(a2[0], a2[1]));
-        t3 += V::hsum_d(V::add(a3[0], a3[1]));
-        a1[0] = a1[1] = a2[0] = a2[1] = a3[0] = a3[1] = V::zero();
-      });
-  for (; i < n; ++i) {
-    const float d = x[i] - mh;
-    const float g = dy[i] * gamma[i];
-    t1 += g;
-    t2 += static_cast<double>(g) * d;
-    t3 += d;
-  }
-  *sg = t1;
-  *sgx = t2;
-  *sx = t3;
+  dot_stats_impl(
+      x, n, mh, [&](std::size_t k) { return V::mul(V::load(dy + k), V::load(gamma + k)); },
+      [&](std::size_t k) { return dy[k] * gamma[k]; }, sg, sgx, sx);
 }
 
 void backward_apply_v(const float* x, const float* dy, std::size_t n, float mh, float ml, float a, float b, float c,
