@@ -12,15 +12,24 @@ namespace conv_ref {
 namespace {
 // Calls f(i, j, ih * W + iw) for each kernel tap (i, j) of output (oh, ow) that falls inside the input
 // (not in the padding), in (i, j) order.
+// The input row of output row oh at kernel row i, or a negative value in the padding (tap_col: columns).
+std::ptrdiff_t tap_row(const ConvShape& s, std::size_t oh, std::size_t i) {
+  const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * s.sh + i * s.dh) - static_cast<std::ptrdiff_t>(s.ph);
+  return ih < static_cast<std::ptrdiff_t>(s.H) ? ih : -1;
+}
+std::ptrdiff_t tap_col(const ConvShape& s, std::size_t ow, std::size_t j) {
+  const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * s.sw + j * s.dw) - static_cast<std::ptrdiff_t>(s.pw);
+  return iw < static_cast<std::ptrdiff_t>(s.W) ? iw : -1;
+}
+
 template <class F>
 void for_each_tap(const ConvShape& s, std::size_t oh, std::size_t ow, F&& f) {
   for (std::size_t i = 0; i < s.kh; ++i) {
-    const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * s.sh + i * s.dh) - static_cast<std::ptrdiff_t>(s.ph);
-    if (ih < 0 || ih >= static_cast<std::ptrdiff_t>(s.H)) continue;
+    const std::ptrdiff_t ih = tap_row(s, oh, i);
+    if (ih < 0) continue;
     for (std::size_t j = 0; j < s.kw; ++j) {
-      const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * s.sw + j * s.dw) - static_cast<std::ptrdiff_t>(s.pw);
-      if (iw < 0 || iw >= static_cast<std::ptrdiff_t>(s.W)) continue;
-      f(i, j, ih * static_cast<std::ptrdiff_t>(s.W) + iw);
+      const std::ptrdiff_t iw = tap_col(s, ow, j);
+      if (iw >= 0) f(i, j, ih * static_cast<std::ptrdiff_t>(s.W) + iw);
     }
   }
 }
@@ -87,12 +96,11 @@ void backward_filter(const float* x, const float* dy, float* dw, const ConvShape
             const float* xc = x + (n * s.C + g * cg + c) * s.H * s.W;
             const float* dyk = dy + (n * s.K + k) * s.OH * s.OW;
             for (std::size_t oh = 0; oh < s.OH; ++oh) {
-              const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * s.sh + i * s.dh) - static_cast<std::ptrdiff_t>(s.ph);
-              if (ih < 0 || ih >= static_cast<std::ptrdiff_t>(s.H)) continue;
+              const std::ptrdiff_t ih = tap_row(s, oh, i);
+              if (ih < 0) continue;
               for (std::size_t ow = 0; ow < s.OW; ++ow) {
-                const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * s.sw + j * s.dw) - static_cast<std::ptrdiff_t>(s.pw);
-                if (iw < 0 || iw >= static_cast<std::ptrdiff_t>(s.W)) continue;
-                acc += dyk[oh * s.OW + ow] * xc[ih * static_cast<std::ptrdiff_t>(s.W) + iw];
+                const std::ptrdiff_t iw = tap_col(s, ow, j);
+                if (iw >= 0) acc += dyk[oh * s.OW + ow] * xc[ih * static_cast<std::ptrdiff_t>(s.W) + iw];
               }
             }
           }
