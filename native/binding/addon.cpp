@@ -303,6 +303,7 @@ Napi::Value AsanCanary(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   std::call_once(g_register_once, register_all);
+  start_compute_thread();
   exports.Set("backend", Napi::Function::New(env, Backend, "backend"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("setMaxIsa", Napi::Function::New(env, SetMaxIsa, "setMaxIsa"));

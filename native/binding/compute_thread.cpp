@@ -8,6 +8,12 @@
 #include <mutex>
 #include <thread>
 
+#include "core/threads.h"
+
+#if defined(GW_HAVE_OPENMP)
+#include <omp.h>
+#endif
+
 namespace gwb {
 namespace {
 
@@ -28,6 +34,14 @@ struct Worker {
 };
 
 void loop(Worker* w) {
+#if defined(GW_HAVE_OPENMP)
+  // Start the team now, at load, rather than inside the first training step.
+  const int team = gw::num_threads();
+  if (team > 1) {
+#pragma omp parallel num_threads(team)
+    { (void)omp_get_thread_num(); }
+  }
+#endif
   for (;;) {
     Job* job;
     {
@@ -65,6 +79,10 @@ bool compute_thread_enabled() {
     return !(v && std::strcmp(v, "0") == 0);
   }();
   return enabled;
+}
+
+void start_compute_thread() {
+  if (compute_thread_enabled()) worker();
 }
 
 void run_on_compute_thread(const std::function<void()>& fn) {

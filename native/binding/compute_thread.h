@@ -15,4 +15,7 @@ void run_on_compute_thread(const std::function<void()>& fn);
 
 bool compute_thread_enabled();
 
+// Starts the thread (and its OpenMP team) ahead of the first run; called when the addon loads.
+void start_compute_thread();
+
 }  // namespace gwb

@@ -57,21 +57,10 @@ void activation_backward(ActKind kind, const float* x, const float* y, const flo
 
 void activation_backward_bias(ActKind kind, const float* x, const float* y, const float* dy, float* dx, float* db,
                               std::size_t rows, std::size_t cols, float alpha) {
-  const ActBackwardFn fn = activation_kernels().backward[static_cast<int>(kind)];
-  // Column blocks: each row's block goes through the elementwise kernel and is
-  // added into db while it is still in L1 (dx is not read back from memory).
-  constexpr std::size_t kBiasCols = 128;
-  parallel_chunks(cols, kBiasCols, [&](std::size_t c0, std::size_t c1) {
-    const std::size_t w = c1 - c0;
-    float* d = db + c0;
-    for (std::size_t j = 0; j < w; ++j) d[j] = 0.0f;
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::size_t off = r * cols + c0;
-      fn(x + off, y + off, dy + off, dx + off, w, alpha);
-      const float* g = dx + off;
-      for (std::size_t j = 0; j < w; ++j) d[j] += g[j];
-    }
-  });
+  const ActBackwardBiasFn fn = activation_kernels().backward_bias[static_cast<int>(kind)];
+  // Column blocks (a multiple of every ISA's vector width) whose sums (4 KiB) stay in L1.
+  constexpr std::size_t kBiasCols = 1024;
+  parallel_chunks(cols, kBiasCols, [&](std::size_t c0, std::size_t c1) { fn(x, y, dy, dx, db, rows, cols, c0, c1, alpha); });
 }
 
 void softmax_forward(const float* x, float* y, std::size_t rows, std::size_t cols) {

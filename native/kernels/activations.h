@@ -33,6 +33,10 @@ using ActBackwardFn = void (*)(const float* x, const float* y, const float* dy, 
 // Row kernels over `rows` rows of `cols` floats.
 using RowsForwardFn = void (*)(const float* x, float* y, std::size_t rows, std::size_t cols);
 using RowsBackwardFn = void (*)(const float* y, const float* dy, float* dx, std::size_t rows, std::size_t cols);
+// The backward kernel on columns [c0, c1) of every row of a [rows, cols] matrix (x, y, dy, dx point
+// at its element 0), and db[c] = sum over rows in order of dx[r, c] for those columns (from 0).
+using ActBackwardBiasFn = void (*)(const float* x, const float* y, const float* dy, float* dx, float* db,
+                                   std::size_t rows, std::size_t cols, std::size_t c0, std::size_t c1, float alpha);
 
 // Single-threaded kernels of one ISA; the drivers in activations.cpp own the thread loop.
 struct ActivationKernels {
@@ -43,7 +47,11 @@ struct ActivationKernels {
   RowsBackwardFn softmax_backward;
   RowsForwardFn log_softmax_forward;
   RowsBackwardFn log_softmax_backward;
+  ActBackwardBiasFn backward_bias[kActKindCount];
 };
+
+// Table entry of one kind's backward_bias kernel (`{GW_ACTIVATION_KINDS(GW_BACKWARD_BIAS_ENTRY)}`).
+#define GW_BACKWARD_BIAS_ENTRY(e, ...) backward_bias_kernel<ActKind::e>,
 
 const ActivationKernels& activation_kernels_scalar();
 const ActivationKernels* activation_kernels_sse2();    // nullptr: no specialisation

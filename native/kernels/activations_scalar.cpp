@@ -87,6 +87,17 @@ void backward_kernel(const float* x, const float* y, const float* dy, float* dx,
   for (std::size_t i = 0; i < n; ++i) dx[i] = dy[i] * grad_one(K, x[i], y[i], alpha);
 }
 
+template <ActKind K>
+void backward_bias_kernel(const float* x, const float* y, const float* dy, float* dx, float* db, std::size_t rows,
+                          std::size_t cols, std::size_t c0, std::size_t c1, float alpha) {
+  for (std::size_t j = c0; j < c1; ++j) db[j] = 0.0f;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::size_t off = r * cols;
+    backward_kernel<K>(x + off + c0, y + off + c0, dy + off + c0, dx + off + c0, c1 - c0, alpha);
+    for (std::size_t j = c0; j < c1; ++j) db[j] += dx[off + j];
+  }
+}
+
 void softmax_forward_rows(const float* x, float* y, std::size_t rows, std::size_t cols) {
   for (std::size_t r = 0; r < rows; ++r) {
     const float* xr = x + r * cols;
@@ -155,6 +166,7 @@ const ActivationKernels& activation_kernels_scalar() {
       softmax_backward_rows,
       log_softmax_forward_rows,
       log_softmax_backward_rows,
+      {GW_ACTIVATION_KINDS(GW_BACKWARD_BIAS_ENTRY)},
   };
   return table;
 }
