@@ -98,12 +98,17 @@ void backward_bias_kernel(const float* x, const float* y, const float* dy, float
   }
 }
 
+float row_max(const float* xr, std::size_t cols) {
+  float m = -INFINITY;
+  for (std::size_t c = 0; c < cols; ++c) m = std::max(m, xr[c]);
+  return m;
+}
+
 void softmax_forward_rows(const float* x, float* y, std::size_t rows, std::size_t cols) {
   for (std::size_t r = 0; r < rows; ++r) {
     const float* xr = x + r * cols;
     float* yr = y + r * cols;
-    float m = -INFINITY;
-    for (std::size_t c = 0; c < cols; ++c) m = std::max(m, xr[c]);
+    const float m = row_max(xr, cols);
     float sum = 0.0f;
     for (std::size_t c = 0; c < cols; ++c) {
       yr[c] = std::exp(xr[c] - m);
@@ -129,8 +134,7 @@ void log_softmax_forward_rows(const float* x, float* y, std::size_t rows, std::s
   for (std::size_t r = 0; r < rows; ++r) {
     const float* xr = x + r * cols;
     float* yr = y + r * cols;
-    float m = -INFINITY;
-    for (std::size_t c = 0; c < cols; ++c) m = std::max(m, xr[c]);
+    const float m = row_max(xr, cols);
     float sum = 0.0f;
     for (std::size_t c = 0; c < cols; ++c) sum += std::exp(xr[c] - m);
     const float log_sum = std::log(sum);
@@ -152,22 +156,7 @@ void log_softmax_backward_rows(const float* y, const float* dy, float* dx, std::
 }  // namespace
 
 const ActivationKernels& activation_kernels_scalar() {
-  static const ActivationKernels table{
-      "scalar",
-      {forward_kernel<ActKind::kSigmoid>, forward_kernel<ActKind::kTanh>, forward_kernel<ActKind::kRelu>,
-       forward_kernel<ActKind::kLeakyRelu>, forward_kernel<ActKind::kElu>, forward_kernel<ActKind::kSelu>,
-       forward_kernel<ActKind::kGelu>, forward_kernel<ActKind::kGeluTanh>, forward_kernel<ActKind::kSilu>,
-       forward_kernel<ActKind::kSoftplus>},
-      {backward_kernel<ActKind::kSigmoid>, backward_kernel<ActKind::kTanh>, backward_kernel<ActKind::kRelu>,
-       backward_kernel<ActKind::kLeakyRelu>, backward_kernel<ActKind::kElu>, backward_kernel<ActKind::kSelu>,
-       backward_kernel<ActKind::kGelu>, backward_kernel<ActKind::kGeluTanh>, backward_kernel<ActKind::kSilu>,
-       backward_kernel<ActKind::kSoftplus>},
-      softmax_forward_rows,
-      softmax_backward_rows,
-      log_softmax_forward_rows,
-      log_softmax_backward_rows,
-      {GW_ACTIVATION_KINDS(GW_BACKWARD_BIAS_ENTRY)},
-  };
+  static const ActivationKernels table{GW_ACTIVATION_TABLE_INIT("scalar")};
   return table;
 }
 
