@@ -104,30 +104,39 @@ float row_max(const float* xr, std::size_t cols) {
   return m;
 }
 
+// The row's sum of exp(x - m), in order; each term is also stored in e[c] when e is not null.
+float exp_sum(const float* xr, std::size_t cols, float m, float* e) {
+  float sum = 0.0f;
+  for (std::size_t c = 0; c < cols; ++c) {
+    const float t = std::exp(xr[c] - m);
+    if (e) e[c] = t;
+    sum += t;
+  }
+  return sum;
+}
+
 void softmax_forward_rows(const float* x, float* y, std::size_t rows, std::size_t cols) {
   for (std::size_t r = 0; r < rows; ++r) {
     const float* xr = x + r * cols;
     float* yr = y + r * cols;
     const float m = row_max(xr, cols);
-    float sum = 0.0f;
-    for (std::size_t c = 0; c < cols; ++c) {
-      yr[c] = std::exp(xr[c] - m);
-      sum += yr[c];
-    }
-    const float inv = 1.0f / sum;
+    const float inv = 1.0f / exp_sum(xr, cols, m, yr);
     for (std::size_t c = 0; c < cols; ++c) yr[c] *= inv;
   }
 }
 
+// Calls f(yr, dyr, dxr) for each row of a rows backward.
+template <class F>
+void each_backward_row(const float* y, const float* dy, float* dx, std::size_t rows, std::size_t cols, F&& f) {
+  for (std::size_t r = 0; r < rows; ++r) f(y + r * cols, dy + r * cols, dx + r * cols);
+}
+
 void softmax_backward_rows(const float* y, const float* dy, float* dx, std::size_t rows, std::size_t cols) {
-  for (std::size_t r = 0; r < rows; ++r) {
-    const float* yr = y + r * cols;
-    const float* dyr = dy + r * cols;
-    float* dxr = dx + r * cols;
+  each_backward_row(y, dy, dx, rows, cols, [cols](const float* yr, const float* dyr, float* dxr) {
     float dot = 0.0f;
     for (std::size_t c = 0; c < cols; ++c) dot += dyr[c] * yr[c];
     for (std::size_t c = 0; c < cols; ++c) dxr[c] = yr[c] * (dyr[c] - dot);
-  }
+  });
 }
 
 void log_softmax_forward_rows(const float* x, float* y, std::size_t rows, std::size_t cols) {
@@ -135,22 +144,17 @@ void log_softmax_forward_rows(const float* x, float* y, std::size_t rows, std::s
     const float* xr = x + r * cols;
     float* yr = y + r * cols;
     const float m = row_max(xr, cols);
-    float sum = 0.0f;
-    for (std::size_t c = 0; c < cols; ++c) sum += std::exp(xr[c] - m);
-    const float log_sum = std::log(sum);
+    const float log_sum = std::log(exp_sum(xr, cols, m, nullptr));
     for (std::size_t c = 0; c < cols; ++c) yr[c] = (xr[c] - m) - log_sum;
   }
 }
 
 void log_softmax_backward_rows(const float* y, const float* dy, float* dx, std::size_t rows, std::size_t cols) {
-  for (std::size_t r = 0; r < rows; ++r) {
-    const float* yr = y + r * cols;
-    const float* dyr = dy + r * cols;
-    float* dxr = dx + r * cols;
+  each_backward_row(y, dy, dx, rows, cols, [cols](const float* yr, const float* dyr, float* dxr) {
     float sum = 0.0f;
     for (std::size_t c = 0; c < cols; ++c) sum += dyr[c];
     for (std::size_t c = 0; c < cols; ++c) dxr[c] = dyr[c] - std::exp(yr[c]) * sum;
-  }
+  });
 }
 
 }  // namespace
