@@ -318,14 +318,9 @@ export class Adadelta extends Optimizer {
   }
 }
 
-const registry: Record<OptimizerName, (cfg: Record<string, unknown>) => Optimizer> = {
-  sgd: (c) => new SGD(c as SGDOptions),
-  adagrad: (c) => new Adagrad(c as AdagradOptions),
-  rmsprop: (c) => new RMSprop(c as RMSpropOptions),
-  adam: (c) => new Adam(c as AdamOptions),
-  adamw: (c) => new AdamW(c as AdamOptions),
-  adamax: (c) => new Adamax(c as AdamaxOptions),
-  adadelta: (c) => new Adadelta(c as AdadeltaOptions),
+// Each class checks its own options (unknown keys, ranges).
+const registry: Record<OptimizerName, new (opts: never) => Optimizer> = {
+  sgd: SGD, adagrad: Adagrad, rmsprop: RMSprop, adam: Adam, adamw: AdamW, adamax: Adamax, adadelta: Adadelta,
 };
 
 export type OptimizerName = OptimizerKind;
@@ -338,7 +333,7 @@ export function getOptimizer(spec: Optimizer | OptimizerName | string, config: R
   if (!make) {
     throw new RangeError(`unknown optimizer ${JSON.stringify(spec)}; expected one of ${OPTIMIZER_KINDS.join(', ')} or an Optimizer`);
   }
-  return registry[make](config);
+  return new registry[make](config as never);
 }
 
 export function optimizerFromConfig(c: OptimizerConfig): Optimizer {

@@ -68,53 +68,62 @@ function checkEpochArgs(op: string, epoch: number, baseLr: number): void {
   }
 }
 
-export class ConstantLR implements EpochSchedule {
-  readonly className = 'ConstantLR';
-  constructor(options?: Record<string, never>) {
-    checkOptions('ConstantLR', options, []);
+type OptionSpec = Record<string, [fallback: number | undefined, rule: NumberRule]>;
+
+/**
+ * An epoch schedule with numeric options: parsed from `spec` (in its order) onto the instance and
+ * saved back by getConfig; lrAt checks its arguments, then calls rate().
+ */
+abstract class NumericSchedule implements EpochSchedule {
+  readonly #optionNames: readonly string[];
+  constructor(readonly className: string, options: unknown, spec: OptionSpec) {
+    this.#optionNames = Object.keys(spec);
+    const o = checkOptions(className, options, this.#optionNames);
+    for (const [name, [fallback, rule]] of Object.entries(spec)) {
+      (this as unknown as Record<string, number>)[name] = num(className, name, o[name], fallback, rule);
+    }
   }
+  protected abstract rate(epoch: number, baseLr: number): number;
   lrAt(epoch: number, baseLr: number): number {
     checkEpochArgs(this.className, epoch, baseLr);
-    return baseLr;
+    return this.rate(epoch, baseLr);
   }
   getConfig(): ScheduleConfig {
-    return { className: this.className, config: {} };
+    const config: Record<string, number> = {};
+    for (const k of this.#optionNames) config[k] = (this as unknown as Record<string, number>)[k];
+    return { className: this.className, config };
+  }
+}
+
+export class ConstantLR extends NumericSchedule {
+  protected rate(_epoch: number, baseLr: number): number {
+    return baseLr;
+  }
+  constructor(options?: Record<string, never>) {
+    super('ConstantLR', options, {});
   }
 }
 
 /** baseLr * gamma^floor(epoch / stepSize). */
-export class StepLR implements EpochSchedule {
-  readonly className = 'StepLR';
-  readonly stepSize: number;
-  readonly gamma: number;
-  constructor(options: { stepSize: number; gamma?: number }) {
-    const o = checkOptions('StepLR', options, ['stepSize', 'gamma']);
-    this.stepSize = num('StepLR', 'stepSize', o.stepSize, undefined, { integer: true, min: 1 });
-    this.gamma = num('StepLR', 'gamma', o.gamma, 0.1, { min: 0 });
-  }
-  lrAt(epoch: number, baseLr: number): number {
-    checkEpochArgs(this.className, epoch, baseLr);
+export class StepLR extends NumericSchedule {
+  declare readonly stepSize: number;
+  declare readonly gamma: number;
+  protected rate(epoch: number, baseLr: number): number {
     return baseLr * Math.pow(this.gamma, Math.floor(epoch / this.stepSize));
   }
-  getConfig(): ScheduleConfig {
-    return { className: this.className, config: { stepSize: this.stepSize, gamma: this.gamma } };
+  constructor(options: { stepSize: number; gamma?: number }) {
+    super('StepLR', options, { stepSize: [undefined, { integer: true, min: 1 }], gamma: [0.1, { min: 0 }] });
   }
 }
 
 /** baseLr * gamma^epoch. */
-export class ExponentialLR implements EpochSchedule {
-  readonly className = 'ExponentialLR';
-  readonly gamma: number;
-  constructor(options: { gamma: number }) {
-    const o = checkOptions('ExponentialLR', options, ['gamma']);
-    this.gamma = num('ExponentialLR', 'gamma', o.gamma, undefined, { min: 0 });
-  }
-  lrAt(epoch: number, baseLr: number): number {
-    checkEpochArgs(this.className, epoch, baseLr);
+export class ExponentialLR extends NumericSchedule {
+  declare readonly gamma: number;
+  protected rate(epoch: number, baseLr: number): number {
     return baseLr * Math.pow(this.gamma, epoch);
   }
-  getConfig(): ScheduleConfig {
-    return { className: this.className, config: { gamma: this.gamma } };
+  constructor(options: { gamma: number }) {
+    super('ExponentialLR', options, { gamma: [undefined, { min: 0 }] });
   }
 }
 
@@ -122,21 +131,14 @@ export class ExponentialLR implements EpochSchedule {
  * etaMin + (baseLr - etaMin) * (1 + cos(pi * epoch / tMax)) / 2 for every epoch: as PyTorch's
  * closed form, past tMax the curve rises again (period 2*tMax), it is not clamped at etaMin.
  */
-export class CosineAnnealingLR implements EpochSchedule {
-  readonly className = 'CosineAnnealingLR';
-  readonly tMax: number;
-  readonly etaMin: number;
-  constructor(options: { tMax: number; etaMin?: number }) {
-    const o = checkOptions('CosineAnnealingLR', options, ['tMax', 'etaMin']);
-    this.tMax = num('CosineAnnealingLR', 'tMax', o.tMax, undefined, { integer: true, min: 1 });
-    this.etaMin = num('CosineAnnealingLR', 'etaMin', o.etaMin, 0, { min: 0 });
-  }
-  lrAt(epoch: number, baseLr: number): number {
-    checkEpochArgs(this.className, epoch, baseLr);
+export class CosineAnnealingLR extends NumericSchedule {
+  declare readonly tMax: number;
+  declare readonly etaMin: number;
+  protected rate(epoch: number, baseLr: number): number {
     return this.etaMin + ((baseLr - this.etaMin) * (1 + Math.cos((Math.PI * epoch) / this.tMax))) / 2;
   }
-  getConfig(): ScheduleConfig {
-    return { className: this.className, config: { tMax: this.tMax, etaMin: this.etaMin } };
+  constructor(options: { tMax: number; etaMin?: number }) {
+    super('CosineAnnealingLR', options, { tMax: [undefined, { integer: true, min: 1 }], etaMin: [0, { min: 0 }] });
   }
 }
 
@@ -146,29 +148,22 @@ export class CosineAnnealingLR implements EpochSchedule {
  *   otherwise:  etaMin + (baseLr - etaMin) * (1 + cos(pi * min(epoch - W, T) / T)) / 2
  * with W = warmupEpochs (may be 0), T = cosineEpochs.
  */
-export class WarmupCosine implements EpochSchedule {
-  readonly className = 'WarmupCosine';
-  readonly warmupEpochs: number;
-  readonly cosineEpochs: number;
-  readonly etaMin: number;
-  constructor(options: { warmupEpochs: number; cosineEpochs: number; etaMin?: number }) {
-    const o = checkOptions('WarmupCosine', options, ['warmupEpochs', 'cosineEpochs', 'etaMin']);
-    this.warmupEpochs = num('WarmupCosine', 'warmupEpochs', o.warmupEpochs, undefined, { integer: true, min: 0 });
-    this.cosineEpochs = num('WarmupCosine', 'cosineEpochs', o.cosineEpochs, undefined, { integer: true, min: 1 });
-    this.etaMin = num('WarmupCosine', 'etaMin', o.etaMin, 0, { min: 0 });
-  }
-  lrAt(epoch: number, baseLr: number): number {
-    checkEpochArgs(this.className, epoch, baseLr);
+export class WarmupCosine extends NumericSchedule {
+  declare readonly warmupEpochs: number;
+  declare readonly cosineEpochs: number;
+  declare readonly etaMin: number;
+  protected rate(epoch: number, baseLr: number): number {
     const w = this.warmupEpochs;
     if (epoch < w) return (baseLr * (epoch + 1)) / w;
     const t = Math.min(epoch - w, this.cosineEpochs);
     return this.etaMin + 0.5 * (baseLr - this.etaMin) * (1 + Math.cos((Math.PI * t) / this.cosineEpochs));
   }
-  getConfig(): ScheduleConfig {
-    return {
-      className: this.className,
-      config: { warmupEpochs: this.warmupEpochs, cosineEpochs: this.cosineEpochs, etaMin: this.etaMin },
-    };
+  constructor(options: { warmupEpochs: number; cosineEpochs: number; etaMin?: number }) {
+    super('WarmupCosine', options, {
+      warmupEpochs: [undefined, { integer: true, min: 0 }],
+      cosineEpochs: [undefined, { integer: true, min: 1 }],
+      etaMin: [0, { min: 0 }],
+    });
   }
 }
 

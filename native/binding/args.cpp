@@ -12,30 +12,46 @@ namespace {
 
 // Reads a typed array with napi_get_typedarray_info, which also handles views
 // of a SharedArrayBuffer or of a resizable ArrayBuffer; a detached buffer is a TypeError.
+// A typed array's type, elements and data, and whether it can be read and its buffer is attached.
+struct ArrayView {
+  enum State { kOk, kUnreadable, kDetached } state;
+  napi_typedarray_type type;
+  std::size_t length;
+  void* data;
+};
+ArrayView view_of(napi_env env, napi_value v) {
+  ArrayView t{ArrayView::kOk, napi_float32_array, 0, nullptr};
+  napi_value buffer;
+  std::size_t offset = 0;
+  if (napi_get_typedarray_info(env, v, &t.type, &t.length, &t.data, &buffer, &offset) != napi_ok) {
+    t.state = ArrayView::kUnreadable;
+    return t;
+  }
+  bool is_array_buffer = false;
+  bool detached = false;
+  napi_is_arraybuffer(env, buffer, &is_array_buffer);
+  if (is_array_buffer && napi_is_detached_arraybuffer(env, buffer, &detached) == napi_ok && detached) {
+    t.state = ArrayView::kDetached;
+  }
+  return t;
+}
+
 template <class ElemT>
 ElemT* typed_data(const Args& args, const Napi::Value& v, const char* name, napi_typedarray_type want,
                   const char* want_name, std::size_t* size) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != want) {
     args.type_error(std::string("argument '") + name + "' must be a " + want_name + ", received " + describe(v));
   }
-  napi_env env = args.env();
-  napi_typedarray_type type;
-  std::size_t length = 0;
-  void* data = nullptr;
-  napi_value buffer;
-  std::size_t offset = 0;
-  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok) {
+  const ArrayView t = view_of(args.env(), v);
+  if (t.state == ArrayView::kUnreadable) {
     args.type_error(std::string("argument '") + name + "' is a " + want_name + " that cannot be read");
   }
-  bool is_array_buffer = false;
-  bool detached = false;
-  napi_is_arraybuffer(env, buffer, &is_array_buffer);
-  if (is_array_buffer && napi_is_detached_arraybuffer(env, buffer, &detached) == napi_ok && detached) {
+  if (t.state == ArrayView::kDetached) {
     args.type_error(std::string("argument '") + name + "' is a " + want_name + " whose buffer is detached");
   }
-  *size = length;
-  if (length == 0) return nullptr;
-  return static_cast<ElemT*>(data);
+  *size = t.length;
+  if (t.length == 0) return nullptr;
+  return static_cast<ElemT*>(t.data);
 }
 
 }  // namespace
@@ -109,21 +125,14 @@ void Args::keep(const Napi::Value& v, const char* name, const void* data, std::s
 
 std::string check_kept(Napi::Env env, const std::vector<KeptBuffer>& kept) {
   for (const KeptBuffer& k : kept) {
-    napi_value v = k.ref.Value();
-    napi_typedarray_type type;
-    std::size_t length = 0;
-    void* data = nullptr;
-    napi_value buffer;
-    std::size_t offset = 0;
-    if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok) {
-      return k.what + " can no longer be read";
-    }
-    bool is_array_buffer = false;
-    bool detached = false;
-    napi_is_arraybuffer(env, buffer, &is_array_buffer);
-    if (is_array_buffer && napi_is_detached_arraybuffer(env, buffer, &detached) == napi_ok && detached) {
+    const ArrayView t = view_of(env, k.ref.Value());
+    if (t.state == ArrayView::kUnreadable) return k.what + " can no longer be read";
+    if (t.state == ArrayView::kDetached) {
       return k.what + " was detached (transferred) after the program was compiled; compile a new program";
     }
+    const napi_typedarray_type type = t.type;
+    const std::size_t length = t.length;
+    const void* data = t.data;
     std::size_t elem = 4;
     if (type == napi_float64_array) elem = 8;
     if (type == napi_uint8_array) elem = 1;

@@ -102,6 +102,22 @@ ConvSizes conv_sizes(const gw::ConvShape& s) {
           shape_of({s.N, s.K, s.OH, s.OW}), shape_of({s.K, s.cg(), s.kh, s.kw}), shape_of({s.K})};
 }
 
+// A convolution buffer at argument i: the input [N, C, H, W], the output [N, K, OH, OW], the weight
+// [K, C/groups, kh, kw], or the optional bias [K] (null allowed).
+enum class ConvBuf { kIn, kOut, kWeight, kBias };
+F32 conv_buf(Args& a, std::size_t i, const char* name, ConvBuf b, const gw::ConvShape& s, const ConvSizes& z) {
+  switch (b) {
+    case ConvBuf::kIn:
+      return a.sized(i, name, z.x, z.xs);
+    case ConvBuf::kOut:
+      return a.sized(i, name, z.y, z.ys);
+    case ConvBuf::kWeight:
+      return a.sized(i, name, z.w, z.ws);
+    default:
+      return a.sized_or_null(i, name, s.K, z.bs);
+  }
+}
+
 // The shape block at argument i: N, C, H, W, kh, kw, sh, sw, ph, pw (torch: pad <= kernel/2).
 gw::PoolShape pool_shape(Args& a, std::size_t i) {
   gw::PoolShape s{};
@@ -184,10 +200,8 @@ PoolArgs pool_args(Args& a, std::initializer_list<PoolBuf> bufs) {
 Task conv2d_forward(Args& a) {
   const gw::ConvShape s = conv_shape(a, 4);
   const ConvSizes z = conv_sizes(s);
-  F32 x = a.sized(0, "x", z.x, z.xs);
-  F32 w = a.sized(1, "w", z.w, z.ws);
-  F32 bias = a.sized_or_null(2, "bias", s.K, z.bs);
-  F32 y = a.sized(3, "y", z.y, z.ys);
+  F32 x = conv_buf(a, 0, "x", ConvBuf::kIn, s, z), w = conv_buf(a, 1, "w", ConvBuf::kWeight, s, z);
+  F32 bias = conv_buf(a, 2, "bias", ConvBuf::kBias, s, z), y = conv_buf(a, 3, "y", ConvBuf::kOut, s, z);
   bool relu = false;
   if (a.count() > 18 && !a.is_undefined(18)) {
     const std::string act = a.string(18, "activation");
@@ -205,9 +219,8 @@ Task conv2d_forward(Args& a) {
 Task conv2d_backward_data(Args& a) {
   const gw::ConvShape s = conv_shape(a, 3);
   const ConvSizes z = conv_sizes(s);
-  F32 dy = a.sized(0, "dy", z.y, z.ys);
-  F32 w = a.sized(1, "w", z.w, z.ws);
-  F32 dx = a.sized(2, "dx", z.x, z.xs);
+  F32 dy = conv_buf(a, 0, "dy", ConvBuf::kOut, s, z), w = conv_buf(a, 1, "w", ConvBuf::kWeight, s, z);
+  F32 dx = conv_buf(a, 2, "dx", ConvBuf::kIn, s, z);
   require_distinct(a, "dx", dx.data, z.x * 4, {{dy.data, z.y * 4}, {w.data, z.w * 4}});
   if (s.N == 0) return [] {};
   return [=] { gw::conv2d_backward_data(dy.data, w.data, dx.data, s); };
@@ -216,10 +229,8 @@ Task conv2d_backward_data(Args& a) {
 Task conv2d_backward_filter(Args& a) {
   const gw::ConvShape s = conv_shape(a, 4);
   const ConvSizes z = conv_sizes(s);
-  F32 x = a.sized(0, "x", z.x, z.xs);
-  F32 dy = a.sized(1, "dy", z.y, z.ys);
-  F32 dw = a.sized(2, "dw", z.w, z.ws);
-  F32 db = a.sized_or_null(3, "db", s.K, z.bs);
+  F32 x = conv_buf(a, 0, "x", ConvBuf::kIn, s, z), dy = conv_buf(a, 1, "dy", ConvBuf::kOut, s, z);
+  F32 dw = conv_buf(a, 2, "dw", ConvBuf::kWeight, s, z), db = conv_buf(a, 3, "db", ConvBuf::kBias, s, z);
   require_distinct(a, "dw", dw.data, z.w * 4, {{x.data, z.x * 4}, {dy.data, z.y * 4}, {db.data, db.data ? s.K * 4 : 0}});
   require_distinct(a, "db", db.data, db.data ? s.K * 4 : 0, {{x.data, z.x * 4}, {dy.data, z.y * 4}});
   return [=] { gw::conv2d_backward_filter(x.data, dy.data, dw.data, db.data, s); };

@@ -52,6 +52,14 @@ struct ActivationKernels {
 
 // Table entry of one kind's backward_bias kernel (`{GW_ACTIVATION_KINDS(GW_BACKWARD_BIAS_ENTRY)}`).
 #define GW_BACKWARD_BIAS_ENTRY(e, ...) backward_bias_kernel<ActKind::e>,
+#define GW_FORWARD_ENTRY(e, ...) forward_kernel<ActKind::e>,
+#define GW_BACKWARD_ENTRY(e, ...) backward_kernel<ActKind::e>,
+// The initializer of an ActivationKernels table named `isa`, from the kernel templates (forward_kernel,
+// backward_kernel, backward_bias_kernel) and row functions of the translation unit that expands it.
+#define GW_ACTIVATION_TABLE_INIT(isa)                                                                         \
+  isa, {GW_ACTIVATION_KINDS(GW_FORWARD_ENTRY)}, {GW_ACTIVATION_KINDS(GW_BACKWARD_ENTRY)}, softmax_forward_rows, \
+      softmax_backward_rows, log_softmax_forward_rows, log_softmax_backward_rows,                              \
+      {GW_ACTIVATION_KINDS(GW_BACKWARD_BIAS_ENTRY)}
 
 const ActivationKernels& activation_kernels_scalar();
 const ActivationKernels* activation_kernels_sse2();    // nullptr: no specialisation

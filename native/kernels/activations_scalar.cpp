@@ -98,76 +98,69 @@ void backward_bias_kernel(const float* x, const float* y, const float* dy, float
   }
 }
 
+float row_max(const float* xr, std::size_t cols) {
+  float m = -INFINITY;
+  for (std::size_t c = 0; c < cols; ++c) m = std::max(m, xr[c]);
+  return m;
+}
+
+// The row's sum of exp(x - m), in order; each term is also stored in e[c] when e is not null.
+float exp_sum(const float* xr, std::size_t cols, float m, float* e) {
+  float sum = 0.0f;
+  for (std::size_t c = 0; c < cols; ++c) {
+    const float t = std::exp(xr[c] - m);
+    if (e) e[c] = t;
+    sum += t;
+  }
+  return sum;
+}
+
 void softmax_forward_rows(const float* x, float* y, std::size_t rows, std::size_t cols) {
   for (std::size_t r = 0; r < rows; ++r) {
     const float* xr = x + r * cols;
     float* yr = y + r * cols;
-    float m = -INFINITY;
-    for (std::size_t c = 0; c < cols; ++c) m = std::max(m, xr[c]);
-    float sum = 0.0f;
-    for (std::size_t c = 0; c < cols; ++c) {
-      yr[c] = std::exp(xr[c] - m);
-      sum += yr[c];
-    }
-    const float inv = 1.0f / sum;
+    const float m = row_max(xr, cols);
+    const float inv = 1.0f / exp_sum(xr, cols, m, yr);
     for (std::size_t c = 0; c < cols; ++c) yr[c] *= inv;
   }
 }
 
+// Calls f(yr, dyr, dxr) for each row of a rows backward.
+template <class F>
+void each_backward_row(const float* y, const float* dy, float* dx, std::size_t rows, std::size_t cols, F&& f) {
+  for (std::size_t r = 0; r < rows; ++r) f(y + r * cols, dy + r * cols, dx + r * cols);
+}
+
 void softmax_backward_rows(const float* y, const float* dy, float* dx, std::size_t rows, std::size_t cols) {
-  for (std::size_t r = 0; r < rows; ++r) {
-    const float* yr = y + r * cols;
-    const float* dyr = dy + r * cols;
-    float* dxr = dx + r * cols;
+  each_backward_row(y, dy, dx, rows, cols, [cols](const float* yr, const float* dyr, float* dxr) {
     float dot = 0.0f;
     for (std::size_t c = 0; c < cols; ++c) dot += dyr[c] * yr[c];
     for (std::size_t c = 0; c < cols; ++c) dxr[c] = yr[c] * (dyr[c] - dot);
-  }
+  });
 }
 
 void log_softmax_forward_rows(const float* x, float* y, std::size_t rows, std::size_t cols) {
   for (std::size_t r = 0; r < rows; ++r) {
     const float* xr = x + r * cols;
     float* yr = y + r * cols;
-    float m = -INFINITY;
-    for (std::size_t c = 0; c < cols; ++c) m = std::max(m, xr[c]);
-    float sum = 0.0f;
-    for (std::size_t c = 0; c < cols; ++c) sum += std::exp(xr[c] - m);
-    const float log_sum = std::log(sum);
+    const float m = row_max(xr, cols);
+    const float log_sum = std::log(exp_sum(xr, cols, m, nullptr));
     for (std::size_t c = 0; c < cols; ++c) yr[c] = (xr[c] - m) - log_sum;
   }
 }
 
 void log_softmax_backward_rows(const float* y, const float* dy, float* dx, std::size_t rows, std::size_t cols) {
-  for (std::size_t r = 0; r < rows; ++r) {
-    const float* yr = y + r * cols;
-    const float* dyr = dy + r * cols;
-    float* dxr = dx + r * cols;
+  each_backward_row(y, dy, dx, rows, cols, [cols](const float* yr, const float* dyr, float* dxr) {
     float sum = 0.0f;
     for (std::size_t c = 0; c < cols; ++c) sum += dyr[c];
     for (std::size_t c = 0; c < cols; ++c) dxr[c] = dyr[c] - std::exp(yr[c]) * sum;
-  }
+  });
 }
 
 }  // namespace
 
 const ActivationKernels& activation_kernels_scalar() {
-  static const ActivationKernels table{
-      "scalar",
-      {forward_kernel<ActKind::kSigmoid>, forward_kernel<ActKind::kTanh>, forward_kernel<ActKind::kRelu>,
-       forward_kernel<ActKind::kLeakyRelu>, forward_kernel<ActKind::kElu>, forward_kernel<ActKind::kSelu>,
-       forward_kernel<ActKind::kGelu>, forward_kernel<ActKind::kGeluTanh>, forward_kernel<ActKind::kSilu>,
-       forward_kernel<ActKind::kSoftplus>},
-      {backward_kernel<ActKind::kSigmoid>, backward_kernel<ActKind::kTanh>, backward_kernel<ActKind::kRelu>,
-       backward_kernel<ActKind::kLeakyRelu>, backward_kernel<ActKind::kElu>, backward_kernel<ActKind::kSelu>,
-       backward_kernel<ActKind::kGelu>, backward_kernel<ActKind::kGeluTanh>, backward_kernel<ActKind::kSilu>,
-       backward_kernel<ActKind::kSoftplus>},
-      softmax_forward_rows,
-      softmax_backward_rows,
-      log_softmax_forward_rows,
-      log_softmax_backward_rows,
-      {GW_ACTIVATION_KINDS(GW_BACKWARD_BIAS_ENTRY)},
-  };
+  static const ActivationKernels table{GW_ACTIVATION_TABLE_INIT("scalar")};
   return table;
 }
 

@@ -421,22 +421,7 @@ void log_softmax_backward_rows(const float* y, const float* dy, float* dx, std::
 }
 
 ActivationKernels make_activation_table(const char* isa) {
-  return ActivationKernels{
-      isa,
-      {forward_kernel<ActKind::kSigmoid>, forward_kernel<ActKind::kTanh>, forward_kernel<ActKind::kRelu>,
-       forward_kernel<ActKind::kLeakyRelu>, forward_kernel<ActKind::kElu>, forward_kernel<ActKind::kSelu>,
-       forward_kernel<ActKind::kGelu>, forward_kernel<ActKind::kGeluTanh>, forward_kernel<ActKind::kSilu>,
-       forward_kernel<ActKind::kSoftplus>},
-      {backward_kernel<ActKind::kSigmoid>, backward_kernel<ActKind::kTanh>, backward_kernel<ActKind::kRelu>,
-       backward_kernel<ActKind::kLeakyRelu>, backward_kernel<ActKind::kElu>, backward_kernel<ActKind::kSelu>,
-       backward_kernel<ActKind::kGelu>, backward_kernel<ActKind::kGeluTanh>, backward_kernel<ActKind::kSilu>,
-       backward_kernel<ActKind::kSoftplus>},
-      softmax_forward_rows,
-      softmax_backward_rows,
-      log_softmax_forward_rows,
-      log_softmax_backward_rows,
-      {GW_ACTIVATION_KINDS(GW_BACKWARD_BIAS_ENTRY)},
-  };
+  return ActivationKernels{GW_ACTIVATION_TABLE_INIT(isa)};
 }
 
 }  // namespace

@@ -15,6 +15,27 @@
 // flipped and its in/out channels swapped, padding dil*(k-1) - pad.
 // Summation order is fixed by the shape, so results are thread-count independent.
 
+#if defined(__GNUC__)
+#define GW_TILE_INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define GW_TILE_INLINE __forceinline
+#else
+#define GW_TILE_INLINE inline
+#endif
+
+// The micro-kernels' accumulators at the start: the tile stored at out (accumulate) or zeros.
+template <int MV, int NP>
+GW_TILE_INLINE void load_tile(typename V::F (&acc)[MV][NP], const float* out, bool accumulate) {
+  constexpr std::size_t L = V::W;
+  if (accumulate) {
+    for (int q = 0; q < NP; ++q)
+      for (int v = 0; v < MV; ++v) acc[v][q] = V::load(out + (q * MV + v) * L);
+  } else {
+    for (int q = 0; q < NP; ++q)
+      for (int v = 0; v < MV; ++v) acc[v][q] = V::zero();
+  }
+}
+
 template <int MV, int NP>
 void direct_tile(std::size_t steps, const float* a, std::size_t a_stride, const float* const* bq, const std::int32_t* off,
                  float* out, bool accumulate) {
@@ -23,13 +44,7 @@ void direct_tile(std::size_t steps, const float* a, std::size_t a_stride, const 
   F acc[MV][NP];
   const float* p[NP];
   for (int q = 0; q < NP; ++q) p[q] = bq[q];
-  if (accumulate) {
-    for (int q = 0; q < NP; ++q)
-      for (int v = 0; v < MV; ++v) acc[v][q] = V::load(out + (q * MV + v) * L);
-  } else {
-    for (int q = 0; q < NP; ++q)
-      for (int v = 0; v < MV; ++v) acc[v][q] = V::zero();
-  }
+  load_tile<MV, NP>(acc, out, accumulate);
   for (std::size_t s = 0; s < steps; ++s) {
     const std::ptrdiff_t o = off[s];
     F av[MV];
@@ -52,13 +67,7 @@ void direct_tile_row(std::size_t steps, const float* a, std::size_t a_stride, co
   using F = typename V::F;
   constexpr std::size_t L = V::W;
   F acc[MV][NP];
-  if (accumulate) {
-    for (int q = 0; q < NP; ++q)
-      for (int v = 0; v < MV; ++v) acc[v][q] = V::load(out + (q * MV + v) * L);
-  } else {
-    for (int q = 0; q < NP; ++q)
-      for (int v = 0; v < MV; ++v) acc[v][q] = V::zero();
-  }
+  load_tile<MV, NP>(acc, out, accumulate);
   for (std::size_t s = 0; s < steps; ++s) {
     const float* b = b0 + off[s];
     F av[MV];

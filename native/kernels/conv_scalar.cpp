@@ -12,15 +12,24 @@ namespace conv_ref {
 namespace {
 // Calls f(i, j, ih * W + iw) for each kernel tap (i, j) of output (oh, ow) that falls inside the input
 // (not in the padding), in (i, j) order.
+// The input row of output row oh at kernel row i, or a negative value in the padding (tap_col: columns).
+std::ptrdiff_t tap_row(const ConvShape& s, std::size_t oh, std::size_t i) {
+  const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * s.sh + i * s.dh) - static_cast<std::ptrdiff_t>(s.ph);
+  return ih < static_cast<std::ptrdiff_t>(s.H) ? ih : -1;
+}
+std::ptrdiff_t tap_col(const ConvShape& s, std::size_t ow, std::size_t j) {
+  const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * s.sw + j * s.dw) - static_cast<std::ptrdiff_t>(s.pw);
+  return iw < static_cast<std::ptrdiff_t>(s.W) ? iw : -1;
+}
+
 template <class F>
 void for_each_tap(const ConvShape& s, std::size_t oh, std::size_t ow, F&& f) {
   for (std::size_t i = 0; i < s.kh; ++i) {
-    const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * s.sh + i * s.dh) - static_cast<std::ptrdiff_t>(s.ph);
-    if (ih < 0 || ih >= static_cast<std::ptrdiff_t>(s.H)) continue;
+    const std::ptrdiff_t ih = tap_row(s, oh, i);
+    if (ih < 0) continue;
     for (std::size_t j = 0; j < s.kw; ++j) {
-      const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * s.sw + j * s.dw) - static_cast<std::ptrdiff_t>(s.pw);
-      if (iw < 0 || iw >= static_cast<std::ptrdiff_t>(s.W)) continue;
-      f(i, j, ih * static_cast<std::ptrdiff_t>(s.W) + iw);
+      const std::ptrdiff_t iw = tap_col(s, ow, j);
+      if (iw >= 0) f(i, j, ih * static_cast<std::ptrdiff_t>(s.W) + iw);
     }
   }
 }
@@ -87,12 +96,11 @@ void backward_filter(const float* x, const float* dy, float* dw, const ConvShape
             const float* xc = x + (n * s.C + g * cg + c) * s.H * s.W;
             const float* dyk = dy + (n * s.K + k) * s.OH * s.OW;
             for (std::size_t oh = 0; oh < s.OH; ++oh) {
-              const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * s.sh + i * s.dh) - static_cast<std::ptrdiff_t>(s.ph);
-              if (ih < 0 || ih >= static_cast<std::ptrdiff_t>(s.H)) continue;
+              const std::ptrdiff_t ih = tap_row(s, oh, i);
+              if (ih < 0) continue;
               for (std::size_t ow = 0; ow < s.OW; ++ow) {
-                const std::ptrdiff_t iw = static_cast<std::ptrdiff_t>(ow * s.sw + j * s.dw) - static_cast<std::ptrdiff_t>(s.pw);
-                if (iw < 0 || iw >= static_cast<std::ptrdiff_t>(s.W)) continue;
-                acc += dyk[oh * s.OW + ow] * xc[ih * static_cast<std::ptrdiff_t>(s.W) + iw];
+                const std::ptrdiff_t iw = tap_col(s, ow, j);
+                if (iw >= 0) acc += dyk[oh * s.OW + ow] * xc[ih * static_cast<std::ptrdiff_t>(s.W) + iw];
               }
             }
           }
@@ -108,6 +116,10 @@ namespace {
 struct Window {
   std::ptrdiff_t h0, h1, w0, w1;
   std::ptrdiff_t count_padded;  // (h1 - h0) * (w1 - w0) before clipping to the input
+  // Average pooling's divisor: the padded window, or only its elements inside the input.
+  std::ptrdiff_t divisor(bool count_include_pad) const {
+    return count_include_pad ? count_padded : (h1 - h0) * (w1 - w0);
+  }
 };
 Window window(const PoolShape& s, std::size_t oh, std::size_t ow) {
   const std::ptrdiff_t H = static_cast<std::ptrdiff_t>(s.H), W = static_cast<std::ptrdiff_t>(s.W);
@@ -121,6 +133,14 @@ Window window(const PoolShape& s, std::size_t oh, std::size_t ow) {
   h1 = std::min<std::ptrdiff_t>(h1, H);
   w1 = std::min<std::ptrdiff_t>(w1, W);
   return {h0, h1, w0, w1, padded};
+}
+
+// Calls f(p, o, window) for each output o = oh * OW + ow of the planes [p0, p1), in order.
+template <class F>
+void for_each_window(const PoolShape& s, std::size_t p0, std::size_t p1, F&& f) {
+  for (std::size_t p = p0; p < p1; ++p)
+    for (std::size_t oh = 0; oh < s.OH; ++oh)
+      for (std::size_t ow = 0; ow < s.OW; ++ow) f(p, oh * s.OW + ow, window(s, oh, ow));
 }
 }  // namespace
 
@@ -167,41 +187,27 @@ void maxpool_backward(const float* dy, const std::int32_t* argmax, float* dx, co
 void avgpool_forward(const float* x, float* y, const PoolShape& s, std::size_t p0, std::size_t p1,
                      bool count_include_pad) {
   const std::ptrdiff_t W = static_cast<std::ptrdiff_t>(s.W);
-  for (std::size_t p = p0; p < p1; ++p) {
+  for_each_window(s, p0, p1, [&](std::size_t p, std::size_t o, const Window& win) {
     const float* xp = x + p * s.H * s.W;
-    float* yp = y + p * s.OH * s.OW;
-    for (std::size_t oh = 0; oh < s.OH; ++oh) {
-      for (std::size_t ow = 0; ow < s.OW; ++ow) {
-        const Window win = window(s, oh, ow);
-        float acc = 0.0f;
-        for (std::ptrdiff_t ih = win.h0; ih < win.h1; ++ih) {
-          for (std::ptrdiff_t iw = win.w0; iw < win.w1; ++iw) acc += xp[ih * W + iw];
-        }
-        const std::ptrdiff_t div = count_include_pad ? win.count_padded : (win.h1 - win.h0) * (win.w1 - win.w0);
-        yp[oh * s.OW + ow] = acc / static_cast<float>(div);
-      }
+    float acc = 0.0f;
+    for (std::ptrdiff_t ih = win.h0; ih < win.h1; ++ih) {
+      for (std::ptrdiff_t iw = win.w0; iw < win.w1; ++iw) acc += xp[ih * W + iw];
     }
-  }
+    y[p * s.OH * s.OW + o] = acc / static_cast<float>(win.divisor(count_include_pad));
+  });
 }
 
 void avgpool_backward(const float* dy, float* dx, const PoolShape& s, std::size_t p0, std::size_t p1,
                       bool count_include_pad) {
   const std::ptrdiff_t W = static_cast<std::ptrdiff_t>(s.W);
   std::memset(dx + p0 * s.H * s.W, 0, (p1 - p0) * s.H * s.W * sizeof(float));
-  for (std::size_t p = p0; p < p1; ++p) {
-    const float* dyp = dy + p * s.OH * s.OW;
+  for_each_window(s, p0, p1, [&](std::size_t p, std::size_t o, const Window& win) {
     float* dxp = dx + p * s.H * s.W;
-    for (std::size_t oh = 0; oh < s.OH; ++oh) {
-      for (std::size_t ow = 0; ow < s.OW; ++ow) {
-        const Window win = window(s, oh, ow);
-        const std::ptrdiff_t div = count_include_pad ? win.count_padded : (win.h1 - win.h0) * (win.w1 - win.w0);
-        const float g = dyp[oh * s.OW + ow] / static_cast<float>(div);
-        for (std::ptrdiff_t ih = win.h0; ih < win.h1; ++ih) {
-          for (std::ptrdiff_t iw = win.w0; iw < win.w1; ++iw) dxp[ih * W + iw] += g;
-        }
-      }
+    const float g = dy[p * s.OH * s.OW + o] / static_cast<float>(win.divisor(count_include_pad));
+    for (std::ptrdiff_t ih = win.h0; ih < win.h1; ++ih) {
+      for (std::ptrdiff_t iw = win.w0; iw < win.w1; ++iw) dxp[ih * W + iw] += g;
     }
-  }
+  });
 }
 
 }  // namespace conv_ref

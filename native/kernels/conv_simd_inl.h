@@ -127,6 +127,12 @@ void bias_relu(float* yn, const float* bias, std::size_t K, std::size_t ohw, boo
   }
 }
 
+// This thread's im2col buffer for s (reused across calls), or null for a pointwise conv (no unfolding).
+inline float* col_scratch(const ConvShape& s) {
+  static thread_local ConvScratch col_buf;
+  return is_pointwise(s) ? nullptr : col_buf.get(s.ckk() * s.OH * s.OW);
+}
+
 // One group's image as the GEMM operand: itself for a pointwise conv (col null), else its im2col patches in col.
 inline const float* patches(const float* xg, const ConvShape& s, float* col) {
   if (!col) return xg;
@@ -137,9 +143,7 @@ inline const float* patches(const float* xg, const ConvShape& s, float* col) {
 void gemm_forward(const float* x, const float* w, const float* bias, float* y, const ConvShape& s, std::size_t n0,
                   std::size_t n1, bool relu) {
   const std::size_t ohw = s.OH * s.OW, ckk = s.ckk(), kg = s.kg();
-  static thread_local ConvScratch col_buf;
-  const bool direct = is_pointwise(s);
-  float* col = direct ? nullptr : col_buf.get(ckk * ohw);
+  float* col = col_scratch(s);
   for (std::size_t n = n0; n < n1; ++n) {
     float* yn = y + n * s.K * ohw;
     for (std::size_t g = 0; g < s.groups; ++g) {
@@ -153,17 +157,15 @@ void gemm_forward(const float* x, const float* w, const float* bias, float* y, c
 void gemm_backward_data(const float* dy, const float* w, float* dx, const ConvShape& s, std::size_t n0,
                         std::size_t n1) {
   const std::size_t ohw = s.OH * s.OW, ckk = s.ckk(), kg = s.kg();
-  static thread_local ConvScratch col_buf;
-  const bool direct = is_pointwise(s);
-  float* col = direct ? nullptr : col_buf.get(ckk * ohw);
+  float* col = col_scratch(s);
   for (std::size_t n = n0; n < n1; ++n) {
     float* dxn = dx + n * s.C * s.H * s.W;
-    if (!direct) std::memset(dxn, 0, s.C * s.H * s.W * sizeof(float));
+    if (col) std::memset(dxn, 0, s.C * s.H * s.W * sizeof(float));
     for (std::size_t g = 0; g < s.groups; ++g) {
       const float* dyg = dy + (n * s.K + g * kg) * ohw;
       float* dxg = dxn + g * s.cg() * s.H * s.W;
-      sgemm(true, false, ckk, ohw, kg, 1.0f, w + g * kg * ckk, ckk, dyg, ohw, 0.0f, direct ? dxg : col, ohw);
-      if (!direct) col2im(col, s, dxg);
+      sgemm(true, false, ckk, ohw, kg, 1.0f, w + g * kg * ckk, ckk, dyg, ohw, 0.0f, col ? col : dxg, ohw);
+      if (col) col2im(col, s, dxg);
     }
   }
 }
@@ -171,9 +173,7 @@ void gemm_backward_data(const float* dy, const float* w, float* dx, const ConvSh
 void gemm_backward_filter(const float* x, const float* dy, float* dw, const ConvShape& s, std::size_t n0,
                           std::size_t n1) {
   const std::size_t ohw = s.OH * s.OW, ckk = s.ckk(), kg = s.kg();
-  static thread_local ConvScratch col_buf;
-  const bool direct = is_pointwise(s);
-  float* col = direct ? nullptr : col_buf.get(ckk * ohw);
+  float* col = col_scratch(s);
   if (n0 == n1) std::memset(dw, 0, s.K * ckk * sizeof(float));
   for (std::size_t n = n0; n < n1; ++n) {
     for (std::size_t g = 0; g < s.groups; ++g) {

@@ -74,106 +74,84 @@ GW_LOSS_INLINE V::F log_v(V::F x0) {
   return V::select_lt(x0, V::set1(1e-45f), V::set1(-1e30f), r);
 }
 
-double mse_v(const float* p, const float* t, std::size_t n, float scale, float* d) {
-  double total = 0.0;
+// Runs step(k, acc) over the full vectors, adding acc's float lanes to *total after each block of
+// kBlockVecs (then zeroing them); returns where the scalar tail starts.
+template <class Step>
+std::size_t summed_blocks(std::size_t n, double* total, Step&& step) {
   V::F acc = V::zero();
-  const V::F s2 = V::set1(2.0f * scale);
-  std::size_t i = blocked(
-      n,
-      [&](std::size_t k) {
-        const V::F e = V::sub(V::load(p + k), V::load(t + k));
-        acc = V::fma(e, e, acc);
-        if (d) V::store(d + k, V::mul(e, s2));
-      },
+  return blocked(
+      n, [&](std::size_t k) { step(k, acc); },
       [&] {
-        total += V::hsum_d(acc);
+        *total += V::hsum_d(acc);
         acc = V::zero();
       });
+}
+
+double mse_v(const float* p, const float* t, std::size_t n, float scale, float* d) {
+  double total = 0.0;
+  const V::F s2 = V::set1(2.0f * scale);
+  const std::size_t i = summed_blocks(n, &total, [&](std::size_t k, V::F& acc) {
+    const V::F e = V::sub(V::load(p + k), V::load(t + k));
+    acc = V::fma(e, e, acc);
+    if (d) V::store(d + k, V::mul(e, s2));
+  });
   return mse_tail(p, t, i, n, scale, d, total);
 }
 
 double mae_v(const float* p, const float* t, std::size_t n, float scale, float* d) {
   double total = 0.0;
-  V::F acc = V::zero();
   const V::F vs = V::set1(scale), vns = V::set1(-scale), zero = V::zero();
-  std::size_t i = blocked(
-      n,
-      [&](std::size_t k) {
-        const V::F e = V::sub(V::load(p + k), V::load(t + k));
-        acc = V::add(acc, V::abs(e));
-        // sign(e) * scale with sign(0) = 0
-        if (d) V::store(d + k, V::select_lt(zero, e, vs, V::select_lt(e, zero, vns, zero)));
-      },
-      [&] {
-        total += V::hsum_d(acc);
-        acc = V::zero();
-      });
+  const std::size_t i = summed_blocks(n, &total, [&](std::size_t k, V::F& acc) {
+    const V::F e = V::sub(V::load(p + k), V::load(t + k));
+    acc = V::add(acc, V::abs(e));
+    // sign(e) * scale with sign(0) = 0
+    if (d) V::store(d + k, V::select_lt(zero, e, vs, V::select_lt(e, zero, vns, zero)));
+  });
   return mae_tail(p, t, i, n, scale, d, total);
 }
 
 double huber_v(const float* p, const float* t, std::size_t n, float delta, float scale, float* d) {
   double total = 0.0;
-  V::F acc = V::zero();
   const V::F vd = V::set1(delta), vnd = V::set1(-delta), half = V::set1(0.5f), hd = V::set1(0.5f * delta);
   const V::F vs = V::set1(scale);
-  std::size_t i = blocked(
-      n,
-      [&](std::size_t k) {
-        const V::F e = V::sub(V::load(p + k), V::load(t + k));
-        const V::F a = V::abs(e);
-        const V::F l = V::select_lt(a, vd, V::mul(half, V::mul(e, e)), V::mul(vd, V::sub(a, hd)));
-        acc = V::add(acc, l);
-        if (d) V::store(d + k, V::mul(V::min(V::max(e, vnd), vd), vs));
-      },
-      [&] {
-        total += V::hsum_d(acc);
-        acc = V::zero();
-      });
+  const std::size_t i = summed_blocks(n, &total, [&](std::size_t k, V::F& acc) {
+    const V::F e = V::sub(V::load(p + k), V::load(t + k));
+    const V::F a = V::abs(e);
+    const V::F l = V::select_lt(a, vd, V::mul(half, V::mul(e, e)), V::mul(vd, V::sub(a, hd)));
+    acc = V::add(acc, l);
+    if (d) V::store(d + k, V::mul(V::min(V::max(e, vnd), vd), vs));
+  });
   return huber_tail(p, t, i, n, delta, scale, d, total);
 }
 
 double bce_v(const float* p, const float* t, std::size_t n, float scale, float* d) {
   double total = 0.0;
-  V::F acc = V::zero();
   const V::F one = V::set1(1.0f), floor_log = V::set1(-100.0f), tiny = V::set1(1e-12f), vs = V::set1(scale);
-  std::size_t i = blocked(
-      n,
-      [&](std::size_t k) {
-        const V::F vp = V::load(p + k), vt = V::load(t + k);
-        const V::F q = V::sub(one, vp);
-        const V::F lp = V::max(log_v(vp), floor_log);
-        const V::F lq = V::max(log_v(q), floor_log);
-        acc = V::sub(acc, V::fma(vt, lp, V::mul(V::sub(one, vt), lq)));
-        if (d) V::store(d + k, V::mul(V::div(V::sub(vp, vt), V::max(V::mul(vp, q), tiny)), vs));
-      },
-      [&] {
-        total += V::hsum_d(acc);
-        acc = V::zero();
-      });
+  const std::size_t i = summed_blocks(n, &total, [&](std::size_t k, V::F& acc) {
+    const V::F vp = V::load(p + k), vt = V::load(t + k);
+    const V::F q = V::sub(one, vp);
+    const V::F lp = V::max(log_v(vp), floor_log);
+    const V::F lq = V::max(log_v(q), floor_log);
+    acc = V::sub(acc, V::fma(vt, lp, V::mul(V::sub(one, vt), lq)));
+    if (d) V::store(d + k, V::mul(V::div(V::sub(vp, vt), V::max(V::mul(vp, q), tiny)), vs));
+  });
   return bce_tail(p, t, i, n, scale, d, total);
 }
 
 double bce_logits_v(const float* z, const float* t, std::size_t n, float scale, float* d) {
   double total = 0.0;
-  V::F acc = V::zero();
   const V::F one = V::set1(1.0f), zero = V::zero(), vs = V::set1(scale);
-  std::size_t i = blocked(
-      n,
-      [&](std::size_t k) {
-        const V::F vz = V::load(z + k), vt = V::load(t + k);
-        const V::F e = exp_v(V::sub(zero, V::abs(vz)));  // in (0, 1]: never overflows
-        const V::F ope = V::add(one, e);
-        acc = V::add(acc, V::add(V::sub(V::max(vz, zero), V::mul(vz, vt)), log_v(ope)));
-        if (d) {
-          const V::F r = V::div(one, ope);
-          const V::F sig = V::select_lt(vz, zero, V::mul(e, r), r);
-          V::store(d + k, V::mul(V::sub(sig, vt), vs));
-        }
-      },
-      [&] {
-        total += V::hsum_d(acc);
-        acc = V::zero();
-      });
+  const std::size_t i = summed_blocks(n, &total, [&](std::size_t k, V::F& acc) {
+    const V::F vz = V::load(z + k), vt = V::load(t + k);
+    const V::F e = exp_v(V::sub(zero, V::abs(vz)));  // in (0, 1]: never overflows
+    const V::F ope = V::add(one, e);
+    acc = V::add(acc, V::add(V::sub(V::max(vz, zero), V::mul(vz, vt)), log_v(ope)));
+    if (d) {
+      const V::F r = V::div(one, ope);
+      const V::F sig = V::select_lt(vz, zero, V::mul(e, r), r);
+      V::store(d + k, V::mul(V::sub(sig, vt), vs));
+    }
+  });
   return bce_logits_tail(z, t, i, n, scale, d, total);
 }
 
@@ -205,14 +183,8 @@ double exp_tail(const float* z, std::size_t r, float m, float* e) {
 // Adds f(z - m) over the full vectors of z to *total (float lanes, flushed per block); returns where the tail starts.
 template <class F>
 std::size_t sum_shifted_blocks(const float* z, std::size_t n, float m, F&& f, double* total) {
-  V::F acc = V::zero();
   const V::F vm = V::set1(m);
-  return blocked(
-      n, [&](std::size_t k) { acc = V::add(acc, f(V::sub(V::load(z + k), vm))); },
-      [&] {
-        *total += V::hsum_d(acc);
-        acc = V::zero();
-      });
+  return summed_blocks(n, total, [&](std::size_t k, V::F& acc) { acc = V::add(acc, f(V::sub(V::load(z + k), vm))); });
 }
 
 double sum_exp_v(const float* z, std::size_t n, float m) {
@@ -225,19 +197,12 @@ double sum_exp_v(const float* z, std::size_t n, float m) {
 
 double exp_sum_store_v(const float* z, std::size_t n, float m, float* e) {
   double total = 0.0;
-  V::F acc = V::zero();
   const V::F vm = V::set1(m);
-  std::size_t i = blocked(
-      n,
-      [&](std::size_t k) {
-        const V::F v = exp_v(V::sub(V::load(z + k), vm));
-        V::store(e + k, v);
-        acc = V::add(acc, v);
-      },
-      [&] {
-        total += V::hsum_d(acc);
-        acc = V::zero();
-      });
+  const std::size_t i = summed_blocks(n, &total, [&](std::size_t k, V::F& acc) {
+    const V::F v = exp_v(V::sub(V::load(z + k), vm));
+    V::store(e + k, v);
+    acc = V::add(acc, v);
+  });
   if (i < n) total += exp_tail(z + i, n - i, m, e + i);
   return total;
 }
@@ -251,14 +216,9 @@ double sum_shifted_v(const float* z, std::size_t n, float m) {
 
 double dot_shifted_v(const float* q, const float* z, std::size_t n, float m) {
   double total = 0.0;
-  V::F acc = V::zero();
   const V::F vm = V::set1(m);
-  std::size_t i = blocked(
-      n, [&](std::size_t k) { acc = V::fma(V::load(q + k), V::sub(V::load(z + k), vm), acc); },
-      [&] {
-        total += V::hsum_d(acc);
-        acc = V::zero();
-      });
+  std::size_t i = summed_blocks(
+      n, &total, [&](std::size_t k, V::F& acc) { acc = V::fma(V::load(q + k), V::sub(V::load(z + k), vm), acc); });
   for (; i < n; ++i) total += static_cast<double>(q[i]) * (z[i] - m);
   return total;
 }
