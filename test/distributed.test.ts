@@ -375,6 +375,8 @@ describe.skipIf(skipMpi)('distributed faults: no hang, a clear error', () => {
     expect(run.status, run.output).not.toBe(0);
     // rank 0 waits for the stopped rank 1 (on a loaded machine rank 1 may time out first, before it stops)
     expect(run.output).toMatch(/rank [01] of 2: collective #\d+ did not complete within 3 s/);
-    expect(run.output).toMatch(/MPI_ABORT was invoked on rank [01]/);
+    // The abort is the launcher's: its MPI_ABORT notice, or (Open MPI 4 under load, seen twice here) the
+    // notice's own failure to print, "ORTE_ERROR_LOG: Data unpack had inadequate space in file .../show_help.c".
+    expect(run.output).toMatch(/MPI_ABORT was invoked on rank [01]|ORTE_ERROR_LOG: .*show_help\.c/);
   });
 });
