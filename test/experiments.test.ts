@@ -109,6 +109,23 @@ describe('experiments (tiny mode)', () => {
     }
   });
 
+  it('options: --steps and --sizes reach training-size (and change its run); bad values and misplaced options are RangeErrors', async () => {
+    const common = await import(path.join(root, 'bench', 'experiments', 'common.mjs'));
+    const opts = common.parseArgs(['--tiny', '--steps', '7', '--sizes', '50,120', '--svg-only']);
+    expect(opts).toMatchObject({ tiny: true, steps: 7, sizes: [50, 120], formats: ['svg'] });
+    const mod = await import(path.join(root, 'bench', 'experiments', 'training-size.mjs'));
+    const { summary } = await mod.run({ ...opts, out: path.join(tmp, 'training-size-options') });
+    expect(summary.rows.map((r: { size: number }) => r.size)).toEqual([50, 120]);
+    // epochs = round(steps x batch 64 / size)
+    expect(summary.rows.map((r: { epochs: number }) => r.epochs)).toEqual([Math.round((7 * 64) / 50), Math.round((7 * 64) / 120)]);
+    expect(() => common.parseArgs(['--steps', '0'])).toThrow(/--steps must be a positive integer, received '0'/);
+    expect(() => common.parseArgs(['--sizes', '100,x'])).toThrow(/--sizes must be a positive integer, received 'x'/);
+    expect(() => common.parseArgs(['--bogus'])).toThrow(/bogus/);
+    const reg = await import(path.join(root, 'bench', 'experiments', 'regularizers.mjs'));
+    await expect(reg.run({ tiny: true, steps: 5 })).rejects.toThrow(/apply to training-size only/);
+    await expect(mod.run({ tiny: true, only: ['x'] })).rejects.toThrow(/--only picks experiments for run-all/);
+  });
+
   it('(i) regularizers: every regularizer on one budget; L2 shrinks the kernels\' L2 norm and L1 their mean |w|', async () => {
     const { summary } = await runExperiment('regularizers');
     expect(summary.rows.map((r: { key: string }) => r.key)).toEqual(['none', 'l2', 'l1', 'dropout', 'dropconnect']);

@@ -57,6 +57,7 @@ export function parseArgs(argv = process.argv.slice(2)) {
 
 /** The mode's settings: tiny (tests) < quick (minutes) < full. */
 export function settings(opts) {
+  if (opts.only !== undefined) throw new RangeError('--only picks experiments for run-all.mjs; a single experiment script does not take it');
   if ((opts.steps !== undefined || opts.sizes !== undefined) && opts.name !== 'training-size') {
     throw new RangeError(`--steps and --sizes apply to training-size only (received them for ${opts.name})`);
   }
