@@ -5,7 +5,7 @@
 //   npm run bench:gemm -- --json       one JSON object per line
 //   options: --rounds N (default 3), --seconds S per measurement (default 0.25),
 //            timing: fastest single call (1 thread: process CPU time; more: wall time),
-//            --no-openblas, --threads a,b (default 1,<all>)
+//            --no-openblas, --threads a,b (default 1,<all>), --shapes mlp|small|M,N,K,tA,tB;...
 //
 // OpenBLAS is only a reference: bench/openblas-sgemm.c is compiled into a temp
 // directory at run time against the system's libopenblas (Debian:
@@ -40,14 +40,38 @@ const threadCounts = option('--threads', `1,${allThreads}`)
 
 // [M, N, K, transA, transB]: forward x*W (NN), output layer (N = 10), backward
 // dW = x^T dy (TN) and dx = dy W^T (NT), and a square reference.
-const SHAPES = [
-  [128, 2048, 784, false, false],
-  [128, 2048, 2048, false, false],
-  [128, 10, 2048, false, false],
-  [784, 2048, 128, true, false],
-  [128, 784, 2048, false, true],
-  [1024, 1024, 1024, false, false],
-];
+// --shapes small: the GEMMs of bench:mnist's `small` step (784-256-128-10, batch
+// 128), whose 128-row problems are where a second thread pays least.
+// --shapes M,N,K,tA,tB;...: any others.
+const SHAPE_SETS = {
+  mlp: [
+    [128, 2048, 784, false, false],
+    [128, 2048, 2048, false, false],
+    [128, 10, 2048, false, false],
+    [784, 2048, 128, true, false],
+    [128, 784, 2048, false, true],
+    [1024, 1024, 1024, false, false],
+  ],
+  small: [
+    [128, 256, 784, false, false],
+    [128, 128, 256, false, false],
+    [784, 256, 128, true, false],
+    [256, 128, 128, true, false],
+    [128, 256, 128, false, true],
+    [1000, 256, 784, false, false],
+  ],
+};
+function parseShapes(text) {
+  if (SHAPE_SETS[text]) return SHAPE_SETS[text];
+  return text.split(';').map((item) => {
+    const f = item.split(',').map(Number);
+    if (f.length !== 5 || !f.slice(0, 3).every((x) => Number.isInteger(x) && x > 0)) {
+      throw new RangeError(`--shapes: expected ${Object.keys(SHAPE_SETS).join(' or ')} or M,N,K,tA,tB;... (got '${item}')`);
+    }
+    return [f[0], f[1], f[2], f[3] === 1, f[4] === 1];
+  });
+}
+const SHAPES = parseShapes(option('--shapes', 'mlp'));
 const shapeName = ([M, N, K, tA, tB]) => `${M}x${N}x${K} ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'}`;
 
 const log = (...a) => {

@@ -14,6 +14,11 @@ export interface BackendInfo {
   openmp: boolean;
   /** Whether programs (fit, evaluate, predict) run on the process's one compute thread; false with GRADWELL_COMPUTE_THREAD=0. */
   computeThread: boolean;
+  /**
+   * Who runs the parallel kernels' threads: 'pool' (gradwell's own fork-join pool, the default),
+   * 'openmp' (GRADWELL_THREADING=openmp) or 'serial' (a build without OpenMP with the pool switched off).
+   */
+  threading: 'pool' | 'openmp' | 'serial';
   arch: string;
   version: string;
 }
@@ -27,6 +32,7 @@ export function backend(): BackendInfo {
     threads: b.threads,
     openmp: b.openmp,
     computeThread: b.computeThread,
+    threading: b.threading,
     arch: b.arch,
     version: b.version,
   };

@@ -15,6 +15,7 @@ export interface NativeBackendInfo {
   openmp: boolean;
   /** Whether programs run on the process's one compute thread (false with GRADWELL_COMPUTE_THREAD=0). */
   computeThread: boolean;
+  threading: 'pool' | 'openmp' | 'serial';
   arch: string;
   version: string;
 }
@@ -188,6 +189,15 @@ export function envWarnings(env: NodeJS.ProcessEnv = process.env, arch: string =
           'accepted: an integer from 1 to 1024',
       );
     }
+  }
+  // As native/core/pool.cpp reads them.
+  const threading = env.GRADWELL_THREADING;
+  if (threading !== undefined && threading !== 'pool' && threading !== 'openmp') {
+    out.push(`gradwell: GRADWELL_THREADING=${JSON.stringify(threading)} is ignored (using the pool); accepted: pool, openmp`);
+  }
+  const spin = env.GRADWELL_SPIN_US;
+  if (spin !== undefined && !(/^\s*\+?\d+$/.test(spin) && Number(spin) <= 100000)) {
+    out.push(`gradwell: GRADWELL_SPIN_US=${JSON.stringify(spin)} is ignored (using 10); accepted: an integer from 0 to 100000 (microseconds)`);
   }
   return out;
 }

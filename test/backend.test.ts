@@ -48,6 +48,16 @@ describe('environment variables are validated at load', () => {
     // What the native core accepts gives no warning.
     for (const isa of acceptedIsaNames('x64')) expect(envWarnings({ GRADWELL_MAX_ISA: isa }, 'x64')).toEqual([]);
     for (const n of ['1', '2', '16', '1024', ' 3', '+4']) expect(envWarnings({ GRADWELL_NUM_THREADS: n }), n).toEqual([]);
+    expect(envWarnings({ GRADWELL_THREADING: 'omp' })).toEqual([
+      'gradwell: GRADWELL_THREADING="omp" is ignored (using the pool); accepted: pool, openmp',
+    ]);
+    for (const bad of ['fast', '-1', '100001', '2.5', '']) {
+      expect(envWarnings({ GRADWELL_SPIN_US: bad }), bad).toEqual([
+        `gradwell: GRADWELL_SPIN_US=${JSON.stringify(bad)} is ignored (using 10); accepted: an integer from 0 to 100000 (microseconds)`,
+      ]);
+    }
+    for (const v of ['pool', 'openmp']) expect(envWarnings({ GRADWELL_THREADING: v })).toEqual([]);
+    for (const v of ['0', '10', '100000']) expect(envWarnings({ GRADWELL_SPIN_US: v })).toEqual([]);
     expect(envWarnings({ GRADWELL_MAX_ISA: '' })).toEqual([]);
     expect(envWarnings({})).toEqual([]);
   });

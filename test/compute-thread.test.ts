@@ -6,7 +6,7 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
-import { Adam, Dense, NonFiniteError, SGD, Sequential, backend, getNumThreads, setNumThreads } from '../lib';
+import { Adam, Dense, NonFiniteError, SGD, Sequential, backend, getNumThreads, kernels, setNumThreads } from '../lib';
 import { native, withOmpWaitDefault } from '../lib/binding';
 import { op } from '../lib/ops';
 import { NATIVE_HALT_CODE } from '../lib/errors';
@@ -74,6 +74,30 @@ describe('the compute thread', () => {
     expectSameWeights(alone[1], b.getWeights());
   });
 
+  it('gives kernels called on the main thread while a fit runs the same results (the pool is busy: they run inline)', async () => {
+    setNumThreads(2);
+    const [M, N2, K] = [96, 160, 300];
+    const a = Float32Array.from({ length: M * K }, (_, i) => ((i * 37) % 101) / 50 - 1);
+    const b = Float32Array.from({ length: K * N2 }, (_, i) => ((i * 53) % 97) / 48 - 1);
+    const expected = new Float32Array(M * N2);
+    kernels.gemm(false, false, M, N2, K, 1, a, K, b, N2, 0, expected, N2);
+    const alone = await train(2, 21);
+    const m = small(21);
+    let calls = 0;
+    let running = true;
+    const fit = m.fit(x, labels, { epochs: 2, batchSize: 128, seed: 3 }).finally(() => (running = false));
+    while (running) {
+      const c = new Float32Array(M * N2);
+      kernels.gemm(false, false, M, N2, K, 1, a, K, b, N2, 0, c, N2);
+      expect(Buffer.from(c.buffer).equals(Buffer.from(expected.buffer)), `call ${calls}`).toBe(true);
+      calls++;
+      await new Promise((r) => setImmediate(r));
+    }
+    await fit;
+    expect(calls).toBeGreaterThan(0);
+    expectSameWeights(alone, m.getWeights());
+  });
+
   it('passes a CodedError (code and index) and plain errors back through the hand-off', async () => {
     const flags = new Float32Array(3);
     flags[2] = 1;
@@ -91,7 +115,13 @@ describe('the compute thread', () => {
     await expect(native.runAsync([])).resolves.toBeUndefined();
   });
 
-  it('gives the same weights as programs on the libuv pool threads (GRADWELL_COMPUTE_THREAD=0)', () => {
+  // The other runtimes of the same kernels: programs on the libuv pool threads, OpenMP teams
+  // instead of gradwell's pool, a pool whose helpers never spin (they sleep after every job).
+  it.each([
+    ['programs on the libuv pool threads', { GRADWELL_COMPUTE_THREAD: '0' }, { computeThread: false, threading: 'pool' }],
+    ['OpenMP teams (GRADWELL_THREADING=openmp)', { GRADWELL_THREADING: 'openmp' }, { computeThread: true, threading: 'openmp' }],
+    ['a pool that does not spin (GRADWELL_SPIN_US=0)', { GRADWELL_SPIN_US: '0' }, { computeThread: true, threading: 'pool' }],
+  ])('gives the same weights with %s', (_what, env, expected) => {
     const script = `
       const gw = require(${JSON.stringify(path.resolve(__dirname, '..', 'dist'))});
       const N = ${N};
@@ -103,12 +133,12 @@ describe('the compute thread', () => {
       m.fit({ data, shape: [N, 784], scale: 1 / 255 }, labels, { epochs: 2, batchSize: 128, seed: 3 }).then(() => {
         const out = {};
         for (const [k, v] of m.getWeights()) out[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-        process.stdout.write(JSON.stringify({ computeThread: gw.backend().computeThread, weights: out }));
+        process.stdout.write(JSON.stringify({ computeThread: gw.backend().computeThread, threading: gw.backend().threading, weights: out }));
       });`;
-    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, GRADWELL_COMPUTE_THREAD: '0' }, timeout: 120_000, maxBuffer: 64 << 20 });
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000, maxBuffer: 64 << 20 });
     expect(r.status, r.stderr).toBe(0);
-    const got = JSON.parse(r.stdout) as { computeThread: boolean; weights: Record<string, string> };
-    expect(got.computeThread).toBe(false);
+    const got = JSON.parse(r.stdout) as { computeThread: boolean; threading: string; weights: Record<string, string> };
+    expect({ computeThread: got.computeThread, threading: got.threading }).toEqual(expected);
     return train(2).then((mine) => {
       const theirs = new Map(Object.entries(got.weights).map(([k, b64]) => {
         const buf = Buffer.from(b64, 'base64');

@@ -9,6 +9,7 @@
 #include "binding/args.h"
 #include "binding/compute_thread.h"
 #include "core/isa.h"
+#include "core/pool.h"
 #include "core/threads.h"
 #include "kernels/optim.h"
 
@@ -256,6 +257,7 @@ Napi::Value Backend(const Napi::CallbackInfo& info) {
   o.Set("defaultThreads", gw::default_num_threads());
   o.Set("openmp", gw::have_openmp());
   o.Set("computeThread", compute_thread_enabled());
+  o.Set("threading", gw::pool_enabled() ? "pool" : (gw::have_openmp() ? "openmp" : "serial"));
 #if defined(GW_ARCH_X86)
   o.Set("arch", "x64");
 #elif defined(GW_ARCH_ARM64)

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/pool.h"
 #include "core/threads.h"
 
 #if defined(GW_HAVE_OPENMP)
@@ -37,7 +38,7 @@ void loop(Worker* w) {
 #if defined(GW_HAVE_OPENMP)
   // Start the team now, at load, rather than inside the first training step.
   const int team = gw::num_threads();
-  if (team > 1) {
+  if (team > 1 && !gw::pool_enabled()) {
 #pragma omp parallel num_threads(team)
     { (void)omp_get_thread_num(); }
   }

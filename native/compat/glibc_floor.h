@@ -20,6 +20,7 @@ __asm__(".symver pthread_once,pthread_once@" GW_GLIBC_BASE);
 __asm__(".symver pthread_create,pthread_create@" GW_GLIBC_BASE);
 __asm__(".symver pthread_join,pthread_join@" GW_GLIBC_BASE);
 __asm__(".symver pthread_detach,pthread_detach@" GW_GLIBC_BASE);
+__asm__(".symver pthread_mutex_trylock,pthread_mutex_trylock@" GW_GLIBC_BASE);
 __asm__(".symver pthread_key_create,pthread_key_create@" GW_GLIBC_BASE);
 __asm__(".symver pthread_key_delete,pthread_key_delete@" GW_GLIBC_BASE);
 __asm__(".symver pthread_getspecific,pthread_getspecific@" GW_GLIBC_BASE);

@@ -1,5 +1,7 @@
 #include "core/threads.h"
 
+#include "core/pool.h"
+
 #include <atomic>
 #include <cstdlib>
 #include <thread>
@@ -36,6 +38,7 @@ int default_num_threads() {
 // Inside a parallel region (a kernel called from another kernel's chunk) the
 // inner kernel runs on its calling thread: no nested teams.
 int num_threads() {
+  if (pool_in_job()) return 1;
 #if defined(GW_HAVE_OPENMP)
   if (omp_in_parallel()) return 1;
 #endif
