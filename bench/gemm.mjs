@@ -65,7 +65,7 @@ function parseShapes(text) {
   if (SHAPE_SETS[text]) return SHAPE_SETS[text];
   return text.split(';').map((item) => {
     const f = item.split(',').map(Number);
-    if (f.length !== 5 || !f.slice(0, 3).every((x) => Number.isInteger(x) && x > 0)) {
+    if (f.length !== 5 || !f.slice(0, 3).every((x) => Number.isInteger(x) && x > 0) || !f.slice(3).every((x) => x === 0 || x === 1)) {
       throw new RangeError(`--shapes: expected ${Object.keys(SHAPE_SETS).join(' or ')} or M,N,K,tA,tB;... (got '${item}')`);
     }
     return [f[0], f[1], f[2], f[3] === 1, f[4] === 1];

@@ -39,6 +39,8 @@ export interface NativeBinding {
   kinds(): NativeKinds;
   /** Hands the MPI module's collectives table (a tagged External) to the dist ops; null detaches. */
   attachCollectives(collectives: unknown): { rank: number; size: number } | undefined;
+  /** Test hook (test/pool.test.ts): how many threads ran a `team`-item parallel_team whose item 0 waits for another thread; item `throwAt` throws. */
+  poolProbe(team: number, throwAt: number): number;
 }
 
 export interface NativeKinds {

@@ -2,9 +2,16 @@
 // synchronous functions, and programs of ops that run off the main thread.
 #include <napi.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
 
 #include "binding/args.h"
 #include "binding/compute_thread.h"
@@ -291,6 +298,47 @@ Napi::Value SetMaxIsa(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), gw::isa_name(gw::set_max_isa(cap)));
 }
 
+// For test/pool.test.ts: runs parallel_team(team) where item 0 waits (up to 5 s) until
+// another item has started on a different thread, and item throwAt (-1: none)
+// throws; returns how many distinct threads ran items. With a working pool that
+// is 2 or more, whoever claims item 0.
+Napi::Value PoolProbe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto int_arg = [&](std::size_t k, const char* name, std::int64_t lo, std::int64_t hi) {
+    if (!info[k].IsNumber()) throw Napi::TypeError::New(env, std::string("poolProbe: ") + name + " must be a number");
+    const double v = info[k].As<Napi::Number>().DoubleValue();
+    if (!(v >= static_cast<double>(lo) && v <= static_cast<double>(hi)) || v != static_cast<double>(static_cast<std::int64_t>(v))) {
+      throw Napi::RangeError::New(env, std::string("poolProbe: ") + name + " must be an integer from " + std::to_string(lo) +
+                                           " to " + std::to_string(hi) + ", received " + std::to_string(v));
+    }
+    return static_cast<std::int64_t>(v);
+  };
+  const std::int64_t team = int_arg(0, "team", 2, std::max(2, gw::num_threads()));
+  const std::int64_t throw_at = int_arg(1, "throwAt", -1, team - 1);
+  std::mutex m;
+  std::set<std::thread::id> ids;
+  const auto distinct = [&] {
+    std::lock_guard<std::mutex> lock(m);
+    return ids.size();
+  };
+  try {
+    gw::parallel_team(static_cast<std::size_t>(team), [&](std::size_t t) {
+      {
+        std::lock_guard<std::mutex> lock(m);
+        ids.insert(std::this_thread::get_id());
+      }
+      if (t == 0) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (distinct() < 2 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+      }
+      if (static_cast<std::int64_t>(t) == throw_at) throw std::runtime_error("poolProbe: item " + std::to_string(t) + " threw");
+    });
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+  return Napi::Number::New(env, static_cast<double>(distinct()));
+}
+
 #if defined(GW_SANITIZE_CANARY)
 // Sanitizer builds only (scripts/test-asan.mjs): writes element i of a 16-float
 // heap array, so asanCanary(16) is a heap-buffer-overflow ASan must report.
@@ -312,6 +360,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runAsync", Napi::Function::New(env, RunAsync, "runAsync"));
   exports.Set("kinds", Napi::Function::New(env, Kinds, "kinds"));
   exports.Set("CompiledProgram", CompiledProgram::Init(env));
+  exports.Set("poolProbe", Napi::Function::New(env, PoolProbe, "poolProbe"));
   register_dist_exports(env, exports);
 #if defined(GW_SANITIZE_CANARY)
   exports.Set("asanCanary", Napi::Function::New(env, AsanCanary, "asanCanary"));

@@ -1,13 +1,12 @@
 #include "binding/compute_thread.h"
 
 #include <condition_variable>
-#include <cstdlib>
-#include <cstring>
 #include <deque>
 #include <exception>
 #include <mutex>
 #include <thread>
 
+#include "core/env.h"
 #include "core/pool.h"
 #include "core/threads.h"
 
@@ -75,10 +74,7 @@ Worker* worker() {
 }  // namespace
 
 bool compute_thread_enabled() {
-  static const bool enabled = [] {
-    const char* v = std::getenv("GRADWELL_COMPUTE_THREAD");
-    return !(v && std::strcmp(v, "0") == 0);
-  }();
+  static const bool enabled = !gw::env_is("GRADWELL_COMPUTE_THREAD", "0");
   return enabled;
 }
 

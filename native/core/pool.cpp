@@ -1,11 +1,11 @@
 #include "core/pool.h"
 
+#include "core/env.h"
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <cstdlib>
-#include <cstring>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -23,14 +23,6 @@ namespace gw {
 namespace {
 
 thread_local bool t_in_job = false;
-
-long env_long(const char* name, long fallback, long lo, long hi) {
-  const char* s = std::getenv(name);
-  if (!s) return fallback;
-  char* end = nullptr;
-  const long v = std::strtol(s, &end, 10);
-  return (end != s && *end == '\0' && v >= lo && v <= hi) ? v : fallback;
-}
 
 class Pool {
  public:
@@ -88,14 +80,14 @@ class Pool {
 
   void grow(int helpers) {
     while (static_cast<int>(started_) < helpers) {
-      std::thread(&Pool::helper, this).detach();
+      // The generation before this job's: a helper that starts late still joins it.
+      std::thread(&Pool::helper, this, generation_.load(std::memory_order_relaxed)).detach();
       ++started_;
     }
   }
 
-  void helper() {
+  void helper(std::uint64_t seen) {
     t_in_job = true;  // anything a helper runs is inside a job
-    std::uint64_t seen = generation_.load(std::memory_order_acquire);
     for (;;) {
       wait_for_job(seen);
       seen = generation_.load(std::memory_order_acquire);
@@ -151,10 +143,7 @@ Pool& pool() {
 }  // namespace
 
 bool pool_enabled() {
-  static const bool enabled = [] {
-    const char* s = std::getenv("GRADWELL_THREADING");
-    return !(s && std::strcmp(s, "openmp") == 0);
-  }();
+  static const bool enabled = !env_is("GRADWELL_THREADING", "openmp");
   return enabled;
 }
 

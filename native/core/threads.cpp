@@ -1,9 +1,9 @@
 #include "core/threads.h"
 
+#include "core/env.h"
 #include "core/pool.h"
 
 #include <atomic>
-#include <cstdlib>
 #include <thread>
 
 #if defined(GW_HAVE_OPENMP)
@@ -26,14 +26,7 @@ std::atomic<int> g_threads{default_num_threads()};
 
 }  // namespace
 
-int default_num_threads() {
-  if (const char* env = std::getenv("GRADWELL_NUM_THREADS")) {
-    char* end = nullptr;
-    const long v = std::strtol(env, &end, 10);
-    if (end != env && *end == '\0' && v >= 1 && v <= 1024) return static_cast<int>(v);
-  }
-  return machine_cores();
-}
+int default_num_threads() { return static_cast<int>(env_long("GRADWELL_NUM_THREADS", machine_cores(), 1, 1024)); }
 
 // Inside a parallel region (a kernel called from another kernel's chunk) the
 // inner kernel runs on its calling thread: no nested teams.

@@ -1,7 +1,9 @@
-// Thread count for every parallel region. OpenMP's own setting is per calling
-// thread, and kernels run on libuv workers, so each region passes this count
-// explicitly with num_threads(). Work is split into fixed-size chunks that do
-// not depend on the count, so results are identical for any number of threads.
+// Thread count for every parallel region, and the two fork-join shapes the
+// kernels use. They run on gradwell's pool (core/pool.h), or on OpenMP teams
+// with GRADWELL_THREADING=openmp, each region passing this count explicitly
+// (OpenMP's own setting is per calling thread). Work is split into fixed-size
+// chunks that do not depend on the count, so results are identical for any
+// number of threads and whichever thread runs a chunk.
 #pragma once
 #include <cstddef>
 
