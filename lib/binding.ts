@@ -23,6 +23,11 @@ export interface NativeBackendInfo {
 export interface NativeCompiledProgram {
   run(): Promise<void>;
   runSync(): void;
+  /**
+   * Runs the program `count` times in one native call, writing the run's number (0..count-1) to
+   * cursor[0] before each (the cursor given when compiling); on an error cursor[0] is the failed run.
+   */
+  runChunk(count: number): Promise<void>;
   readonly busy: boolean;
   readonly length: number;
 }
@@ -32,7 +37,8 @@ export interface NativeBinding {
   setNumThreads(n: number): number;
   setMaxIsa(isa: string): string;
   runAsync(program: readonly ProgramStep[]): Promise<void>;
-  CompiledProgram: new (program: readonly ProgramStep[]) => NativeCompiledProgram;
+  /** `cursor`: the Int32Array runChunk counts in (the stage_in/stage_out steps' cursor). */
+  CompiledProgram: new (program: readonly ProgramStep[], cursor?: Int32Array) => NativeCompiledProgram;
   /** Every op as a synchronous function, typed from lib/ops.ts. */
   ops: NativeOps;
   /** The kind lists of native/kernels/kinds.inc (see lib/kinds.ts). */

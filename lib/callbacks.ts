@@ -17,6 +17,15 @@ export abstract class Callback {
   onEpochEnd(_epoch: number, _logs: Logs): void | Promise<void> {}
   onBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
   onBatchEnd(_batch: number, _logs: Logs): void | Promise<void> {}
+  /**
+   * Whether the batch hooks may run after a chunk of steps has run (fit's stepsPerCall 'auto'
+   * chunks only when every callback says so): true when the class keeps the default, empty batch
+   * hooks. Override to return true for hooks that only read the logs.
+   */
+  batchHooksDeferrable(): boolean {
+    const proto = Callback.prototype;
+    return this.onBatchBegin === proto.onBatchBegin && this.onBatchEnd === proto.onBatchEnd;
+  }
 }
 
 /** Plain hooks, for one-off callbacks: `{ onEpochEnd: (e, logs) => ... }`. */
@@ -50,6 +59,9 @@ export class LambdaCallback extends Callback {
   }
   override onBatchEnd(batch: number, logs: Logs) {
     return this.hooks.onBatchEnd?.(batch, logs);
+  }
+  override batchHooksDeferrable(): boolean {
+    return !this.hooks.onBatchBegin && !this.hooks.onBatchEnd;
   }
 }
 

@@ -50,6 +50,9 @@ export class NonFiniteError extends Error {
 /** The `code` of the error a native program rejects with when a halt_if_nonzero step stops it. */
 export const NATIVE_HALT_CODE = 'ERR_GRADWELL_HALT';
 
+/** The `code` of the error a native program rejects with when a halt_if_nonfinite step stops it. */
+export const NATIVE_NONFINITE_CODE = 'ERR_GRADWELL_NONFINITE';
+
 /** An error from a native task: `code` and `index` are set by structured native errors (native/binding/args.h CodedError). */
 export interface NativeTaskError extends Error {
   code?: string;

@@ -22,7 +22,8 @@ import { l1Penalty, stepPenalty, totalPenalty } from './regularizers';
 import { forEachBatch, planBatches } from './sequential/batches';
 import { runEpochs, type History } from './sequential/fit-loop';
 import { holdOut, isDataset, splitArgs, toSource, toTargets, type DataSource, type Inputs, type TargetSource, type Targets } from './sequential/inputs';
-import { addMetricSums, allocateBuffers, evalProgram, trainProgram, type Buffers, type Net } from './sequential/program';
+import { addMetricSums, allocateBuffers, evalProgram, trainProgram, trainSteps, type Buffers, type Net } from './sequential/program';
+import { DEFAULT_STEPS_PER_CALL, StepChunk } from './sequential/chunk';
 import { compileConfigOf, type CompileOptions, type Compiled, type FitOptions } from './sequential/options';
 import { summaryText } from './sequential/summary';
 import { Tensor, describeValue, formatShape, shapeSize } from './tensor';
@@ -203,6 +204,14 @@ export class Sequential {
     return trainProgram(this.net(), this.ensureBuffers(local), c.loss, c, src, tgt, local, this.fusedOutput(), diagnostics, dist);
   }
 
+  /** Up to `steps` training steps of `rows` rows per native call (fit's stepsPerCall). */
+  private stepChunk(src: DataSource, tgt: TargetSource, rows: number, steps: number): StepChunk {
+    const c = this.requireCompiled();
+    const b = this.ensureBuffers(rows);
+    const host = { layers: this.layers, params: () => this.params(), optimizer: c.optimizer, metrics: c.metrics, sparseTargets: c.loss.sparseTargets, outputSize: shapeSize(this.outputShape!) };
+    return new StepChunk(host, b, rows, trainSteps(this.net(), b, c.loss, c, src, tgt, rows, this.fusedOutput(), false), steps);
+  }
+
   private evalProgram(src: DataSource, tgt: TargetSource | null, rows: number, logits: boolean): NativeCompiledProgram {
     return evalProgram(this.net(), this.ensureEvalBuffers(rows), this.compiled?.loss ?? null, src, tgt, rows, logits);
   }
@@ -284,6 +293,10 @@ export class Sequential {
     const callbacks = (opts.callbacks ?? []).map((cb) => (cb instanceof Callback ? cb : new LambdaCallback(cb)));
     if (opts.verbose && (world?.rank ?? 0) === 0) callbacks.push(new ProgressBarCallback(Math.ceil(n / batchSize)));
     for (const cb of callbacks) cb.setModel(this);
+    const spc = opts.stepsPerCall ?? 'auto';
+    if (spc !== 'auto') checkNumber('fit', 'stepsPerCall', spc, { min: 1, integer: true });
+    const chunkable = !dist && !(opts.diagnostics ?? false) && !this.params().some((p) => (p.regularizer?.l1 ?? 0) > 0);
+    const stepsPerCall = !chunkable ? 1 : spc === 'auto' ? (callbacks.every((cb) => cb.batchHooksDeferrable()) ? DEFAULT_STEPS_PER_CALL : 1) : spc;
 
     this.claim('fit');
     try {
@@ -292,6 +305,8 @@ export class Sequential {
       const diagnostics = opts.diagnostics ?? false;
       const plan = planBatches(n, batchSize, (rows) => this.trainProgram(src, tgt, rows, diagnostics), dist ? (rows) => dist.share(rows) : undefined);
       const buffers = this.buffers!; // the programs' buffers (validation may allocate larger ones)
+      const fullBatches = Math.floor(n / plan.rows);
+      const chunk = stepsPerCall > 1 && fullBatches > 1 ? this.stepChunk(src, tgt, plan.rows, Math.min(stepsPerCall, fullBatches)) : null;
       this.stopTraining = false;
       return await runEpochs(
         {
@@ -302,6 +317,20 @@ export class Sequential {
           addMetricSums: (rows, sums) => this.metricsSums(buffers, dist ? dist.share(rows).count : rows, sums),
           reduceSums: dist ? (sums) => dist.sumInPlace(sums) : undefined,
           step: (program, where, rows) => this.runStep(program, buffers, where, rows),
+          chunk: chunk
+            ? {
+                size: chunk.size,
+                rows: chunk.rows,
+                run: async (order, start, count, where) => {
+                  this.programRunning = true;
+                  try {
+                    return await chunk.run(order, start, count, where);
+                  } finally {
+                    this.programRunning = false;
+                  }
+                },
+              }
+            : undefined,
           // Distributed: rank 0's BatchNorm running statistics everywhere (as PyTorch DDP), then validation.
           validate: async () => (await dist?.syncState(this.layers), val ? this.evaluateSource(val.src, val.tgt, val.idx, batchSize) : null),
           lr: () => c.optimizer.lr,

@@ -83,6 +83,9 @@ export interface OpArgs {
   fill: [x: F32, value: number, n?: number];
   copy: [src: F32, dst: F32, n?: number];
   halt_if_nonzero: [flags: F32, message: string];
+  halt_if_nonfinite: [values: F32, message: string];
+  stage_in: [stage: F32 | I32 | F64, live: F32 | I32 | F64, cursor: I32];
+  stage_out: [live: F32 | I32 | F64, stage: F32 | I32 | F64, cursor: I32];
   // data-parallel collectives and helpers (native/binding/dist_ops.cpp); need distributed.init()
   allreduce_grads_start: [arena: F32, offset: number, count: number, tickets: F64, bucket: number];
   allreduce_grads_finish: [tickets: F64, buckets: number];
@@ -182,6 +185,9 @@ export const op: OpBuilders = {
   fill: builder('fill'),
   copy: builder('copy'),
   halt_if_nonzero: builder('halt_if_nonzero'),
+  halt_if_nonfinite: builder('halt_if_nonfinite'),
+  stage_in: builder('stage_in'),
+  stage_out: builder('stage_out'),
   allreduce_grads_start: builder('allreduce_grads_start'),
   allreduce_grads_finish: builder('allreduce_grads_finish'),
   allreduce_f64: builder('allreduce_f64'),

@@ -109,6 +109,11 @@ export abstract class Optimizer {
     }
   }
 
+  /** The hyper-parameters beginStep publishes (8 per parameter), read by the native update; a chunk of steps stages copies. */
+  hyperBuffer(): Float64Array {
+    return this.hp;
+  }
+
   /** Undo beginStep's counter when a step did not run (it was halted). */
   cancelStep(): void {
     this.iterations -= 1;

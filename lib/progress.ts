@@ -22,6 +22,11 @@ export class ProgressBarCallback extends Callback {
     super();
   }
 
+  /** It only reads the logs: a chunk of steps may run before it draws them. */
+  override batchHooksDeferrable(): boolean {
+    return true;
+  }
+
   override onEpochBegin(epoch: number): void {
     this.seen = 0;
     this.lossSum = 0;

@@ -94,6 +94,11 @@ export abstract class Layer {
    */
   beginStep(_layerIndex: number, _step: number, _rowOffset = 0): void {}
 
+  /** The buffer beginStep writes, or null when it writes none (several steps per native call stage a copy per step). */
+  stepState(): Float64Array | null {
+    return null;
+  }
+
   abstract forward(a: ForwardArgs): ProgramStep[];
   abstract backward(a: BackwardArgs): ProgramStep[];
 

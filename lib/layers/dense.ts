@@ -58,6 +58,10 @@ export class Dense extends ActivatedLayer {
   }
 
   /** The DropConnect mask's stream is the layer index, its step the training step. */
+  override stepState(): Float64Array {
+    return this.rngState;
+  }
+
   override beginStep(layerIndex: number, step: number): void {
     this.rngState[1] = layerIndex;
     this.rngState[2] = step;

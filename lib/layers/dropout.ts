@@ -36,6 +36,10 @@ export class Dropout extends Layer {
   }
 
   /** The mask's stream is the layer index, its step the training step, its offset the rank's first global row. */
+  override stepState(): Float64Array {
+    return this.rngState;
+  }
+
   override beginStep(layerIndex: number, step: number, rowOffset = 0): void {
     this.rngState[1] = layerIndex;
     this.rngState[2] = step;

@@ -187,6 +187,10 @@ export class StochasticPool2D extends Pool2D {
     if (rng) this.rngState[0] = rng.int(0x7fffffff);
   }
 
+  override stepState(): Float64Array {
+    return this.rngState;
+  }
+
   override beginStep(layerIndex: number, step: number): void {
     this.rngState[1] = layerIndex;
     this.rngState[2] = step;

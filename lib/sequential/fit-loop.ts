@@ -8,6 +8,7 @@ import { forEachBatch, type BatchPlan } from './batches';
 import { layerDiagnostics, type LayerDiagnostics } from './layer-diagnostics';
 import type { Layer } from '../layers/base';
 import type { Buffers } from './program';
+import type { ChunkResult } from './chunk';
 
 export interface History {
   epoch: number[];
@@ -29,6 +30,11 @@ export interface FitHost {
   reduceSums?(sums: number[]): Promise<void>;
   /** Runs one training step on a (global) batch of `rows` rows; returns its loss with the penalties. */
   step(program: BatchPlan['full'], where: string, rows: number): Promise<number>;
+  /**
+   * Several full batches per native call (fit's stepsPerCall): runs `count` (<= size) steps on
+   * the batches of `order` from position `start`; the batch callbacks run after it, in order.
+   */
+  chunk?: { size: number; rows: number; run(order: Int32Array, start: number, count: number, where: (k: number) => string): Promise<ChunkResult> };
   /** Loss and metrics on the validation data, or null without validation. */
   validate(): Promise<Record<string, number> | null> | null;
   lr(): number;
@@ -69,28 +75,58 @@ export async function runEpochs(host: FitHost, e: EpochPlan): Promise<History> {
     const gradSq = new Float64Array(host.params().length);
     let batches = 0;
     let diag: LayerDiagnostics[] | null = null;
-    await forEachBatch(plan, () => host.buffers().index, order, {
-      before: async (batch) => {
-        if (e.signal?.aborted) throw new AbortError(`fit aborted at epoch ${epoch}, batch ${batch}; the model holds the weights of the last completed step`);
-        for (const cb of callbacks) await cb.onBatchBegin(batch);
+    const logBatch = async (batch: number, lossValue: number, rows: number) => {
+      if (!Number.isFinite(lossValue)) {
+        throw new NonFiniteError(`non-finite loss (${lossValue}) at epoch ${epoch}, batch ${batch}; training stopped`);
+      }
+      lossSum += lossValue * rows;
+      const batchLogs: Logs = { loss: lossValue, size: rows };
+      for (const cb of callbacks) await cb.onBatchEnd(batch, batchLogs);
+    };
+    const abortCheck = (batch: number) => {
+      if (e.signal?.aborted) throw new AbortError(`fit aborted at epoch ${epoch}, batch ${batch}; the model holds the weights of the last completed step`);
+    };
+    // Full batches in chunks of steps; the rest (the last, smaller batch) one per call below.
+    let done = 0;
+    const chunk = host.chunk && host.chunk.size > 1 && !e.diagnostics && host.chunk.rows === plan.rows ? host.chunk : null;
+    if (chunk) {
+      const full = Math.floor(n / plan.rows);
+      for (let b0 = 0; b0 < full; b0 += chunk.size) {
+        abortCheck(b0);
+        const count = Math.min(chunk.size, full - b0);
+        const result = await chunk.run(order, b0 * plan.rows, count, (k) => `epoch ${epoch}, batch ${b0 + k}`);
+        for (let k = 0; k < result.steps.length; k++) {
+          for (const cb of callbacks) await cb.onBatchBegin(b0 + k);
+          result.steps[k].addMetricSums(sums);
+          await logBatch(b0 + k, result.steps[k].loss, plan.rows);
+        }
+        if (result.error) {
+          for (const cb of callbacks) await cb.onBatchBegin(b0 + result.steps.length);
+          throw result.error;
+        }
+      }
+      done = full * plan.rows;
+    }
+    const rest: BatchPlan = { ...plan, n: n - done };
+    const rest0 = done / plan.rows;
+    if (rest.n > 0) await forEachBatch(rest, () => host.buffers().index, order.subarray(done), {
+      before: async (b) => {
+        abortCheck(rest0 + b);
+        for (const cb of callbacks) await cb.onBatchBegin(rest0 + b);
       },
-      run: async (program, batch, start, rows) => {
-        const last = start + rows >= n;
+      run: async (program, b, start, rows) => {
+        const batch = rest0 + b;
+        const last = done + start + rows >= n;
         const before = e.diagnostics && last ? host.params().map((p) => p.value.slice()) : null;
         const lossValue = await host.step(program, `epoch ${epoch}, batch ${batch}`, rows);
-        if (!Number.isFinite(lossValue)) {
-          throw new NonFiniteError(`non-finite loss (${lossValue}) at epoch ${epoch}, batch ${batch}; training stopped`);
-        }
-        lossSum += lossValue * rows;
-        host.addMetricSums(rows, sums);
+        if (Number.isFinite(lossValue)) host.addMetricSums(rows, sums);
         if (e.diagnostics) {
-          const b = host.buffers();
-          for (let i = 0; i < gradSq.length; i++) gradSq[i] += b.gradSq[i];
+          const bufs = host.buffers();
+          for (let i = 0; i < gradSq.length; i++) gradSq[i] += bufs.gradSq[i];
           batches++;
-          if (before) diag = layerDiagnostics(host.layers, host.params(), b.acts, rows, gradSq, batches, before);
+          if (before) diag = layerDiagnostics(host.layers, host.params(), bufs.acts, rows, gradSq, batches, before);
         }
-        const batchLogs: Logs = { loss: lossValue, size: rows };
-        for (const cb of callbacks) await cb.onBatchEnd(batch, batchLogs);
+        await logBatch(batch, lossValue, rows);
       },
     });
     if (host.reduceSums) await host.reduceSums(sums);

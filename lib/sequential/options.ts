@@ -45,6 +45,15 @@ export interface FitOptions {
    * epoch when shuffling). Needed by BatchNorm when that batch would hold one sample.
    */
   dropRemainder?: boolean;
+  /**
+   * Training steps per native call: the full batches run in chunks of this many steps, each chunk
+   * one call on a worker thread (the last, smaller batch runs alone). The weights are bit-identical
+   * for any value. Batch callbacks run after their chunk, in order, with each batch's logs, so they
+   * see the weights at the chunk's end. 'auto' (default): 32 when every callback's batch hooks may
+   * wait (batchHooksDeferrable(): no batch hooks, or the progress bar), else 1. Always 1 with
+   * diagnostics, distributed training or an L1 regularizer.
+   */
+  stepsPerCall?: number | 'auto';
   /** Record per-layer gradient norms, update ratios and dead-unit fractions each epoch. */
   diagnostics?: boolean;
   /**

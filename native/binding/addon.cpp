@@ -87,6 +87,7 @@ Prepare find_op(const std::string& name) {
 struct Batch {
   std::vector<Task> tasks;
   std::vector<KeptBuffer> keep_alive;
+  std::int32_t* cursor = nullptr;  // runChunk's run counter (a kept Int32Array), or null
 };
 
 // Validates program = [[opName, ...args], ...] into `batch`; throws a JS error
@@ -119,6 +120,14 @@ void run_tasks(const std::vector<Task>& tasks) {
   for (const auto& t : tasks) t();
 }
 
+// The batch `count` times, cursor[0] = the run's number (left at the failed run on an error).
+void run_chunk(const Batch& batch, std::int64_t count) {
+  for (std::int64_t k = 0; k < count; ++k) {
+    if (batch.cursor) batch.cursor[0] = static_cast<std::int32_t>(k);
+    run_tasks(batch.tasks);
+  }
+}
+
 // One queued run of a batch on the libuv pool. Written against the C API so the
 // completion never throws: when a worker thread is terminated mid-run its
 // environment is shutting down, every N-API call may fail, and an exception
@@ -128,6 +137,7 @@ struct AsyncRun {
   napi_deferred deferred = nullptr;
   std::shared_ptr<Batch> batch;  // holds the buffer references until the work ends
   std::shared_ptr<std::atomic<bool>> busy;
+  std::int64_t count = 1;  // runs of the batch (runChunk)
   bool failed = false;
   std::string error;
   std::string code;        // a CodedError's code ("" otherwise)
@@ -138,7 +148,8 @@ void execute_run(napi_env, void* data) {
   auto* run = static_cast<AsyncRun*>(data);
   try {
     const Batch* batch = run->batch.get();
-    run_on_compute_thread([batch] { run_tasks(batch->tasks); });
+    const std::int64_t count = run->count;
+    run_on_compute_thread([batch, count] { run_chunk(*batch, count); });
   } catch (const CodedError& e) {
     run->failed = true;
     run->error = e.what();
@@ -176,10 +187,12 @@ void complete_run(napi_env env, napi_status status, void* data) {
 }
 
 // Queues `batch` and returns its promise; `busy` (may be null) is cleared when the run ends.
-Napi::Value queue_run(Napi::Env env, std::shared_ptr<Batch> batch, std::shared_ptr<std::atomic<bool>> busy) {
+Napi::Value queue_run(Napi::Env env, std::shared_ptr<Batch> batch, std::shared_ptr<std::atomic<bool>> busy,
+                      std::int64_t count = 1) {
   auto run = std::make_unique<AsyncRun>();
   run->batch = std::move(batch);
   run->busy = std::move(busy);
+  run->count = count;
   napi_value promise, name;
   if (napi_create_promise(env, &run->deferred, &promise) != napi_ok ||
       napi_create_string_utf8(env, "gradwell.run", NAPI_AUTO_LENGTH, &name) != napi_ok ||
@@ -202,6 +215,7 @@ class CompiledProgram : public Napi::ObjectWrap<CompiledProgram> {
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "CompiledProgram",
                        {InstanceMethod<&CompiledProgram::Run>("run"), InstanceMethod<&CompiledProgram::RunSync>("runSync"),
+                        InstanceMethod<&CompiledProgram::RunChunk>("runChunk"),
                         InstanceAccessor<&CompiledProgram::Busy>("busy"),
                         InstanceAccessor<&CompiledProgram::Length>("length")});
   }
@@ -210,12 +224,27 @@ class CompiledProgram : public Napi::ObjectWrap<CompiledProgram> {
     batch_ = std::make_shared<Batch>();
     busy_ = std::make_shared<std::atomic<bool>>(false);
     build_batch(info.Env(), info[0], batch_.get());
+    if (info.Length() > 1 && !info[1].IsUndefined()) {
+      Args args(info.Env(), "CompiledProgram", {info[1]}, &batch_->keep_alive);
+      I32 cursor = args.i32(0, "cursor");
+      if (cursor.size < 1) args.range_error("argument 'cursor' must hold at least 1 element, received an empty Int32Array");
+      batch_->cursor = cursor.data;
+    }
   }
 
  private:
   Napi::Value Run(const Napi::CallbackInfo& info) {
     claim(info.Env());
     return queue_run(info.Env(), batch_, busy_);
+  }
+  Napi::Value RunChunk(const Napi::CallbackInfo& info) {
+    Args args(info.Env(), "CompiledProgram.runChunk", {info[0]}, nullptr);
+    const std::int64_t count = args.integer(0, "count", 1, 0x7fffffff);
+    if (!batch_->cursor) {
+      throw Napi::Error::New(info.Env(), "CompiledProgram.runChunk: the program was compiled without a cursor; pass one as the second argument");
+    }
+    claim(info.Env());
+    return queue_run(info.Env(), batch_, busy_, count);
   }
   Napi::Value RunSync(const Napi::CallbackInfo& info) {
     claim(info.Env());

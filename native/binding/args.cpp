@@ -104,6 +104,9 @@ Args::Args(Napi::Env env, std::string op, std::vector<Napi::Value> values,
 
 bool Args::is_undefined(std::size_t i) const { return i >= values_.size() || values_[i].IsUndefined(); }
 
+bool Args::is_typed(std::size_t i, napi_typedarray_type type) const {
+  return i < values_.size() && values_[i].IsTypedArray() && values_[i].As<Napi::TypedArray>().TypedArrayType() == type;
+}
 bool Args::is_u8(std::size_t i) const {
   return i < values_.size() && values_[i].IsTypedArray() &&
          values_[i].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;

@@ -30,6 +30,8 @@ struct CodedError : std::runtime_error {
 };
 // The code of halt_if_nonzero's error; `index` is the first non-zero flag.
 constexpr const char* kHaltCode = "ERR_GRADWELL_HALT";
+// The code of halt_if_nonfinite's error; `index` is the first NaN/Inf value.
+constexpr const char* kNonFiniteCode = "ERR_GRADWELL_NONFINITE";
 
 // Runs `task`; what it throws becomes a JavaScript Error (a CodedError's code and
 // index become properties). `cleanup` runs first when it throws.
@@ -79,6 +81,7 @@ class Args {
   std::size_t count() const { return values_.size(); }
   bool is_undefined(std::size_t i) const;
   bool is_u8(std::size_t i) const;  // a Uint8Array (to choose between overloads)
+  bool is_typed(std::size_t i, napi_typedarray_type type) const;  // a typed array of `type`
 
   F32 f32(std::size_t i, const char* name);                 // Float32Array
   I32 i32(std::size_t i, const char* name);                 // Int32Array

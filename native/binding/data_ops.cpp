@@ -1,5 +1,8 @@
 // Data-movement ops and program control at the binding boundary.
+#include <cmath>
+#include <cstring>
 #include <stdexcept>
+#include <type_traits>
 #include <string>
 
 #include "binding/args.h"
@@ -118,9 +121,78 @@ Task halt_if_nonzero(Args& a) {
   };
 }
 
+// The slots of stage_in/stage_out: `stage` holds one `live`-sized slot per run of a
+// chunk (CompiledProgram.runChunk), and cursor[0] is the run in progress.
+template <class Buf>
+Task stage_copy(Args& a, bool into_live, std::size_t stage_at, std::size_t live_at, const char* type_name) {
+  using Elem = std::remove_pointer_t<decltype(Buf::data)>;
+  Buf stage{}, live{};
+  if constexpr (std::is_same_v<Elem, float>) {
+    stage = a.f32(stage_at, "stage");
+    live = a.f32(live_at, "live");
+  } else if constexpr (std::is_same_v<Elem, std::int32_t>) {
+    stage = a.i32(stage_at, "stage");
+    live = a.i32(live_at, "live");
+  } else {
+    stage = a.f64(stage_at, "stage");
+    live = a.f64(live_at, "live");
+  }
+  I32 cursor = a.i32(2, "cursor");
+  if (cursor.size < 1) a.range_error("argument 'cursor' must hold at least 1 element, received an empty Int32Array");
+  if (live.size == 0) a.range_error("argument 'live' must not be empty");
+  if (stage.size < live.size || stage.size % live.size != 0) {
+    a.range_error(std::string("argument 'stage' must hold a whole number of slots of live's ") + std::to_string(live.size) +
+                  " elements, received " + type_name + "(" + std::to_string(stage.size) + ")");
+  }
+  const std::size_t slots = stage.size / live.size;
+  const std::string op = a.op();
+  return [=] {
+    const std::int64_t k = cursor.data[0];
+    if (k < 0 || static_cast<std::size_t>(k) >= slots) {
+      throw std::range_error(op + ": cursor " + std::to_string(k) + " is outside the stage's " + std::to_string(slots) + " slots");
+    }
+    Elem* slot = stage.data + static_cast<std::size_t>(k) * live.size;
+    if (into_live) std::memcpy(live.data, slot, live.size * sizeof(Elem));
+    else std::memcpy(slot, live.data, live.size * sizeof(Elem));
+  };
+}
+
+// stage_in(stage, live, cursor: Int32Array): copies slot cursor[0] of `stage` into
+// `live` (both Float32Array, Int32Array or Float64Array, stage a whole number of
+// live-sized slots); stage_out(live, stage, cursor) copies `live` into that slot.
+// They carry per-step inputs (batch rows, step counters) into and per-step results
+// (loss, outputs) out of a chunk of steps run by one native call.
+Task stage_any(Args& a, bool into_live) {
+  const std::size_t stage_at = into_live ? 0 : 1;
+  const std::size_t live_at = into_live ? 1 : 0;
+  if (a.is_typed(stage_at, napi_int32_array)) return stage_copy<I32>(a, into_live, stage_at, live_at, "Int32Array");
+  if (a.is_typed(stage_at, napi_float64_array)) return stage_copy<F64>(a, into_live, stage_at, live_at, "Float64Array");
+  return stage_copy<F32>(a, into_live, stage_at, live_at, "Float32Array");
+}
+Task stage_in(Args& a) { return stage_any(a, true); }
+Task stage_out(Args& a) { return stage_any(a, false); }
+
+// halt_if_nonfinite(values: Float32Array, message: string): like halt_if_nonzero,
+// for the first value that is NaN or infinite (the error's index), with code
+// ERR_GRADWELL_NONFINITE.
+Task halt_if_nonfinite(Args& a) {
+  F32 values = a.f32(0, "values");
+  const std::string message = a.string(1, "message");
+  return [=] {
+    for (std::size_t i = 0; i < values.size; ++i) {
+      if (!std::isfinite(values.data[i])) {
+        throw CodedError(message + ": value " + std::to_string(i), kNonFiniteCode, static_cast<std::int64_t>(i));
+      }
+    }
+  };
+}
+
 }  // namespace
 
 void register_data_ops() {
+  register_op("stage_in", stage_in);
+  register_op("stage_out", stage_out);
+  register_op("halt_if_nonfinite", halt_if_nonfinite);
   register_op("gather_rows", gather_rows);
   register_op("gather_i32", gather_i32);
   register_op("fill", fill);
