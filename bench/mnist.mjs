@@ -3,7 +3,7 @@
 // (wasm) in the same run.
 //
 //   npm run bench:mnist -- [--model small,dropout,bn,cnn] [--epochs N] [--threads T] [--json]
-//                          [--compare] [--quick] [--limit B] [--data-dir DIR]
+//                          [--compare] [--quick] [--limit B] [--data-dir DIR] [--steps-per-call N|auto]
 //
 // Models (batch 128, 60,000 training and 10,000 test images):
 //   cnn      (not in the default list) input reshaped to 1x28x28, Conv2D 32 5x5 pad 2, ReLU, MaxPool 2,
@@ -85,6 +85,7 @@ const { values: opts } = parseArgs({
     python: { type: 'string', default: '/usr/bin/python3' },
     worker: { type: 'boolean', default: false },
     seed: { type: 'string', default: '1234' },
+    'steps-per-call': { type: 'string', default: 'auto' },
   },
 });
 
@@ -102,6 +103,7 @@ const limit = opts.quick && opts.limit === '0' ? 40 : intOption('limit', 0);
 const tfjsLimit = opts.quick && opts['tfjs-limit'] === '10' ? 3 : intOption('tfjs-limit', 1);
 const inferPasses = intOption('infer-passes', 1);
 const seed = intOption('seed', 0);
+const stepsPerCall = opts['steps-per-call'] === 'auto' ? 'auto' : intOption('steps-per-call', 1);
 const models = opts.model.split(',').filter(Boolean);
 for (const m of models) {
   if (!ALL_MODELS.includes(m)) {
@@ -164,7 +166,7 @@ async function runWorker(name) {
   const xTest = { data: test.x, shape: [test.n, 784], scale: test.scale };
   const model = buildModel(name);
   const cpu0 = process.cpuUsage();
-  const history = await model.fit(x, y, { epochs, batchSize: BATCH, shuffle: true });
+  const history = await model.fit(x, y, { epochs, batchSize: BATCH, shuffle: true, stepsPerCall });
   const cpu = process.cpuUsage(cpu0);
   const epochSecondsAll = history.history.seconds;
   const best = Math.min(...epochSecondsAll);
@@ -205,7 +207,7 @@ function emitLine(obj) {
 function childCommand(framework, model, t = threads) {
   const common = ['--model', model, '--epochs', String(epochs), '--threads', String(t), '--data-dir', opts['data-dir'], '--seed', String(seed)];
   if (framework === 'gradwell') {
-    return [process.execPath, [fileURLToPath(import.meta.url), '--worker', ...common, '--limit', String(limit), '--infer-passes', String(inferPasses)]];
+    return [process.execPath, [fileURLToPath(import.meta.url), '--worker', ...common, '--limit', String(limit), '--infer-passes', String(inferPasses), '--steps-per-call', String(stepsPerCall)]];
   }
   if (framework === 'pytorch') {
     return [opts.python, [join(here, 'mnist-torch.py'), ...common, '--limit', String(limit), '--data', opts['torch-data'], '--init', opts['torch-init'], '--infer-passes', String(inferPasses)]];

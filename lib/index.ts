@@ -6,7 +6,7 @@ export type { Shape } from './tensor';
 export * as kernels from './kernels';
 
 export { Sequential } from './model';
-export type { CompileOptions, FitOptions, History, Inputs, Targets, LayerDiagnostics } from './model';
+export type { CompileOptions, FitOptions, InferenceOptions, History, Inputs, Targets, LayerDiagnostics } from './model';
 export { loadModel } from './io/model-io';
 export type { StateDictLayout, StateDictOptions, StateTensor, StateDictInput } from './io/torch';
 export type { OnnxExportOptions } from './onnx/export';

@@ -19,12 +19,12 @@ import { getOptimizer, type Optimizer } from './optimizers';
 import { ProgressBarCallback } from './progress';
 import { Random } from './random';
 import { l1Penalty, stepPenalty, totalPenalty } from './regularizers';
-import { forEachBatch, planBatches } from './sequential/batches';
+import { planBatches } from './sequential/batches';
 import { runEpochs, type History } from './sequential/fit-loop';
 import { holdOut, isDataset, splitArgs, toSource, toTargets, type DataSource, type Inputs, type TargetSource, type Targets } from './sequential/inputs';
-import { addMetricSums, allocateBuffers, evalProgram, trainProgram, trainSteps, type Buffers, type Net } from './sequential/program';
-import { DEFAULT_STEPS_PER_CALL, StepChunk } from './sequential/chunk';
-import { compileConfigOf, type CompileOptions, type Compiled, type FitOptions } from './sequential/options';
+import { addMetricSums, allocateBuffers, evalSteps, trainProgram, trainSteps, type Buffers, type Net } from './sequential/program';
+import { DEFAULT_STEPS_PER_CALL, StepChunk, inferBatches, type InferenceTake, type StepsPerCall } from './sequential/chunk';
+import { compileConfigOf, stepsPerCallOption, type CompileOptions, type Compiled, type FitOptions, type InferenceOptions } from './sequential/options';
 import { summaryText } from './sequential/summary';
 import { Tensor, describeValue, formatShape, shapeSize } from './tensor';
 import { DistributedFit, packGradients, type World } from './distributed/fit';
@@ -33,9 +33,10 @@ import { assignWeights, weightBuffers } from './sequential/weights';
 export type { Inputs, Targets } from './sequential/inputs';
 export type { History } from './sequential/fit-loop';
 export type { LayerDiagnostics } from './sequential/layer-diagnostics';
-export type { CompileOptions, FitOptions } from './sequential/options';
+export type { CompileOptions, FitOptions, InferenceOptions } from './sequential/options';
 
 const defaultSeed = 1234;
+
 
 export class Sequential {
   readonly layers: Layer[] = [];
@@ -212,10 +213,6 @@ export class Sequential {
     return new StepChunk(host, b, rows, trainSteps(this.net(), b, c.loss, c, src, tgt, rows, this.fusedOutput(), false), steps);
   }
 
-  private evalProgram(src: DataSource, tgt: TargetSource | null, rows: number, logits: boolean): NativeCompiledProgram {
-    return evalProgram(this.net(), this.ensureEvalBuffers(rows), this.compiled?.loss ?? null, src, tgt, rows, logits);
-  }
-
   // ---------------------------------------------------------------- running
 
   private claim(what: string): void {
@@ -293,8 +290,7 @@ export class Sequential {
     const callbacks = (opts.callbacks ?? []).map((cb) => (cb instanceof Callback ? cb : new LambdaCallback(cb)));
     if (opts.verbose && (world?.rank ?? 0) === 0) callbacks.push(new ProgressBarCallback(Math.ceil(n / batchSize)));
     for (const cb of callbacks) cb.setModel(this);
-    const spc = opts.stepsPerCall ?? 'auto';
-    if (spc !== 'auto') checkNumber('fit', 'stepsPerCall', spc, { min: 1, integer: true });
+    const spc = stepsPerCallOption('fit', opts.stepsPerCall);
     const chunkable = !dist && !(opts.diagnostics ?? false) && !this.params().some((p) => (p.regularizer?.l1 ?? 0) > 0);
     const stepsPerCall = !chunkable ? 1 : spc === 'auto' ? (callbacks.every((cb) => cb.batchHooksDeferrable()) ? DEFAULT_STEPS_PER_CALL : 1) : spc;
 
@@ -317,20 +313,7 @@ export class Sequential {
           addMetricSums: (rows, sums) => this.metricsSums(buffers, dist ? dist.share(rows).count : rows, sums),
           reduceSums: dist ? (sums) => dist.sumInPlace(sums) : undefined,
           step: (program, where, rows) => this.runStep(program, buffers, where, rows),
-          chunk: chunk
-            ? {
-                size: chunk.size,
-                rows: chunk.rows,
-                run: async (order, start, count, where) => {
-                  this.programRunning = true;
-                  try {
-                    return await chunk.run(order, start, count, where);
-                  } finally {
-                    this.programRunning = false;
-                  }
-                },
-              }
-            : undefined,
+          chunk: chunk?.forFit((on) => (this.programRunning = on)),
           // Distributed: rank 0's BatchNorm running statistics everywhere (as PyTorch DDP), then validation.
           validate: async () => (await dist?.syncState(this.layers), val ? this.evaluateSource(val.src, val.tgt, val.idx, batchSize) : null),
           lr: () => c.optimizer.lr,
@@ -346,67 +329,78 @@ export class Sequential {
     }
   }
 
-  private async evaluateSource(src: DataSource, tgt: TargetSource, idx: Int32Array, batchSize: number): Promise<Record<string, number>> {
+  private async evaluateSource(src: DataSource, tgt: TargetSource, idx: Int32Array, batchSize: number, stepsPerCall: StepsPerCall = 'auto'): Promise<Record<string, number>> {
     const c = this.requireCompiled();
     const n = idx.length;
     if (n === 0) throw new RangeError('evaluate: no samples');
     const part = this.dist ? this.dist.shard(idx) : idx; // distributed validation: each rank its shard, then the sums
     let lossSum = 0;
     let sums = c.metrics.map(() => 0);
-    if (part.length > 0) {
-      const plan = planBatches(part.length, batchSize, (rows) => this.evalProgram(src, tgt, rows, this.fusedOutput()));
-      const b = this.evalBuffers!;
-      await forEachBatch(plan, () => b.index, part, {
-        run: async (program, _batch, _start, rows) => {
-          await this.runProgram(program);
-          lossSum += b.loss[0] * rows;
-          this.metricsSums(b, rows, sums);
-        },
-      });
-    }
+    const cols = shapeSize(this.outputShape!);
+    await this.infer(src, tgt, part, batchSize, stepsPerCall, this.fusedOutput(), (_first, rows, count, st) => {
+      for (let k = 0; k < count; k++) {
+        lossSum += st.losses![k] * rows;
+        const out = st.outputs.subarray(k * rows * cols, (k + 1) * rows * cols);
+        const target = c.loss.sparseTargets ? st.targets!.subarray(k * rows, (k + 1) * rows) : st.targets!.subarray(k * rows * cols, (k + 1) * rows * cols);
+        c.metrics.forEach((m, i) => (sums[i] += m.batchSum(out, target, rows, cols)));
+      }
+    });
     if (this.dist) [lossSum, ...sums] = await this.dist.summed([lossSum, ...sums]);
     const out: Record<string, number> = { loss: lossSum / n + totalPenalty(this.params()) };
     c.metricNames.forEach((name, i) => (out[name] = sums[i] / n));
     return out;
   }
 
+  /** Inference over the samples `order` in batches (lib/sequential/chunk.ts inferBatches). */
+  private infer(src: DataSource, tgt: TargetSource | null, order: Int32Array, batchSize: number, stepsPerCall: StepsPerCall, logits: boolean, take: InferenceTake): Promise<void> {
+    const loss = this.compiled?.loss ?? null;
+    return inferBatches({
+      buffers: (rows) => this.ensureEvalBuffers(rows),
+      steps: (b, rows) => evalSteps(this.net(), b, loss, src, tgt, rows, logits),
+      sparseTargets: loss?.sparseTargets ?? true,
+      withTargets: tgt !== null,
+      outputSize: shapeSize(this.outputShape!),
+      batchSize,
+      order,
+      stepsPerCall,
+      running: (on) => (this.programRunning = on),
+    }, take);
+  }
+
   /** Mean loss (with regularization penalties) and metrics over a data set, in inference mode. */
-  evaluate(data: Dataset, opts?: { batchSize?: number }): Promise<Record<string, number>>;
-  evaluate(x: Inputs, y: Targets, opts?: { batchSize?: number }): Promise<Record<string, number>>;
-  async evaluate(a: Inputs | Dataset, b?: Targets | { batchSize?: number }, c2?: { batchSize?: number }): Promise<Record<string, number>> {
-    const { x, y, opts = {} } = splitArgs<{ batchSize?: number }>(a, b, c2);
+  evaluate(data: Dataset, opts?: InferenceOptions): Promise<Record<string, number>>;
+  evaluate(x: Inputs, y: Targets, opts?: InferenceOptions): Promise<Record<string, number>>;
+  async evaluate(a: Inputs | Dataset, b?: Targets | InferenceOptions, c2?: InferenceOptions): Promise<Record<string, number>> {
+    const { x, y, opts = {} } = splitArgs<InferenceOptions>(a, b, c2);
     this.requireCompiled();
     const src = toSource(x, 'evaluate: x');
     this.ensureBuilt(src);
     const tgt = this.targets(y, src.n, 'evaluate: y');
     const batchSize = checkNumber('evaluate', 'batchSize', opts.batchSize ?? 256, { min: 1, integer: true });
+    const stepsPerCall = stepsPerCallOption('evaluate', opts.stepsPerCall);
     this.claim('evaluate');
     try {
-      return await this.evaluateSource(src, tgt, Int32Array.from({ length: src.n }, (_, i) => i), batchSize);
+      return await this.evaluateSource(src, tgt, Int32Array.from({ length: src.n }, (_, i) => i), batchSize, stepsPerCall);
     } finally {
       this.release();
     }
   }
 
   /** Outputs for every sample (after the last activation), in batches, in inference mode. */
-  async predict(x: Inputs | Dataset, opts: { batchSize?: number } = {}): Promise<Tensor> {
+  async predict(x: Inputs | Dataset, opts: InferenceOptions = {}): Promise<Tensor> {
     const src = toSource(isDataset(x) ? splitArgs<never>(x, undefined, undefined).x : x, 'predict: x');
     this.ensureBuilt(src);
     const batchSize = checkNumber('predict', 'batchSize', opts.batchSize ?? 256, { min: 1, integer: true });
+    const stepsPerCall = stepsPerCallOption('predict', opts.stepsPerCall);
     this.claim('predict');
     try {
       const n = src.n;
       const outSize = shapeSize(this.outputShape!);
       const result = new Float32Array(n * outSize);
       if (n === 0) return new Tensor(result, [0, ...this.outputShape!]);
-      const plan = planBatches(n, batchSize, (rows) => this.evalProgram(src, null, rows, false));
-      const b = this.evalBuffers!;
-      const out = b.acts[this.layers.length - 1];
-      await forEachBatch(plan, () => b.index, null, {
-        run: async (program, _batch, start, rows) => {
-          await this.runProgram(program);
-          result.set(out.subarray(0, rows * outSize), start * outSize);
-        },
+      const order = Int32Array.from({ length: n }, (_, i) => i);
+      await this.infer(src, null, order, batchSize, stepsPerCall, false, (first, rows, count, st) => {
+        result.set(st.outputs.subarray(0, count * rows * outSize), first * outSize);
       });
       return new Tensor(result, [n, ...this.outputShape!]);
     } finally {

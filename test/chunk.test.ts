@@ -232,6 +232,25 @@ describe('fit stepsPerCall: chunks of steps give the per-batch results', () => {
   });
 });
 
+describe('evaluate and predict: several batches per call give the per-batch results', () => {
+  it.each(CASES)('$name', async (c) => {
+    const m = c.model();
+    await m.fit(c.x, c.y, { epochs: 1, batchSize: 32 });
+    const perBatch = await m.predict(c.x, { batchSize: 32, stepsPerCall: 1 });
+    const evalPerBatch = await m.evaluate(c.x, c.y, { batchSize: 32, stepsPerCall: 1 });
+    for (const stepsPerCall of ['auto', 2, 5] as const) {
+      const out = await m.predict(c.x, { batchSize: 32, stepsPerCall });
+      expect(out.shape).toEqual(perBatch.shape);
+      let diff = -1;
+      for (let i = 0; i < out.data.length && diff < 0; i++) if (!Object.is(out.data[i], perBatch.data[i])) diff = i;
+      expect(diff, `predict stepsPerCall ${stepsPerCall}: first differing output`).toBe(-1);
+      expect(await m.evaluate(c.x, c.y, { batchSize: 32, stepsPerCall })).toEqual(evalPerBatch);
+    }
+    await expect(m.predict(c.x, { stepsPerCall: 0 })).rejects.toThrow(/predict: .*stepsPerCall/);
+    await expect(m.evaluate(c.x, c.y, { stepsPerCall: 2.5 })).rejects.toThrow(/evaluate: .*stepsPerCall/);
+  });
+});
+
 describe('runChunk and the stage ops', () => {
   it('runs a program count times with the cursor, and checks its arguments', async () => {
     const cursor = new Int32Array(1);

@@ -16,7 +16,7 @@ import { stepPenalty } from '../regularizers';
 import type { Buffers } from './program';
 
 /** Outputs staged per chunk at most (floats): bounds the chunk for wide outputs. */
-const MAX_STAGED_OUTPUT = 1 << 22;
+export const MAX_STAGED_OUTPUT = 1 << 22;
 
 /** The default chunk: long enough to amortize the hand-off, short enough that an abort or a batch callback waits little. */
 export const DEFAULT_STEPS_PER_CALL = 32;
@@ -96,6 +96,22 @@ export class StepChunk {
     this.program = new native.CompiledProgram([...pre, ...trainSteps, ...post], c);
   }
 
+  /** The chunk as runEpochs takes it; `running` is set while a native call runs. */
+  forFit(running: (on: boolean) => void) {
+    return {
+      size: this.size,
+      rows: this.rows,
+      run: async (order: Int32Array, start: number, count: number, where: (k: number) => string): Promise<ChunkResult> => {
+        running(true);
+        try {
+          return await this.run(order, start, count, where);
+        } finally {
+          running(false);
+        }
+      },
+    };
+  }
+
   /**
    * Runs `count` (<= size) steps on the batches order[start + k * rows, ...).
    * `where(k)` names step k for errors. Never rejects for a halted step: the steps
@@ -158,3 +174,79 @@ export class StepChunk {
 }
 
 const NON_FINITE_LOSS = 'gradwell: non-finite loss';
+
+export type StepsPerCall = number | 'auto';
+
+/** What one call of inferBatches staged: `count` batches of `rows` samples from sample `first`; per batch its loss (with targets), outputs and targets. */
+export type InferenceTake = (
+  first: number,
+  rows: number,
+  count: number,
+  st: { losses: Float32Array | null; outputs: Float32Array; targets: Float32Array | Int32Array | null },
+) => void;
+
+export interface InferenceChunkHost {
+  buffers(rows: number): Buffers;
+  /** One inference pass over `rows` rows of the buffers (gather, forward, loss when there are targets). */
+  steps(b: Buffers, rows: number): ProgramStep[];
+  sparseTargets: boolean;
+  withTargets: boolean;
+  outputSize: number;
+  batchSize: number;
+  /** The samples, in batch order. */
+  order: Int32Array;
+  /** Batches per native call; 'auto': as many as the staged outputs allow. */
+  stepsPerCall: StepsPerCall;
+  /** Set while a native call runs (the model refuses setWeights then). */
+  running(on: boolean): void;
+}
+
+/**
+ * evaluate/predict: the batches of `order`, several full batches per native call (then the last,
+ * smaller batch); `take` reads each call's staged results, in order.
+ */
+export async function inferBatches(h: InferenceChunkHost, take: InferenceTake): Promise<void> {
+  const n = h.order.length;
+  const rows = Math.min(h.batchSize, n);
+  if (rows === 0) return;
+  const full = Math.floor(n / rows);
+  const perCall = Math.min(full, h.stepsPerCall === 'auto' ? Math.max(1, Math.floor(MAX_STAGED_OUTPUT / Math.max(1, rows * h.outputSize))) : h.stepsPerCall);
+  await inferCalls(h, rows, 0, full, perCall, take);
+  if (n > full * rows) await inferCalls(h, n - full * rows, full * rows, 1, 1, take);
+}
+
+async function inferCalls(h: InferenceChunkHost, rows: number, first: number, batches: number, perCall: number, take: InferenceTake): Promise<void> {
+  const b = h.buffers(rows);
+  const outLen = rows * h.outputSize;
+  const cursor = new Int32Array(1);
+  const index = new Int32Array(perCall * rows);
+  const outputs = new Float32Array(perCall * outLen);
+  const steps = [op.stage_in(index, b.index.subarray(0, rows), cursor), ...h.steps(b, rows)];
+  steps.push(op.stage_out(b.acts[b.acts.length - 1].subarray(0, outLen), outputs, cursor));
+  let losses: Float32Array | null = null;
+  let targets: Float32Array | Int32Array | null = null;
+  if (h.withTargets) {
+    losses = new Float32Array(perCall);
+    steps.push(op.stage_out(b.loss, losses, cursor));
+    if (h.sparseTargets) {
+      targets = new Int32Array(perCall * rows);
+      steps.push(op.stage_out(b.labels.subarray(0, rows), targets, cursor));
+    } else {
+      targets = new Float32Array(perCall * outLen);
+      steps.push(op.stage_out(b.targets.subarray(0, outLen), targets, cursor));
+    }
+  }
+  const program = new native.CompiledProgram(steps, cursor);
+  for (let b0 = 0; b0 < batches; b0 += perCall) {
+    const count = Math.min(perCall, batches - b0);
+    const start = first + b0 * rows;
+    index.set(h.order.subarray(start, start + count * rows));
+    h.running(true);
+    try {
+      await program.runChunk(count);
+    } finally {
+      h.running(false);
+    }
+    take(start, rows, count, { losses, outputs, targets });
+  }
+}

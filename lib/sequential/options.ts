@@ -6,6 +6,8 @@ import type { Metric, MetricName } from '../metrics';
 import type { Optimizer, OptimizerName } from '../optimizers';
 import type { Inputs, Targets } from './inputs';
 import type { World } from '../distributed/world';
+import { checkNumber } from '../errors';
+import type { StepsPerCall } from './chunk';
 
 export interface CompileOptions {
   optimizer: Optimizer | OptimizerName;
@@ -53,7 +55,7 @@ export interface FitOptions {
    * wait (batchHooksDeferrable(): no batch hooks, or the progress bar), else 1. Always 1 with
    * diagnostics, distributed training or an L1 regularizer.
    */
-  stepsPerCall?: number | 'auto';
+  stepsPerCall?: StepsPerCall;
   /** Record per-layer gradient norms, update ratios and dead-unit fractions each epoch. */
   diagnostics?: boolean;
   /**
@@ -89,4 +91,17 @@ export function compileConfigOf(c: Compiled) {
     clipValue: c.clipValue,
     checkFinite: c.checkFinite,
   };
+}
+
+/** Options of evaluate and predict. */
+export interface InferenceOptions {
+  batchSize?: number;
+  /** Batches per native call: 'auto' (default) as many as fit in the staged outputs (4M floats), 1 one per call. Results are identical for any value. */
+  stepsPerCall?: StepsPerCall;
+}
+
+/** A stepsPerCall option: 'auto' or an integer >= 1 (RangeError/TypeError naming `where`). */
+export function stepsPerCallOption(where: string, v: StepsPerCall | undefined): StepsPerCall {
+  if (v === undefined || v === 'auto') return 'auto';
+  return checkNumber(where, 'stepsPerCall', v, { min: 1, integer: true });
 }

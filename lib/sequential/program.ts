@@ -203,8 +203,8 @@ export function trainSteps(
   return steps;
 }
 
-/** An inference pass over one batch, with the loss when targets are given. `logits`: stop before the output activation. */
-export function evalProgram(
+/** The steps of an inference pass over one batch, with the loss when targets are given. `logits`: stop before the output activation. */
+export function evalSteps(
   net: Net,
   b: Buffers,
   loss: Loss | null,
@@ -212,10 +212,10 @@ export function evalProgram(
   tgt: TargetSource | null,
   rows: number,
   logits: boolean,
-): NativeCompiledProgram {
+): ProgramStep[] {
   const steps = [...gatherSteps(net, b, src, tgt, rows), ...forwardSteps(net, b, rows, false, logits)];
   if (tgt && loss) steps.push(lossStep(net, loss, b, rows, false));
-  return new native.CompiledProgram(steps);
+  return steps;
 }
 
 /** Adds each metric's sum over the first `rows` outputs `out` (the last layer's activations) to sums. */
