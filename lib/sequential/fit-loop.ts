@@ -75,10 +75,12 @@ export async function runEpochs(host: FitHost, e: EpochPlan): Promise<History> {
     const gradSq = new Float64Array(host.params().length);
     let batches = 0;
     let diag: LayerDiagnostics[] | null = null;
-    const logBatch = async (batch: number, lossValue: number, rows: number) => {
+    const requireFinite = (batch: number, lossValue: number) => {
       if (!Number.isFinite(lossValue)) {
         throw new NonFiniteError(`non-finite loss (${lossValue}) at epoch ${epoch}, batch ${batch}; training stopped`);
       }
+    };
+    const logBatch = async (batch: number, lossValue: number, rows: number) => {
       lossSum += lossValue * rows;
       const batchLogs: Logs = { loss: lossValue, size: rows };
       for (const cb of callbacks) await cb.onBatchEnd(batch, batchLogs);
@@ -97,6 +99,7 @@ export async function runEpochs(host: FitHost, e: EpochPlan): Promise<History> {
         const result = await chunk.run(order, b0 * plan.rows, count, (k) => `epoch ${epoch}, batch ${b0 + k}`);
         for (let k = 0; k < result.steps.length; k++) {
           for (const cb of callbacks) await cb.onBatchBegin(b0 + k);
+          requireFinite(b0 + k, result.steps[k].loss);
           result.steps[k].addMetricSums(sums);
           await logBatch(b0 + k, result.steps[k].loss, plan.rows);
         }
@@ -119,7 +122,8 @@ export async function runEpochs(host: FitHost, e: EpochPlan): Promise<History> {
         const last = done + start + rows >= n;
         const before = e.diagnostics && last ? host.params().map((p) => p.value.slice()) : null;
         const lossValue = await host.step(program, `epoch ${epoch}, batch ${batch}`, rows);
-        if (Number.isFinite(lossValue)) host.addMetricSums(rows, sums);
+        requireFinite(batch, lossValue);
+        host.addMetricSums(rows, sums);
         if (e.diagnostics) {
           const bufs = host.buffers();
           for (let i = 0; i < gradSq.length; i++) gradSq[i] += bufs.gradSq[i];
