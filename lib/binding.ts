@@ -190,7 +190,7 @@ export function envWarnings(env: NodeJS.ProcessEnv = process.env, arch: string =
   const threads = env.GRADWELL_NUM_THREADS;
   if (threads !== undefined) {
     // As native/core/threads.cpp reads it: a decimal integer (strtol), 1 to 1024.
-    const ok = /^\s*\+?\d+$/.test(threads) && Number(threads) >= 1 && Number(threads) <= 1024;
+    const ok = /^\s*[+-]?\d+$/.test(threads) && Number(threads) >= 1 && Number(threads) <= 1024;
     if (!ok) {
       out.push(
         `gradwell: GRADWELL_NUM_THREADS=${JSON.stringify(threads)} is ignored (using the machine's cores); ` +
@@ -204,7 +204,7 @@ export function envWarnings(env: NodeJS.ProcessEnv = process.env, arch: string =
     out.push(`gradwell: GRADWELL_THREADING=${JSON.stringify(threading)} is ignored (using the pool); accepted: pool, openmp`);
   }
   const spin = env.GRADWELL_SPIN_US;
-  if (spin !== undefined && !(/^\s*\+?\d+$/.test(spin) && Number(spin) <= 100000)) {
+  if (spin !== undefined && !(/^\s*[+-]?\d+$/.test(spin) && Number(spin) >= 0 && Number(spin) <= 100000)) {
     out.push(`gradwell: GRADWELL_SPIN_US=${JSON.stringify(spin)} is ignored (using 10); accepted: an integer from 0 to 100000 (microseconds)`);
   }
   return out;

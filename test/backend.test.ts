@@ -57,7 +57,8 @@ describe('environment variables are validated at load', () => {
       ]);
     }
     for (const v of ['pool', 'openmp']) expect(envWarnings({ GRADWELL_THREADING: v })).toEqual([]);
-    for (const v of ['0', '10', '100000']) expect(envWarnings({ GRADWELL_SPIN_US: v })).toEqual([]);
+    // strtol reads a sign: -0 is 0, which the native core takes.
+    for (const v of ['0', '10', '100000', '-0', '+7']) expect(envWarnings({ GRADWELL_SPIN_US: v }), v).toEqual([]);
     expect(envWarnings({ GRADWELL_MAX_ISA: '' })).toEqual([]);
     expect(envWarnings({})).toEqual([]);
   });
