@@ -11,6 +11,7 @@ import {
 import type { FitOptions, Logs } from '../lib';
 import { native } from '../lib/binding';
 import { op } from '../lib/ops';
+import { expectSameWeights } from './helpers/weights';
 
 const N = 200; // 6 full batches of 32 and a last batch of 8
 const F = 64;
@@ -77,16 +78,6 @@ const CASES: Case[] = [
     y: labels,
   },
 ];
-
-function expectSameWeights(a: Map<string, Float32Array>, b: Map<string, Float32Array>): void {
-  expect([...a.keys()]).toEqual([...b.keys()]);
-  for (const [k, v] of a) {
-    const w = b.get(k)!;
-    let diff = -1;
-    for (let i = 0; i < v.length && diff < 0; i++) if (!Object.is(v[i], w[i])) diff = i;
-    expect(diff, `${k}: first differing element`).toBe(-1);
-  }
-}
 
 interface Run {
   weights: Map<string, Float32Array>;

@@ -10,6 +10,7 @@ import { Adam, Dense, NonFiniteError, SGD, Sequential, backend, getNumThreads, k
 import { native, withOmpWaitDefault } from '../lib/binding';
 import { op } from '../lib/ops';
 import { NATIVE_HALT_CODE } from '../lib/errors';
+import { expectSameWeights } from './helpers/weights';
 
 // Large enough that the GEMMs, the optimizer and the gather split into several parallel chunks.
 const N = 384;
@@ -21,16 +22,6 @@ function small(seed: number): Sequential {
   const m = new Sequential([new Dense({ units: 256, activation: 'relu', inputShape: [784] }), new Dense({ units: 128, activation: 'relu' }), new Dense({ units: 10 })], { seed });
   m.compile({ optimizer: new Adam({ lr: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   return m;
-}
-
-function expectSameWeights(a: Map<string, Float32Array>, b: Map<string, Float32Array>): void {
-  expect([...a.keys()]).toEqual([...b.keys()]);
-  for (const [k, v] of a) {
-    const w = b.get(k)!;
-    let diff = -1;
-    for (let i = 0; i < v.length && diff < 0; i++) if (!Object.is(v[i], w[i])) diff = i;
-    expect(diff, `${k}: first differing element`).toBe(-1);
-  }
 }
 
 async function train(threads: number, seed = 5): Promise<Map<string, Float32Array>> {
