@@ -134,8 +134,26 @@ export type OpName = keyof OpArgs;
 /** One step of op K: its name, then its arguments. */
 export type Step<K extends OpName = OpName> = K extends OpName ? readonly [K, ...OpArgs[K]] : never;
 
+/** Independent branches of steps (writing disjoint buffers); see `fork`. */
+export type ForkStep = readonly ['fork', ...(readonly ProgramStep[])[]];
+
 /** Any step of a native program. */
-export type ProgramStep = Step;
+export type ProgramStep = Step | ForkStep;
+
+/**
+ * A program step that runs independent branches: on 2 threads with 2 branches each on its own thread
+ * (their kernels single-threaded), else one after the other with every thread. Results are the same
+ * either way (kernels give the same bits for any thread count), so the branches must not write a
+ * buffer another branch reads or writes.
+ */
+export function fork(...branches: ProgramStep[][]): ForkStep {
+  return ['fork', ...branches];
+}
+
+/** The op steps of a program with every fork's branches spliced in, in order (for inspecting programs). */
+export function flatSteps(steps: readonly ProgramStep[]): Step[] {
+  return steps.flatMap((s) => (s[0] === 'fork' ? (s as ForkStep).slice(1).flatMap((b) => flatSteps(b as ProgramStep[])) : [s as Step]));
+}
 
 export type OpBuilders = { readonly [K in OpName]: (...args: OpArgs[K]) => Step<K> };
 

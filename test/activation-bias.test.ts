@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Dense, getNumThreads, Sequential, SGD, setNumThreads, Tensor } from '../lib';
 import { native } from '../lib/binding';
 import { ACTIVATION_KINDS } from '../lib/kinds';
+import { flatSteps } from '../lib/ops';
 import { describeEachIsa, randomF32 } from './helpers/isa';
 
 const SHAPES: [number, number][] = [[1, 1], [3, 17], [7, 128], [5, 129], [128, 256], [4, 300], [33, 2048]];
@@ -78,7 +79,7 @@ describe('Dense backward with the fused bias gradient', () => {
         const x = new Tensor(randomF32(24 * 20, 4, -1, 1), [24, 20]);
         const y = Int32Array.from({ length: 24 }, (_, i) => i % 4);
         for (let k = 0; k < 3; k++) await m.trainOnBatch(x, y);
-        const ops = layers.flatMap((l, i) => l.backward({ x: new Float32Array(24 * 20), y: new Float32Array(24 * 48), dy: new Float32Array(24 * 48), dx: i ? new Float32Array(24 * 48) : null, rows: 24, skipOutputActivation: i === 2 }).map((s) => s[0]));
+        const ops = layers.flatMap((l, i) => flatSteps(l.backward({ x: new Float32Array(24 * 20), y: new Float32Array(24 * 48), dy: new Float32Array(24 * 48), dx: i ? new Float32Array(24 * 48) : null, rows: 24, skipOutputActivation: i === 2 })).map((s) => s[0]));
         return { weights: layers.flatMap((l) => l.params().map((p) => Array.from(p.value))), ops };
       };
       const fused = await train(true);

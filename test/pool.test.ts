@@ -6,7 +6,9 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backend, getNumThreads, setNumThreads } from '../lib';
-import { native } from '../lib/binding';
+import { native, type ProgramStep } from '../lib/binding';
+import { NATIVE_HALT_CODE } from '../lib/errors';
+import { fork, op } from '../lib/ops';
 
 const before = getNumThreads();
 afterAll(() => setNumThreads(before));
@@ -44,5 +46,46 @@ describe('the fork-join pool', () => {
     const [threading, threads] = JSON.parse(r.stdout) as [string, number];
     expect(threading).toBe(backend().openmp ? 'openmp' : 'serial');
     if (backend().openmp) expect(threads).toBe(2);
+  });
+});
+
+describe("the 'fork' program step (independent branches side by side on 2 threads)", () => {
+  const rand = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => ((((i + seed) * 2654435761) >>> 8) % 2001) / 1000 - 1);
+  const [M, N, K] = [96, 80, 64];
+  const a = rand(M * K, 1);
+  const b = rand(K * N, 2);
+  const c = rand(M * N, 3);
+  const gemmSteps = (x: Float32Array, y: Float32Array) => [
+    op.gemm(true, false, K, N, M, 1, a, K, c, N, 0, x, N), // a^T c: [K, N]
+    op.gemm(false, true, M, K, N, 1, c, N, b, N, 0, y, K), // c b^T: [M, K]
+  ];
+
+  it.each([1, 2, 3])('gives the bits of the branches run in order, at %i thread(s)', async (threads) => {
+    setNumThreads(threads);
+    const [x0, y0] = [new Float32Array(K * N), new Float32Array(M * K)];
+    const [s0, s1] = gemmSteps(x0, y0);
+    await native.runAsync([s0, s1]);
+    const [x1, y1] = [new Float32Array(K * N), new Float32Array(M * K)];
+    const [f0, f1] = gemmSteps(x1, y1);
+    await native.runAsync([fork([f0], [f1])]);
+    expect(x1).toEqual(x0);
+    expect(y1).toEqual(y0);
+    expect(x0.some((v) => v !== 0) && y0.some((v) => v !== 0)).toBe(true);
+  });
+
+  it("passes a branch's halt to the caller with its code and index, after the other branch ran", async () => {
+    setNumThreads(2);
+    const out = new Float32Array(4);
+    const run = native.runAsync([fork([op.halt_if_nonzero(Float32Array.from([0, 2]), 'stop')], [op.fill(out, 7)])]);
+    await expect(run).rejects.toMatchObject({ code: NATIVE_HALT_CODE, index: 1 });
+    expect([...out]).toEqual([7, 7, 7, 7]);
+  });
+
+  it('checks its branches when the program is compiled', () => {
+    const bad = (steps: unknown[]) => () => new native.CompiledProgram(steps as ProgramStep[]);
+    expect(bad([['fork']])).toThrow(/program\[0\]: fork needs at least one branch/);
+    expect(bad([['fork', 5]])).toThrow(/program\[0\]\[1\] must be an Array of \[opName, \.\.\.args\] steps, received number 5/);
+    expect(bad([['fork', [], [['nope']]]])).toThrow(/program\[0\]\[2\]\[0\]: unknown op 'nope'/);
+    expect(bad([['fork', [op.fill(new Float32Array(2), 1, 3)]]])).toThrow(RangeError);
   });
 });

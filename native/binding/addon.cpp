@@ -90,30 +90,57 @@ struct Batch {
   std::int32_t* cursor = nullptr;  // runChunk's run counter (a kept Int32Array), or null
 };
 
-// Validates program = [[opName, ...args], ...] into `batch`; throws a JS error
-// naming the step on the first bad op, before anything runs.
-void build_batch(Napi::Env env, const Napi::Value& program, Batch* batch) {
+void run_tasks(const std::vector<Task>& tasks);
+
+// Validates steps = [[opName, ...args] | ['fork', [steps...], [steps...], ...], ...] into `out`
+// (buffers kept in `batch`); `where` names the array in errors ("program", "program[3][1]").
+void build_steps(Napi::Env env, const Napi::Value& program, const std::string& where, Batch* batch, std::vector<Task>* out) {
   if (!program.IsArray()) {
-    throw Napi::TypeError::New(env, "program must be an Array of [opName, ...args] steps, received " + describe(program));
+    throw Napi::TypeError::New(env, where + " must be an Array of [opName, ...args] steps, received " + describe(program));
   }
   Napi::Array steps = program.As<Napi::Array>();
-  batch->tasks.reserve(steps.Length());
+  out->reserve(out->size() + steps.Length());
   for (uint32_t s = 0; s < steps.Length(); ++s) {
+    const std::string at = where + "[" + std::to_string(s) + "]";
     Napi::Value step = steps.Get(s);
     if (!step.IsArray() || step.As<Napi::Array>().Length() < 1 || !step.As<Napi::Array>().Get(0u).IsString()) {
-      throw Napi::TypeError::New(env, "program[" + std::to_string(s) + "] must be [opName, ...args], received " +
-                                          describe(step));
+      throw Napi::TypeError::New(env, at + " must be [opName, ...args], received " + describe(step));
     }
     Napi::Array arr = step.As<Napi::Array>();
     const std::string name = arr.Get(0u).As<Napi::String>().Utf8Value();
+    if (name == "fork") {
+      // Independent branches (they write disjoint buffers): on 2 threads each branch runs
+      // on its own thread with single-threaded kernels, else one after the other with all
+      // threads. Kernels give the same bits for any thread count, so both orders agree.
+      if (arr.Length() < 2) throw Napi::TypeError::New(env, at + ": fork needs at least one branch, received none");
+      auto branches = std::make_shared<std::vector<std::vector<Task>>>(arr.Length() - 1);
+      for (uint32_t k = 1; k < arr.Length(); ++k) {
+        build_steps(env, arr.Get(k), at + "[" + std::to_string(k) + "]", batch, &(*branches)[k - 1]);
+      }
+      out->push_back([branches] {
+        const std::size_t n = branches->size();
+        if (n > 1 && gw::num_threads() == static_cast<int>(n)) {
+          gw::parallel_team(n, [&](std::size_t i) { run_tasks((*branches)[i]); });
+        } else {
+          for (const auto& b : *branches) run_tasks(b);
+        }
+      });
+      continue;
+    }
     Prepare prepare = find_op(name);
-    if (!prepare) throw Napi::TypeError::New(env, "program[" + std::to_string(s) + "]: unknown op '" + name + "'");
+    if (!prepare) throw Napi::TypeError::New(env, at + ": unknown op '" + name + "'");
     std::vector<Napi::Value> values;
     values.reserve(arr.Length() - 1);
     for (uint32_t k = 1; k < arr.Length(); ++k) values.push_back(arr.Get(k));
     Args args(env, name, std::move(values), &batch->keep_alive);
-    batch->tasks.push_back(prepare(args));
+    out->push_back(prepare(args));
   }
+}
+
+// Validates program = [[opName, ...args], ...] into `batch`; throws a JS error
+// naming the step on the first bad op, before anything runs.
+void build_batch(Napi::Env env, const Napi::Value& program, Batch* batch) {
+  build_steps(env, program, "program", batch, &batch->tasks);
 }
 
 void run_tasks(const std::vector<Task>& tasks) {
