@@ -35,7 +35,12 @@ export interface DenseOptions extends ActivatedLayerOptions {
  * A fully connected layer, y = act(x W + b), with the kernel W stored as
  * [inFeatures, units] (PyTorch's `weight` transposed).
  */
-/** Multiply-adds per backward GEMM up to which Dense forks its weight and input gradients (2^26: bn's 512x512 at batch 128, not dropout's 2048x2048). */
+/**
+ * Multiply-adds per backward GEMM for which Dense forks its weight and input gradients: from 2^18 (below
+ * it a GEMM runs on one thread anyway, native/kernels/gemm_blocked_inl.h) to 2^26 (bn's 512x512 at batch
+ * 128, not dropout's 2048x2048).
+ */
+const FORK_MIN_MACS = 2 ** 18;
 const FORK_MAX_MACS = 2 ** 26;
 
 export class Dense extends ActivatedLayer {
@@ -129,7 +134,8 @@ export class Dense extends ActivatedLayer {
     if (this.bias && !biasDone) weight.push(op.bias_grad(g, this.bias.grad, a.rows, m));
     if (!a.dx) return [...steps, ...weight];
     const input = op.gemm(false, true, a.rows, n, m, 1, g, m, this.kernel!.value, m, 0, a.dx, n);
-    if (a.rows * n * m <= FORK_MAX_MACS) steps.push(fork(weight, [input]));
+    const macs = a.rows * n * m;
+    if (macs >= FORK_MIN_MACS && macs <= FORK_MAX_MACS) steps.push(fork(weight, [input]));
     else steps.push(...weight, input);
     return steps;
   }
