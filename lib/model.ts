@@ -313,7 +313,7 @@ export class Sequential {
           addMetricSums: (rows, sums) => this.metricsSums(buffers, dist ? dist.share(rows).count : rows, sums),
           reduceSums: dist ? (sums) => dist.sumInPlace(sums) : undefined,
           step: (program, where, rows) => this.runStep(program, buffers, where, rows),
-          chunk: chunk?.forFit((on) => (this.programRunning = on)),
+          chunk: chunk?.forFit(spc === 'auto', (on) => (this.programRunning = on)),
           // Distributed: rank 0's BatchNorm running statistics everywhere (as PyTorch DDP), then validation.
           validate: async () => (await dist?.syncState(this.layers), val ? this.evaluateSource(val.src, val.tgt, val.idx, batchSize) : null),
           lr: () => c.optimizer.lr,

@@ -108,7 +108,7 @@ describe('fit stepsPerCall: chunks of steps give the per-batch results', () => {
     const reference = await run(c, { stepsPerCall: 1 });
     expect(reference.error).toBeNull();
     expect(reference.iterations).toBe(14);
-    for (const stepsPerCall of [4, 6, 100] as const) {
+    for (const stepsPerCall of [4, 6, 100, 'auto'] as const) {
       const r = await run(c, { stepsPerCall });
       expect(r.error).toBeNull();
       expectSameWeights(r.weights, reference.weights);

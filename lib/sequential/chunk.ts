@@ -18,7 +18,7 @@ import type { Buffers } from './program';
 /** Outputs staged per chunk at most (floats): bounds the chunk for wide outputs. */
 export const MAX_STAGED_OUTPUT = 1 << 22;
 
-/** The default chunk: long enough to amortize the hand-off, short enough that an abort or a batch callback waits little. */
+/** The most steps per call of stepsPerCall 'auto' (fewer when steps are slow: lib/sequential/fit-loop.ts CALL_TARGET_MS). */
 export const DEFAULT_STEPS_PER_CALL = 32;
 
 /** One completed step of a chunk: its loss (with penalties) and what the metrics need. */
@@ -96,11 +96,12 @@ export class StepChunk {
     this.program = new native.CompiledProgram([...pre, ...trainSteps, ...post], c);
   }
 
-  /** The chunk as runEpochs takes it; `running` is set while a native call runs. */
-  forFit(running: (on: boolean) => void) {
+  /** The chunk as runEpochs takes it (`adaptive`: stepsPerCall 'auto'); `running` is set while a native call runs. */
+  forFit(adaptive: boolean, running: (on: boolean) => void) {
     return {
       size: this.size,
       rows: this.rows,
+      adaptive,
       run: async (order: Int32Array, start: number, count: number, where: (k: number) => string): Promise<ChunkResult> => {
         running(true);
         try {

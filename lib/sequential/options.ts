@@ -51,9 +51,10 @@ export interface FitOptions {
    * Training steps per native call: the full batches run in chunks of this many steps, each chunk
    * one call on a worker thread (the last, smaller batch runs alone). The weights are bit-identical
    * for any value. Batch callbacks run after their chunk, in order, with each batch's logs, so they
-   * see the weights at the chunk's end. 'auto' (default): 32 when every callback's batch hooks may
-   * wait (batchHooksDeferrable(): no batch hooks, or the progress bar), else 1. Always 1 with
-   * diagnostics, distributed training or an L1 regularizer.
+   * see the weights at the chunk's end. 'auto' (default): when every callback's batch hooks may wait
+   * (batchHooksDeferrable(): no batch hooks, or the progress bar), as many steps as take about 25 ms,
+   * up to 32, from the pace of the previous call; else 1. Always 1 with diagnostics, distributed
+   * training or an L1 regularizer.
    */
   stepsPerCall?: StepsPerCall;
   /** Record per-layer gradient norms, update ratios and dead-unit fractions each epoch. */
