@@ -37,7 +37,6 @@ export type { CompileOptions, FitOptions, InferenceOptions } from './sequential/
 
 const defaultSeed = 1234;
 
-
 export class Sequential {
   readonly layers: Layer[] = [];
   readonly name: string;
@@ -336,13 +335,10 @@ export class Sequential {
     const part = this.dist ? this.dist.shard(idx) : idx; // distributed validation: each rank its shard, then the sums
     let lossSum = 0;
     let sums = c.metrics.map(() => 0);
-    const cols = shapeSize(this.outputShape!);
     await this.infer(src, tgt, part, batchSize, stepsPerCall, this.fusedOutput(), (_first, rows, count, st) => {
       for (let k = 0; k < count; k++) {
         lossSum += st.losses![k] * rows;
-        const out = st.outputs.subarray(k * rows * cols, (k + 1) * rows * cols);
-        const target = c.loss.sparseTargets ? st.targets!.subarray(k * rows, (k + 1) * rows) : st.targets!.subarray(k * rows * cols, (k + 1) * rows * cols);
-        c.metrics.forEach((m, i) => (sums[i] += m.batchSum(out, target, rows, cols)));
+        st.staged.addMetricSums(c.metrics, k, sums);
       }
     });
     if (this.dist) [lossSum, ...sums] = await this.dist.summed([lossSum, ...sums]);
@@ -400,7 +396,7 @@ export class Sequential {
       if (n === 0) return new Tensor(result, [0, ...this.outputShape!]);
       const order = Int32Array.from({ length: n }, (_, i) => i);
       await this.infer(src, null, order, batchSize, stepsPerCall, false, (first, rows, count, st) => {
-        result.set(st.outputs.subarray(0, count * rows * outSize), first * outSize);
+        result.set(st.staged.outputs.subarray(0, count * rows * outSize), first * outSize);
       });
       return new Tensor(result, [n, ...this.outputShape!]);
     } finally {

@@ -259,6 +259,10 @@ describe('runChunk and the stage ops', () => {
     expect(() => new native.CompiledProgram([], new Int32Array(0))).toThrow(/cursor' must hold at least 1 element/);
     expect(() => native.ops.stage_in(new Float32Array(5), live, cursor)).toThrow(/whole number of slots of live's 2 elements, received Float32Array\(5\)/);
     expect(() => native.ops.stage_in(new Float64Array(4), live, cursor)).toThrow(TypeError);
+    const shared = new Float32Array(6);
+    expect(() => native.ops.stage_out(shared.subarray(4), shared, cursor)).toThrow(/stage_out: argument 'live' overlaps 'stage'/);
+    native.ops.stage_in(shared.subarray(0, 4).fill(3), shared.subarray(4), Int32Array.from([1]));
+    expect([...shared.subarray(4)]).toEqual([3, 3]); // adjacent views of one buffer are fine
     const i32 = new Int32Array(3);
     cursor[0] = 1;
     native.ops.stage_out(Int32Array.from([7, 8, 9]), new Int32Array(6), cursor);

@@ -42,6 +42,35 @@ export interface ChunkHost {
   outputSize: number;
 }
 
+/** Per-slot copies (stage_out) of a batch's outputs and, optionally, its targets; the metrics over one slot. */
+class StagedOutputs {
+  readonly outputs: Float32Array;
+  readonly targets: Float32Array | Int32Array | null;
+  private readonly outLen: number;
+
+  constructor(private readonly b: Buffers, private readonly rows: number, private readonly outputSize: number, private readonly sparseTargets: boolean, slots: number, withTargets: boolean) {
+    this.outLen = rows * outputSize;
+    this.outputs = new Float32Array(slots * this.outLen);
+    this.targets = !withTargets ? null : sparseTargets ? new Int32Array(slots * rows) : new Float32Array(slots * this.outLen);
+  }
+
+  steps(cursor: Int32Array): ProgramStep[] {
+    const { b, rows, outLen } = this;
+    const steps: ProgramStep[] = [op.stage_out(b.acts[b.acts.length - 1].subarray(0, outLen), this.outputs, cursor)];
+    if (this.targets instanceof Int32Array) steps.push(op.stage_out(b.labels.subarray(0, rows), this.targets, cursor));
+    else if (this.targets) steps.push(op.stage_out(b.targets.subarray(0, outLen), this.targets, cursor));
+    return steps;
+  }
+
+  /** Adds each metric's sum over slot k to `sums` (needs the targets). */
+  addMetricSums(metrics: readonly Metric[], k: number, sums: number[]): void {
+    const { rows, outLen } = this;
+    const out = this.outputs.subarray(k * outLen, (k + 1) * outLen);
+    const tgt = this.sparseTargets ? this.targets!.subarray(k * rows, (k + 1) * rows) : this.targets!.subarray(k * outLen, (k + 1) * outLen);
+    metrics.forEach((m, i) => (sums[i] += m.batchSum(out, tgt, rows, this.outputSize)));
+  }
+}
+
 export class StepChunk {
   readonly size: number;
   private readonly program: NativeCompiledProgram;
@@ -51,8 +80,7 @@ export class StepChunk {
   private readonly layerStates: { layer: number; live: Float64Array; stage: Float64Array }[] = [];
   private readonly losses: Float32Array;
   private readonly penalties: Float32Array;
-  private readonly outputs: Float32Array | null;
-  private readonly targets: Float32Array | Int32Array | null;
+  private readonly staged: StagedOutputs | null;
 
   /** `trainSteps`: one training step on `rows` rows of the buffers `b` (the per-batch program's steps). */
   constructor(private readonly host: ChunkHost, private readonly b: Buffers, readonly rows: number, trainSteps: ProgramStep[], steps: number) {
@@ -76,21 +104,8 @@ export class StepChunk {
       pre.push(op.stage_in(stage, live, c));
     });
     const post: ProgramStep[] = [op.stage_out(b.loss, this.losses, c), op.stage_out(b.penalty, this.penalties, c)];
-    if (withMetrics) {
-      const last = b.acts[b.acts.length - 1];
-      this.outputs = new Float32Array(K * outLen);
-      post.push(op.stage_out(last.subarray(0, outLen), this.outputs, c));
-      if (host.sparseTargets) {
-        this.targets = new Int32Array(K * rows);
-        post.push(op.stage_out(b.labels.subarray(0, rows), this.targets, c));
-      } else {
-        this.targets = new Float32Array(K * outLen);
-        post.push(op.stage_out(b.targets.subarray(0, outLen), this.targets, c));
-      }
-    } else {
-      this.outputs = null;
-      this.targets = null;
-    }
+    this.staged = withMetrics ? new StagedOutputs(b, rows, host.outputSize, host.sparseTargets, K, true) : null;
+    if (this.staged) post.push(...this.staged.steps(c));
     // The per-batch loop stops on a non-finite loss after its step; so does a chunk.
     post.push(op.halt_if_nonfinite(b.loss, NON_FINITE_LOSS), op.halt_if_nonfinite(b.penalty, NON_FINITE_LOSS));
     this.program = new native.CompiledProgram([...pre, ...trainSteps, ...post], c);
@@ -100,7 +115,6 @@ export class StepChunk {
   forFit(adaptive: boolean, running: (on: boolean) => void) {
     return {
       size: this.size,
-      rows: this.rows,
       adaptive,
       run: async (order: Int32Array, start: number, count: number, where: (k: number) => string): Promise<ChunkResult> => {
         running(true);
@@ -156,18 +170,11 @@ export class StepChunk {
     }
     const params = host.params();
     const np = this.b.penalty.length;
-    const outLen = rows * host.outputSize;
     const steps: ChunkStep[] = [];
     for (let k = 0; k < completed; k++) {
-      const loss = this.losses[k] + stepPenalty(params, this.penalties.subarray(k * np, (k + 1) * np), 0);
       steps.push({
-        loss,
-        addMetricSums: (sums) => {
-          if (!this.outputs || !this.targets) return;
-          const out = this.outputs.subarray(k * outLen, (k + 1) * outLen);
-          const tgt = host.sparseTargets ? this.targets.subarray(k * rows, (k + 1) * rows) : this.targets.subarray(k * outLen, (k + 1) * outLen);
-          host.metrics.forEach((m, i) => (sums[i] += m.batchSum(out, tgt, rows, host.outputSize)));
-        },
+        loss: this.losses[k] + stepPenalty(params, this.penalties.subarray(k * np, (k + 1) * np), 0),
+        addMetricSums: (sums) => this.staged?.addMetricSums(host.metrics, k, sums),
       });
     }
     return { steps, error };
@@ -179,12 +186,10 @@ const NON_FINITE_LOSS = 'gradwell: non-finite loss';
 export type StepsPerCall = number | 'auto';
 
 /** What one call of inferBatches staged: `count` batches of `rows` samples from sample `first`; per batch its loss (with targets), outputs and targets. */
-export type InferenceTake = (
-  first: number,
-  rows: number,
-  count: number,
-  st: { losses: Float32Array | null; outputs: Float32Array; targets: Float32Array | Int32Array | null },
-) => void;
+export type InferenceTake = (first: number, rows: number, count: number, st: { losses: Float32Array | null; staged: InferenceStage }) => void;
+
+/** A call's staged outputs (`outputs`: the batches' outputs back to back) and the metrics over batch k. */
+export type InferenceStage = Pick<StagedOutputs, 'outputs' | 'addMetricSums'>;
 
 export interface InferenceChunkHost {
   buffers(rows: number): Buffers;
@@ -218,25 +223,12 @@ export async function inferBatches(h: InferenceChunkHost, take: InferenceTake): 
 
 async function inferCalls(h: InferenceChunkHost, rows: number, first: number, batches: number, perCall: number, take: InferenceTake): Promise<void> {
   const b = h.buffers(rows);
-  const outLen = rows * h.outputSize;
   const cursor = new Int32Array(1);
   const index = new Int32Array(perCall * rows);
-  const outputs = new Float32Array(perCall * outLen);
-  const steps = [op.stage_in(index, b.index.subarray(0, rows), cursor), ...h.steps(b, rows)];
-  steps.push(op.stage_out(b.acts[b.acts.length - 1].subarray(0, outLen), outputs, cursor));
-  let losses: Float32Array | null = null;
-  let targets: Float32Array | Int32Array | null = null;
-  if (h.withTargets) {
-    losses = new Float32Array(perCall);
-    steps.push(op.stage_out(b.loss, losses, cursor));
-    if (h.sparseTargets) {
-      targets = new Int32Array(perCall * rows);
-      steps.push(op.stage_out(b.labels.subarray(0, rows), targets, cursor));
-    } else {
-      targets = new Float32Array(perCall * outLen);
-      steps.push(op.stage_out(b.targets.subarray(0, outLen), targets, cursor));
-    }
-  }
+  const staged = new StagedOutputs(b, rows, h.outputSize, h.sparseTargets, perCall, h.withTargets);
+  const losses = h.withTargets ? new Float32Array(perCall) : null;
+  const steps = [op.stage_in(index, b.index.subarray(0, rows), cursor), ...h.steps(b, rows), ...staged.steps(cursor)];
+  if (losses) steps.push(op.stage_out(b.loss, losses, cursor));
   const program = new native.CompiledProgram(steps, cursor);
   for (let b0 = 0; b0 < batches; b0 += perCall) {
     const count = Math.min(perCall, batches - b0);
@@ -248,6 +240,6 @@ async function inferCalls(h: InferenceChunkHost, rows: number, first: number, ba
     } finally {
       h.running(false);
     }
-    take(start, rows, count, { losses, outputs, targets });
+    take(start, rows, count, { losses, staged });
   }
 }

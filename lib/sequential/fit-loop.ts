@@ -36,7 +36,6 @@ export interface FitHost {
    */
   chunk?: {
     size: number;
-    rows: number;
     /** stepsPerCall 'auto': each call takes as many steps (up to size) as fit in about CALL_TARGET_MS, from the last call's pace. */
     adaptive: boolean;
     run(order: Int32Array, start: number, count: number, where: (k: number) => string): Promise<ChunkResult>;
@@ -105,7 +104,7 @@ export async function runEpochs(host: FitHost, e: EpochPlan): Promise<History> {
     };
     // Full batches in chunks of steps; the rest (the last, smaller batch) one per call below.
     let done = 0;
-    const chunk = host.chunk && host.chunk.size > 1 && !e.diagnostics && host.chunk.rows === plan.rows ? host.chunk : null;
+    const chunk = host.chunk;
     if (chunk) {
       const full = Math.floor(n / plan.rows);
       for (let b0 = 0, count = 0; b0 < full; b0 += count) {

@@ -145,6 +145,11 @@ Task stage_copy(Args& a, bool into_live, std::size_t stage_at, std::size_t live_
                   " elements, received " + type_name + "(" + std::to_string(stage.size) + ")");
   }
   const std::size_t slots = stage.size / live.size;
+  const auto* s0 = reinterpret_cast<const unsigned char*>(stage.data);
+  const auto* l0 = reinterpret_cast<const unsigned char*>(live.data);
+  if (s0 < l0 + live.size * sizeof(Elem) && l0 < s0 + stage.size * sizeof(Elem)) {
+    a.range_error("argument 'live' overlaps 'stage'; they must be separate buffers");
+  }
   const std::string op = a.op();
   return [=] {
     const std::int64_t k = cursor.data[0];
