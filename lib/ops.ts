@@ -19,6 +19,9 @@ export interface OpArgs {
     b: F32, ldb: number, beta: number, c: F32, ldc: number];
   linear_forward: [x: F32, w: F32, bias: Opt<F32>, y: F32, rows: number, inFeatures: number, outFeatures: number,
     activation?: LinearActivation];
+  linear_forward_u8: [src: U8, index: I32, scale: number, w: F32, bias: Opt<F32>, y: F32, rows: number, inFeatures: number,
+    outFeatures: number, activation?: LinearActivation];
+  weight_grad_u8: [src: U8, index: I32, scale: number, g: F32, dw: F32, rows: number, inFeatures: number, outFeatures: number];
   bias_grad: [dy: F32, db: F32, rows: number, cols: number];
   // activations (native/binding/activation_ops.cpp)
   activation_forward: [kind: ActivationKind, x: F32, y: F32, n: number, alpha?: number];
@@ -84,6 +87,7 @@ export interface OpArgs {
   copy: [src: F32, dst: F32, n?: number];
   halt_if_nonzero: [flags: F32, message: string];
   halt_if_nonfinite: [values: F32, message: string];
+  clock_lap: [laps: F64, slot: number];
   stage_in: [stage: F32 | I32 | F64, live: F32 | I32 | F64, cursor: I32];
   stage_out: [live: F32 | I32 | F64, stage: F32 | I32 | F64, cursor: I32];
   // data-parallel collectives and helpers (native/binding/dist_ops.cpp); need distributed.init()
@@ -169,6 +173,8 @@ function builder<K extends OpName>(name: K): (...args: OpArgs[K]) => Step<K> {
 export const op: OpBuilders = {
   gemm: builder('gemm'),
   linear_forward: builder('linear_forward'),
+  linear_forward_u8: builder('linear_forward_u8'),
+  weight_grad_u8: builder('weight_grad_u8'),
   bias_grad: builder('bias_grad'),
   activation_forward: builder('activation_forward'),
   activation_backward: builder('activation_backward'),
@@ -204,6 +210,7 @@ export const op: OpBuilders = {
   copy: builder('copy'),
   halt_if_nonzero: builder('halt_if_nonzero'),
   halt_if_nonfinite: builder('halt_if_nonfinite'),
+  clock_lap: builder('clock_lap'),
   stage_in: builder('stage_in'),
   stage_out: builder('stage_out'),
   allreduce_grads_start: builder('allreduce_grads_start'),

@@ -15,8 +15,21 @@ export interface Param {
   regularizer: Regularizer | null;
 }
 
+/**
+ * The model's input batch as rows of its uint8 table, for a first layer that reads them there
+ * (acceptsGatheredInput): row r of the batch is `src[index[r]]` times `scale`. The model then
+ * does not copy the batch into x, so no thread reads input rows another core wrote.
+ */
+export interface GatheredInput {
+  src: Uint8Array;
+  index: Int32Array;
+  scale: number;
+}
+
 export interface ForwardArgs {
   x: Float32Array;
+  /** Set for the first layer when it acceptsGatheredInput() and the data is uint8: x is not written, read these rows instead. */
+  gathered?: GatheredInput;
   y: Float32Array;
   rows: number;
   training: boolean;
@@ -28,6 +41,8 @@ export interface ForwardArgs {
 
 export interface BackwardArgs {
   x: Float32Array;
+  /** As ForwardArgs.gathered. */
+  gathered?: GatheredInput;
   y: Float32Array;
   dy: Float32Array;
   /** null for the first layer: no input gradient is needed. */
@@ -93,6 +108,11 @@ export abstract class Layer {
    * mask with them. Default: nothing.
    */
   beginStep(_layerIndex: number, _step: number, _rowOffset = 0): void {}
+
+  /** Whether forward and backward read ForwardArgs.gathered when the model passes it (the first layer only). */
+  acceptsGatheredInput(): boolean {
+    return false;
+  }
 
   /** The buffer beginStep writes, or null when it writes none (several steps per native call stage a copy per step). */
   stepState(): Float64Array | null {

@@ -75,6 +75,11 @@ export class Dense extends ActivatedLayer {
     this.rngState[2] = step;
   }
 
+  /** Without DropConnect, the first Dense reads a uint8 batch where it lies (linear_forward_u8, weight_grad_u8). */
+  override acceptsGatheredInput(): boolean {
+    return this.dropConnect === 0;
+  }
+
   computeOutputShape(inputShape: number[]): number[] {
     if (inputShape.length !== 1) {
       throw new RangeError(`Dense '${this.name}': expected a flat input of shape [features] but received [${inputShape}]; add a Flatten layer first`);
@@ -104,6 +109,8 @@ export class Dense extends ActivatedLayer {
     // y = act(x W + b); in training with DropConnect, W is the masked kernel (the mask made inside the GEMM).
     const linear = (y: Float32Array, relu: boolean): ProgramStep => {
       const act = relu ? 'relu' : 'none';
+      const g = a.gathered;
+      if (g) return op.linear_forward_u8(g.src, g.index, g.scale, k.value, b, y, a.rows, n, this.units, act);
       return a.training && this.dropConnect > 0
         ? op.dropconnect_forward(a.x, k.value, b, y, a.rows, n, this.units, act, this.dropConnect, this.rngState)
         : op.linear_forward(a.x, k.value, b, y, a.rows, n, this.units, act);
@@ -130,7 +137,12 @@ export class Dense extends ActivatedLayer {
     // dW[n,m] = x^T g ; db = column sums of g ; dx[rows,n] = g W^T. The two GEMMs are independent: for
     // small ones a fork runs them side by side on 2 threads, which hands less data between the cores
     // than splitting each (bench/RESULTS.md: small +4%, bn +2%; 2048-wide layers 1.5% slower, so not those).
-    const weight: ProgramStep[] = [op.gemm(true, false, n, m, a.rows, 1, a.x, n, g, m, 0, this.kernel!.grad, m)];
+    const gx = a.gathered;
+    const weight: ProgramStep[] = [
+      gx
+        ? op.weight_grad_u8(gx.src, gx.index, gx.scale, g, this.kernel!.grad, a.rows, n, m)
+        : op.gemm(true, false, n, m, a.rows, 1, a.x, n, g, m, 0, this.kernel!.grad, m),
+    ];
     if (this.bias && !biasDone) weight.push(op.bias_grad(g, this.bias.grad, a.rows, m));
     if (!a.dx) return [...steps, ...weight];
     const input = op.gemm(false, true, a.rows, n, m, 1, g, m, this.kernel!.value, m, 0, a.dx, n);

@@ -2,7 +2,7 @@
 // gradients between layers, and the native programs of a training step and of
 // an inference pass (steps from lib/ops.ts builders and the layers' own steps).
 import { native, type NativeCompiledProgram, type ProgramStep } from '../binding';
-import type { Layer, Param } from '../layers/base';
+import type { GatheredInput, Layer, Param } from '../layers/base';
 import type { Loss } from '../losses';
 import type { Metric } from '../metrics';
 import { op } from '../ops';
@@ -96,12 +96,19 @@ export function allocateBuffers(net: Net, maxRows: number, opts: { training?: bo
   };
 }
 
+/** The batch as rows of the uint8 source, when the first layer reads it there; else the batch is gathered into b.input. */
+function gatheredInput(net: Net, b: Buffers, src: DataSource): GatheredInput | undefined {
+  const first = net.layers[0];
+  if (!(src.data instanceof Uint8Array) || !first || !first.acceptsGatheredInput()) return undefined;
+  return { src: src.data, index: b.index, scale: src.scale };
+}
+
 function gatherSteps(net: Net, b: Buffers, src: DataSource, tgt: TargetSource | null, rows: number): ProgramStep[] {
   // The index buffer still holds the last batch of whatever ran before (a larger
   // training set, say); compiling checks it against this source, so start from
   // row 0, valid for any non-empty source. Each run sets the real indices.
   b.index.fill(0);
-  const steps: ProgramStep[] = [op.gather_rows(src.data, b.index, rows, src.sampleSize, b.input, src.scale)];
+  const steps: ProgramStep[] = gatheredInput(net, b, src) ? [] : [op.gather_rows(src.data, b.index, rows, src.sampleSize, b.input, src.scale)];
   if (tgt) {
     if (tgt.data instanceof Int32Array) steps.push(op.gather_i32(tgt.data, b.index, rows, b.labels));
     else steps.push(op.gather_rows(tgt.data, b.index, rows, shapeSize(net.outputShape), b.targets));
@@ -109,12 +116,13 @@ function gatherSteps(net: Net, b: Buffers, src: DataSource, tgt: TargetSource | 
   return steps;
 }
 
-function forwardSteps(net: Net, b: Buffers, rows: number, training: boolean, skipLast: boolean, syncStats = false): ProgramStep[] {
+function forwardSteps(net: Net, b: Buffers, src: DataSource, rows: number, training: boolean, skipLast: boolean, syncStats = false): ProgramStep[] {
   const steps: ProgramStep[] = [];
+  const gathered = gatheredInput(net, b, src);
   let x = b.input;
   net.layers.forEach((l, i) => {
     const isLast = i === net.layers.length - 1;
-    steps.push(...l.forward({ x, y: b.acts[i], rows, training, skipOutputActivation: isLast && skipLast, syncStats }));
+    steps.push(...l.forward({ x, gathered: i === 0 ? gathered : undefined, y: b.acts[i], rows, training, skipOutputActivation: isLast && skipLast, syncStats }));
     x = b.acts[i];
   });
   return steps;
@@ -132,8 +140,9 @@ function lossStep(net: Net, loss: Loss, b: Buffers, rows: number, withGrad: bool
   });
 }
 
-function backwardSteps(net: Net, b: Buffers, rows: number, fused: boolean, dist?: DistProgram, firstBucket = 0): ProgramStep[] {
+function backwardSteps(net: Net, b: Buffers, src: DataSource, rows: number, fused: boolean, dist?: DistProgram, firstBucket = 0): ProgramStep[] {
   const steps: ProgramStep[] = [];
+  const gathered = gatheredInput(net, b, src);
   let buckets = firstBucket;
   for (let i = net.layers.length - 1; i >= 0; i--) {
     const l = net.layers[i];
@@ -141,7 +150,7 @@ function backwardSteps(net: Net, b: Buffers, rows: number, fused: boolean, dist?
     const dx = i === 0 ? null : b.grads[i - 1];
     const skipOutputActivation = i === net.layers.length - 1 && fused;
     const syncStats = dist?.syncBatchNorm ?? false;
-    steps.push(...l.backward({ x, y: b.acts[i], dy: b.grads[i]!, dx: l.aliasesInput ? null : dx, rows, skipOutputActivation, syncStats }));
+    steps.push(...l.backward({ x, gathered: i === 0 ? gathered : undefined, y: b.acts[i], dy: b.grads[i]!, dx: l.aliasesInput ? null : dx, rows, skipOutputActivation, syncStats }));
     // Distributed: this layer's gradients are final; sum them over the ranks while backward goes on.
     const bucket = dist ? bucketOf(dist.arena, l) : null;
     if (dist && bucket) steps.push(op.allreduce_grads_start(dist.arena, bucket.offset, bucket.count, dist.tickets, buckets++));
@@ -194,10 +203,10 @@ export function trainSteps(
   const [distLoss, buckets] = dist ? lossSteps(dist, b.loss, b.grads[last]!, rows, shapeSize(net.outputShape)) : [[], 0];
   const steps: ProgramStep[] = [
     ...gatherSteps(net, b, src, tgt, rows),
-    ...forwardSteps(net, b, rows, true, fused, dist?.syncBatchNorm ?? false),
+    ...forwardSteps(net, b, src, rows, true, fused, dist?.syncBatchNorm ?? false),
     lossStep(net, loss, b, rows, true),
     ...distLoss,
-    ...backwardSteps(net, b, rows, fused, dist, buckets),
+    ...backwardSteps(net, b, src, rows, fused, dist, buckets),
     ...updateSteps(net, b, update, diagnostics),
   ];
   return steps;
@@ -213,7 +222,7 @@ export function evalSteps(
   rows: number,
   logits: boolean,
 ): ProgramStep[] {
-  const steps = [...gatherSteps(net, b, src, tgt, rows), ...forwardSteps(net, b, rows, false, logits)];
+  const steps = [...gatherSteps(net, b, src, tgt, rows), ...forwardSteps(net, b, src, rows, false, logits)];
   if (tgt && loss) steps.push(lossStep(net, loss, b, rows, false));
   return steps;
 }

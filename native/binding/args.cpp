@@ -309,4 +309,20 @@ bool overlaps(const float* p, std::size_t n, const float* q, std::size_t m) {
   return p < q + m && q < p + n;
 }
 
+bool overlaps_bytes(const void* p, std::size_t p_bytes, const void* q, std::size_t q_bytes) {
+  if (!p || !q || p_bytes == 0 || q_bytes == 0) return false;
+  const auto a = reinterpret_cast<std::uintptr_t>(p), b = reinterpret_cast<std::uintptr_t>(q);
+  return a < b + q_bytes && b < a + p_bytes;
+}
+
+std::string bad_index(const std::int32_t* index, std::size_t n, std::size_t limit, const char* what) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (index[i] < 0 || static_cast<std::size_t>(index[i]) >= limit) {
+      return "index[" + std::to_string(i) + "] = " + std::to_string(index[i]) + " is out of range for " + what + " of " +
+             std::to_string(limit) + (std::string(what) == "a source" ? " rows" : " elements");
+    }
+  }
+  return "";
+}
+
 }  // namespace gwb

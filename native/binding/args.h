@@ -129,6 +129,13 @@ std::string shape_str(std::initializer_list<std::int64_t> dims);  // "[3, 4]"
 std::string shape_of(std::initializer_list<std::size_t> dims);    // the same from sizes
 // Whether [p, p+n) and [q, q+m) share memory (false when either is empty or null).
 bool overlaps(const float* p, std::size_t n, const float* q, std::size_t m);
+// The same for byte ranges of buffers of any element type.
+bool overlaps_bytes(const void* p, std::size_t p_bytes, const void* q, std::size_t q_bytes);
+// Index values are checked when an op is prepared (RangeError) and again when
+// its task runs: a compiled program's index buffer is refilled between runs.
+// Returns "" when every index[0..n) lies in [0, limit); `what` is "a source"
+// (limit counts rows) or a buffer's name (limit counts elements).
+std::string bad_index(const std::int32_t* index, std::size_t n, std::size_t limit, const char* what);
 std::string num_str(double v);  // shortest faithful text ("1e-09", "1.5"), unlike std::to_string's six decimals
 
 using Prepare = Task (*)(Args&);

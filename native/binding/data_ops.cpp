@@ -1,4 +1,5 @@
 // Data-movement ops and program control at the binding boundary.
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -10,19 +11,6 @@
 
 namespace gwb {
 namespace {
-
-// Index values are checked when the op is prepared (RangeError) and again when
-// the task runs: a compiled program's index buffer is refilled between runs.
-// Returns "" when every index[0..n) lies in [0, limit).
-std::string bad_index(const std::int32_t* index, std::size_t n, std::size_t limit, const char* what) {
-  for (std::size_t i = 0; i < n; ++i) {
-    if (index[i] < 0 || static_cast<std::size_t>(index[i]) >= limit) {
-      return "index[" + std::to_string(i) + "] = " + std::to_string(index[i]) + " is out of range for " + what + " of " +
-             std::to_string(limit) + (std::string(what) == "a source" ? " rows" : " elements");
-    }
-  }
-  return "";
-}
 
 std::size_t count_arg(Args& a, std::size_t i, const char* name) { return a.dim(i, name); }
 
@@ -177,6 +165,23 @@ Task stage_any(Args& a, bool into_live) {
 Task stage_in(Args& a) { return stage_any(a, true); }
 Task stage_out(Args& a) { return stage_any(a, false); }
 
+// clock_lap(laps: Float64Array, slot): adds the nanoseconds since the previous
+// clock_lap on this thread to laps[slot] (for profiling a program in place: a
+// lap after every step times each step as it runs in sequence).
+Task clock_lap(Args& a) {
+  F64 laps = a.f64(0, "laps");
+  const std::size_t slot = a.dim(1, "slot");
+  if (slot >= laps.size) {
+    a.range_error("argument 'slot' = " + std::to_string(slot) + " is outside laps' " + std::to_string(laps.size) + " elements");
+  }
+  return [=] {
+    static thread_local std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+    const auto now = std::chrono::steady_clock::now();
+    laps.data[slot] += std::chrono::duration<double, std::nano>(now - last).count();
+    last = now;
+  };
+}
+
 // halt_if_nonfinite(values: Float32Array, message: string): like halt_if_nonzero,
 // for the first value that is NaN or infinite (the error's index), with code
 // ERR_GRADWELL_NONFINITE.
@@ -198,6 +203,7 @@ void register_data_ops() {
   register_op("stage_in", stage_in);
   register_op("stage_out", stage_out);
   register_op("halt_if_nonfinite", halt_if_nonfinite);
+  register_op("clock_lap", clock_lap);
   register_op("gather_rows", gather_rows);
   register_op("gather_i32", gather_i32);
   register_op("fill", fill);

@@ -1,4 +1,6 @@
 // gemm ops at the binding boundary: validate arguments, return a task.
+#include <limits>
+#include <stdexcept>
 #include <string>
 
 #include "binding/args.h"
@@ -91,9 +93,103 @@ Task bias_grad(Args& a) {
   return [=] { gw::bias_grad(dy.data, db.data, rows, cols); };
 }
 
+// The gathered input of the first Dense layer: rows index[0..rows) of the
+// uint8 table src ([srcRows, inFeatures]), times scale. Checks index against
+// the table now and again on every run (the program refills it).
+struct GatheredArgs {
+  gw::GatheredU8 x;
+  std::size_t src_rows;
+  I32 index;
+  U8 src;
+};
+
+GatheredArgs gathered_args(Args& a, std::size_t rows, std::size_t in) {
+  GatheredArgs g{};
+  g.src = a.u8(0, "src");
+  g.index = a.i32(1, "index");
+  const double scale = a.number(2, "scale");
+  if (g.index.size < rows) {
+    a.range_error("argument 'index' has " + std::to_string(g.index.size) + " elements but rows = " + std::to_string(rows));
+  }
+  if (in > 0 && g.src.size % in != 0) {
+    a.range_error("argument 'src' has " + std::to_string(g.src.size) + " elements, not a whole number of rows of inFeatures = " +
+                  std::to_string(in));
+  }
+  // inFeatures = 0 reads nothing: any non-negative index will do.
+  g.src_rows = in > 0 ? g.src.size / in : std::numeric_limits<std::size_t>::max();
+  const std::string bad = bad_index(g.index.data, rows, g.src_rows, "a source");
+  if (!bad.empty()) a.range_error(bad);
+  g.x = gw::GatheredU8{g.src.data, g.index.data, in, static_cast<float>(scale)};
+  return g;
+}
+
+// Whether the float output out[0..n) shares memory with the gathered input's table or index.
+bool output_overlaps_gathered(const GatheredArgs& g, const float* out, std::size_t n, std::size_t rows) {
+  return overlaps_bytes(out, n * sizeof(float), g.src.data, g.src.size) ||
+         overlaps_bytes(out, n * sizeof(float), g.index.data, rows * sizeof(std::int32_t));
+}
+
+// linear_forward_u8(src: Uint8Array, index, scale, w, bias|null, y, rows, inFeatures, outFeatures, activation = "none"):
+// linear_forward on x = the gathered rows (gather_rows with a uint8 source), without writing x.
+Task linear_forward_u8(Args& a) {
+  const std::size_t rows = dim_arg(a, 6, "rows");
+  const std::size_t in = dim_arg(a, 7, "inFeatures");
+  const std::size_t out = dim_arg(a, 8, "outFeatures");
+  const GatheredArgs g = gathered_args(a, rows, in);
+  F32 w = a.f32(3, "w");
+  F32 bias = a.f32_or_null(4, "bias");
+  F32 y = a.f32(5, "y");
+  const std::string activation = a.is_undefined(9) ? std::string("none") : a.string(9, "activation");
+  if (activation != "relu" && activation != "none") {
+    a.range_error("argument 'activation' must be \"none\" or \"relu\", received \"" + activation + "\"");
+  }
+  const bool relu = activation == "relu";
+  a.require_size(w, "w", in * out, shape_of({in, out}));
+  a.require_size(y, "y", rows * out, shape_of({rows, out}));
+  const bool has_bias = bias.data != nullptr || bias.size > 0;
+  if (has_bias) a.require_size(bias, "bias", out, shape_of({out}));
+  if (overlaps(y.data, rows * out, w.data, in * out) || (has_bias && overlaps(y.data, rows * out, bias.data, out)) ||
+      output_overlaps_gathered(g, y.data, rows * out, rows)) {
+    a.range_error("argument 'y' overlaps an input in memory; the output must not alias an input");
+  }
+  if (rows == 0 || out == 0) return [] {};
+  const std::string op = a.op();
+  const float* b = has_bias ? bias.data : nullptr;
+  return [=] {
+    const std::string bad = bad_index(g.index.data, rows, g.src_rows, "a source");
+    if (!bad.empty()) throw std::range_error(op + ": " + bad);
+    gw::linear_forward_gathered(g.x, w.data, b, y.data, rows, in, out, relu);
+  };
+}
+
+// weight_grad_u8(src: Uint8Array, index, scale, g, dw, rows, inFeatures, outFeatures):
+// dw[in, out] = x^T g for x the gathered rows [rows, in] and g [rows, out] (overwrites dw).
+Task weight_grad_u8(Args& a) {
+  const std::size_t rows = dim_arg(a, 5, "rows");
+  const std::size_t in = dim_arg(a, 6, "inFeatures");
+  const std::size_t out = dim_arg(a, 7, "outFeatures");
+  const GatheredArgs gx = gathered_args(a, rows, in);
+  F32 g = a.f32(3, "g");
+  F32 dw = a.f32(4, "dw");
+  a.require_size(g, "g", rows * out, shape_of({rows, out}));
+  a.require_size(dw, "dw", in * out, shape_of({in, out}));
+  if (overlaps(dw.data, in * out, g.data, rows * out) || output_overlaps_gathered(gx, dw.data, in * out, rows)) {
+    a.range_error("argument 'dw' overlaps an input in memory; the output must not alias an input");
+  }
+  if (in == 0 || out == 0) return [] {};
+  const std::string op = a.op();
+  return [=] {
+    const std::string bad = bad_index(gx.index.data, rows, gx.src_rows, "a source");
+    if (!bad.empty()) throw std::range_error(op + ": " + bad);
+    gw::weight_grad_gathered(gx.x, g.data, dw.data, rows, in, out);
+  };
+}
+
 }  // namespace
 
 void register_gemm_ops() {
+  register_op("linear_forward_u8", linear_forward_u8);
+  register_op("weight_grad_u8", weight_grad_u8);
   register_op("gemm", gemm);
   register_op("linear_forward", linear_forward);
   register_op("bias_grad", bias_grad);

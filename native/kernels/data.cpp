@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/prefetch.h"
 #include "core/threads.h"
 
 namespace gw {
@@ -14,6 +15,7 @@ constexpr std::size_t kElemChunk = 1 << 16;
 void gather_rows_f32(const float* src, const std::int32_t* index, std::size_t rows, std::size_t cols, float* dst) {
   parallel_chunks(rows, kRowChunk, [&](std::size_t b, std::size_t e) {
     for (std::size_t r = b; r < e; ++r) {
+      if (r + kGatherAhead < e) prefetch_bytes(src + static_cast<std::size_t>(index[r + kGatherAhead]) * cols, cols * sizeof(float));
       std::memcpy(dst + r * cols, src + static_cast<std::size_t>(index[r]) * cols, cols * sizeof(float));
     }
   });
@@ -23,6 +25,7 @@ void gather_rows_u8(const std::uint8_t* src, const std::int32_t* index, std::siz
                     float* dst) {
   parallel_chunks(rows, kRowChunk, [&](std::size_t b, std::size_t e) {
     for (std::size_t r = b; r < e; ++r) {
+      if (r + kGatherAhead < e) prefetch_bytes(src + static_cast<std::size_t>(index[r + kGatherAhead]) * cols, cols);
       const std::uint8_t* s = src + static_cast<std::size_t>(index[r]) * cols;
       float* d = dst + r * cols;
       for (std::size_t c = 0; c < cols; ++c) d[c] = static_cast<float>(s[c]) * scale;

@@ -12,8 +12,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <vector>
 
 #include "core/isa.h"
+#include "core/prefetch.h"
 #include "core/scratch.h"
 #include "core/threads.h"
 #include "kernels/gemm_blocked_inl.h"
@@ -51,6 +53,24 @@ void run_small(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_t 
   });
 }
 
+// One thread's share of the blocked path: rows [0, m) of op(A) (a) times columns
+// [j0, j1) of op(B), into c (already offset to the share's first row).
+void blocked_share(const GemmKernels& kt, std::size_t m, std::size_t K, const GemmOperand& a, const GemmOperand& B,
+                   std::size_t j0, std::size_t j1, float* c, std::size_t ldc, const GemmTileStore& st) {
+  const GemmOperand b{B.data + j0 * B.col_stride, B.row_stride, B.col_stride};
+  GemmTileStore s = st;
+  if (s.bias) s.bias += j0;
+  const std::size_t NR = kt.nr, n = j1 - j0;
+  auto pack_b = [&](std::size_t pc, std::size_t kc, std::size_t j, std::size_t nb, float* dst) {
+    for (std::size_t q = 0; q * NR < nb; ++q) {
+      const std::size_t jq = j + q * NR;
+      const GemmOperand panel{b.data + pc * b.row_stride + jq * b.col_stride, b.row_stride, b.col_stride};
+      kt.pack_b(panel, kc, std::min(NR, n - jq), dst + q * NR * kc);
+    }
+  };
+  gemm_blocked_serial(kt, m, n, K, a, pack_b, m <= static_cast<std::size_t>(kt.mc), c + j0, ldc, s);
+}
+
 // The blocked path (gemm_blocked_inl.h) with the ISA's packing of op(B). With a
 // single M block each B micro-panel is used by one run of tiles: it is packed
 // right before them (fuse_b) instead of packing the whole KC x NC block out to
@@ -60,18 +80,7 @@ void run_blocked(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_
                  const GemmOperand& B, float* c, std::size_t ldc, const GemmTileStore& st) {
   gemm_blocked_split(kt, M, N, K, 4, [&](std::size_t i0, std::size_t i1, std::size_t j0, std::size_t j1) {
     const GemmOperand a{A.data + i0 * A.row_stride, A.row_stride, A.col_stride};
-    const GemmOperand b{B.data + j0 * B.col_stride, B.row_stride, B.col_stride};
-    GemmTileStore s = st;
-    if (s.bias) s.bias += j0;
-    const std::size_t NR = kt.nr, n = j1 - j0;
-    auto pack_b = [&](std::size_t pc, std::size_t kc, std::size_t j, std::size_t nb, float* dst) {
-      for (std::size_t q = 0; q * NR < nb; ++q) {
-        const std::size_t jq = j + q * NR;
-        const GemmOperand panel{b.data + pc * b.row_stride + jq * b.col_stride, b.row_stride, b.col_stride};
-        kt.pack_b(panel, kc, std::min(NR, n - jq), dst + q * NR * kc);
-      }
-    };
-    gemm_blocked_serial(kt, i1 - i0, n, K, a, pack_b, i1 - i0 <= static_cast<std::size_t>(kt.mc), c + i0 * ldc + j0, ldc, s);
+    blocked_share(kt, i1 - i0, K, a, B, j0, j1, c + i0 * ldc, ldc, st);
   });
 }
 
@@ -100,6 +109,14 @@ void run_narrow(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_t
   });
 }
 
+// Whether run_gemm takes the blocked path for this problem.
+bool takes_blocked_path(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_t K, const GemmOperand& A,
+                        float alpha) {
+  if (M == 0 || N == 0 || K == 0 || alpha == 0.0f) return false;
+  if (kt.mr == 0 || M * N * K <= kSmallFlops) return false;
+  return !(kt.narrow && N <= static_cast<std::size_t>(kt.narrow_max_n) && A.col_stride == 1 && K >= 16);
+}
+
 void run_gemm(std::size_t M, std::size_t N, std::size_t K, const GemmOperand& A, const GemmOperand& B, float* c,
               std::size_t ldc, const GemmTileStore& st) {
   if (M == 0 || N == 0) return;
@@ -117,6 +134,32 @@ void run_gemm(std::size_t M, std::size_t N, std::size_t K, const GemmOperand& A,
   }
 }
 
+// Gathered-row operands. The whole x only exists on the paths that are not
+// blocked (small problems, narrow outputs, the scalar table): there it is
+// gathered into a temporary first. On the blocked path each thread converts
+// the part of x its share reads, a block at a time, into its own buffer.
+const std::uint8_t* gathered_row(const GatheredU8& x, std::size_t r) {
+  return x.src + static_cast<std::size_t>(x.index[r]) * x.cols;
+}
+
+// dst[(r - r0) * ld + (c - c0)] = x(r, c) for r in [r0, r1), c in [c0, c1).
+void convert_rows(const GatheredU8& x, std::size_t r0, std::size_t r1, std::size_t c0, std::size_t c1, float* dst,
+                  std::size_t ld) {
+  const float scale = x.scale;
+  for (std::size_t r = r0; r < r1; ++r) {
+    if (r + kGatherAhead < r1) prefetch_bytes(gathered_row(x, r + kGatherAhead) + c0, c1 - c0);
+    const std::uint8_t* s = gathered_row(x, r) + c0;
+    float* d = dst + (r - r0) * ld;
+    for (std::size_t c = 0; c < c1 - c0; ++c) d[c] = static_cast<float>(s[c]) * scale;
+  }
+}
+
+std::vector<float> gather_all(const GatheredU8& x, std::size_t rows) {
+  std::vector<float> out(rows * x.cols);
+  convert_rows(x, 0, rows, 0, x.cols, out.data(), x.cols);
+  return out;
+}
+
 }  // namespace
 
 void sgemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, float alpha, const float* a,
@@ -131,6 +174,61 @@ void linear_forward(const float* x, const float* w, const float* bias, float* y,
   const GemmOperand X{x, in_features, 1};
   const GemmOperand W{w, out_features, 1};
   run_gemm(rows, out_features, in_features, X, W, y, out_features, GemmTileStore{1.0f, 0.0f, bias, relu});
+}
+
+void linear_forward_gathered(const GatheredU8& x, const float* w, const float* bias, float* y, std::size_t rows,
+                             std::size_t in_features, std::size_t out_features, bool relu) {
+  const GemmKernels& kt = gemm_kernels();
+  const GemmOperand W{w, out_features, 1};
+  const GemmTileStore st{1.0f, 0.0f, bias, relu};
+  const std::size_t M = rows, N = out_features, K = in_features;
+  if (!takes_blocked_path(kt, M, N, K, GemmOperand{nullptr, K, 1}, 1.0f)) {
+    const std::vector<float> all = gather_all(x, rows);
+    run_gemm(M, N, K, GemmOperand{all.data(), K, 1}, W, y, N, st);
+    return;
+  }
+  // Rows are independent: convert and multiply a block of rows at a time (a
+  // multiple of MR, so the tiles are those of the unfused GEMM).
+  const std::size_t block = gemm_round_up(std::max<std::size_t>(kt.mc, 256), kt.mr);
+  gemm_blocked_split(kt, M, N, K, 4, [&](std::size_t i0, std::size_t i1, std::size_t j0, std::size_t j1) {
+    static thread_local Scratch rows_buf;
+    float* buf = rows_buf.get(std::min(block, i1 - i0) * K);
+    for (std::size_t r = i0; r < i1; r += block) {
+      const std::size_t r1 = std::min(i1, r + block);
+      convert_rows(x, r, r1, 0, K, buf, K);
+      blocked_share(kt, r1 - r, K, GemmOperand{buf, K, 1}, W, j0, j1, y + r * N, N, st);
+    }
+  });
+}
+
+void weight_grad_gathered(const GatheredU8& x, const float* g, float* dw, std::size_t rows, std::size_t in_features,
+                          std::size_t out_features) {
+  const GemmKernels& kt = gemm_kernels();
+  const GemmOperand G{g, out_features, 1};
+  const std::size_t M = in_features, N = out_features, K = rows;
+  if (!takes_blocked_path(kt, M, N, K, GemmOperand{nullptr, 1, M}, 1.0f)) {
+    const std::vector<float> all = gather_all(x, rows);
+    run_gemm(M, N, K, GemmOperand{all.data(), 1, M}, G, dw, N, GemmTileStore{1.0f, 0.0f, nullptr, false});
+    return;
+  }
+  // op(A) = x^T: a share's rows are features [i0, i1), its K all the samples.
+  // Convert a block of samples at a time: a multiple of KC, so the blocks
+  // accumulate into dw exactly as the K blocks of one GEMM do (beta = 1 after
+  // the first).
+  const std::size_t block = gemm_round_up(256, kt.kc);
+  gemm_blocked_split(kt, M, N, K, 4, [&](std::size_t i0, std::size_t i1, std::size_t j0, std::size_t j1) {
+    static thread_local Scratch samples_buf;
+    const std::size_t m = i1 - i0;
+    float* buf = samples_buf.get(std::min(block, K) * m);
+    for (std::size_t p = 0; p < K; p += block) {
+      const std::size_t p1 = std::min(K, p + block);
+      convert_rows(x, p, p1, i0, i1, buf, m);
+      const GemmOperand a{buf, 1, m};
+      const GemmOperand gb{G.data + p * G.row_stride, G.row_stride, 1};
+      const GemmTileStore st{1.0f, p == 0 ? 0.0f : 1.0f, nullptr, false};
+      blocked_share(kt, m, p1 - p, a, gb, j0, j1, dw + i0 * N, N, st);
+    }
+  });
 }
 
 void bias_grad(const float* dy, float* db, std::size_t rows, std::size_t cols) {

@@ -75,6 +75,27 @@ void sgemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t
 void linear_forward(const float* x, const float* w, const float* bias, float* y, std::size_t rows,
                     std::size_t in_features, std::size_t out_features, bool relu);
 
+// Rows of a uint8 table picked by an index and scaled: row r, column c is
+// float(src[index[r] * cols + c]) * scale, exactly what gather_rows_u8 writes.
+struct GatheredU8 {
+  const std::uint8_t* src;
+  const std::int32_t* index;
+  std::size_t cols;
+  float scale;
+};
+
+// linear_forward on x = the gathered rows [rows, in_features] (x.cols == in_features). x is never
+// written out whole: each thread converts the rows its share of the GEMM reads into its own
+// buffer, so no thread reads input rows another core wrote. Same bits as gather_rows_u8 then
+// linear_forward.
+void linear_forward_gathered(const GatheredU8& x, const float* w, const float* bias, float* y, std::size_t rows,
+                             std::size_t in_features, std::size_t out_features, bool relu);
+
+// dw[in, out] = x^T g for x the gathered rows [rows, in] and g [rows, out] (overwrites dw). Same
+// bits as gather_rows_u8 then sgemm(true, false, in, out, rows, 1, x, in, g, out, 0, dw, out).
+void weight_grad_gathered(const GatheredU8& x, const float* g, float* dw, std::size_t rows, std::size_t in_features,
+                          std::size_t out_features);
+
 // db[c] = sum_r dy[r, c] (overwrites).
 void bias_grad(const float* dy, float* db, std::size_t rows, std::size_t cols);
 
