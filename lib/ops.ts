@@ -21,7 +21,10 @@ export interface OpArgs {
     activation?: LinearActivation];
   linear_forward_u8: [src: U8, index: I32, scale: number, w: F32, bias: Opt<F32>, y: F32, rows: number, inFeatures: number,
     outFeatures: number, activation?: LinearActivation];
-  weight_grad_u8: [src: U8, index: I32, scale: number, g: F32, dw: F32, rows: number, inFeatures: number, outFeatures: number];
+  weight_grad_u8: [src: U8, index: I32, scale: number, g: F32, dw: F32, db: Opt<F32>, rows: number, inFeatures: number,
+    outFeatures: number];
+  weight_grad: [x: F32, g: F32, dw: F32, db: Opt<F32>, rows: number, inFeatures: number, outFeatures: number];
+  input_grad: [g: F32, w: F32, dx: F32, mask: Opt<F32>, rows: number, inFeatures: number, outFeatures: number];
   bias_grad: [dy: F32, db: F32, rows: number, cols: number];
   // activations (native/binding/activation_ops.cpp)
   activation_forward: [kind: ActivationKind, x: F32, y: F32, n: number, alpha?: number];
@@ -175,6 +178,8 @@ export const op: OpBuilders = {
   linear_forward: builder('linear_forward'),
   linear_forward_u8: builder('linear_forward_u8'),
   weight_grad_u8: builder('weight_grad_u8'),
+  weight_grad: builder('weight_grad'),
+  input_grad: builder('input_grad'),
   bias_grad: builder('bias_grad'),
   activation_forward: builder('activation_forward'),
   activation_backward: builder('activation_backward'),

@@ -114,8 +114,16 @@ describe('linear_forward_u8 and weight_grad_u8', () => {
           const want = new Float32Array(inF * outF);
           native.ops.gemm(true, false, inF, outF, rows, 1, x, inF, g, outF, 0, want, outF);
           const got = new Float32Array(inF * outF).fill(Number.NaN); // overwritten, never read
-          native.ops.weight_grad_u8(src, index, SCALE, g, got, rows, inF, outF);
+          native.ops.weight_grad_u8(src, index, SCALE, g, got, null, rows, inF, outF);
           expect(firstDiff(got, want), `${isa} T=${t} ${rows}x${inF}x${outF}`).toBe(-1);
+          // with the bias gradient summed in the same GEMM: bias_grad's bits
+          const db0 = new Float32Array(outF);
+          native.ops.bias_grad(g, db0, rows, outF);
+          const db = new Float32Array(outF).fill(Number.NaN);
+          const got2 = new Float32Array(inF * outF);
+          native.ops.weight_grad_u8(src, index, SCALE, g, got2, db, rows, inF, outF);
+          expect(firstDiff(got2, want), `${isa} T=${t} ${rows}x${inF}x${outF} with db`).toBe(-1);
+          expect(firstDiff(db, db0), `${isa} T=${t} ${rows}x${inF}x${outF} db`).toBe(-1);
           expectClose(got, ref, rows);
         }
       }
@@ -143,9 +151,9 @@ describe('linear_forward_u8 and weight_grad_u8', () => {
     const ySrc = new Uint8Array(shared, 0, 40);
     expect(() => native.ops.linear_forward_u8(ySrc, index, SCALE, w, null, new Float32Array(shared, 32, 6), 3, 4, 2)).toThrow(/'y' overlaps/);
     const idxShared = new Int32Array(shared, 0, 3);
-    expect(() => native.ops.weight_grad_u8(src, idxShared, SCALE, floats(6, 0), new Float32Array(shared, 8, 8), 3, 4, 2)).toThrow(/'dw' overlaps/);
-    expect(() => native.ops.weight_grad_u8(src, index, SCALE, floats(5, 0), new Float32Array(8), 3, 4, 2)).toThrow(/'g'/);
-    expect(() => native.ops.weight_grad_u8(src, index, SCALE, floats(6, 0), new Float32Array(7), 3, 4, 2)).toThrow(/'dw'/);
+    expect(() => native.ops.weight_grad_u8(src, idxShared, SCALE, floats(6, 0), new Float32Array(shared, 8, 8), null, 3, 4, 2)).toThrow(/'dw' overlaps/);
+    expect(() => native.ops.weight_grad_u8(src, index, SCALE, floats(5, 0), new Float32Array(8), null, 3, 4, 2)).toThrow(/'g'/);
+    expect(() => native.ops.weight_grad_u8(src, index, SCALE, floats(6, 0), new Float32Array(7), null, 3, 4, 2)).toThrow(/'dw'/);
   });
 
   it('checks the index again on every run of a compiled program (it is refilled between runs)', async () => {
@@ -156,12 +164,12 @@ describe('linear_forward_u8 and weight_grad_u8', () => {
     const y = new Float32Array(6);
     const p = new native.CompiledProgram([
       op.linear_forward_u8(src, index, SCALE, floats(8, 1), null, y, 3, 4, 2),
-      op.weight_grad_u8(src, index, SCALE, g, dw, 3, 4, 2),
+      op.weight_grad_u8(src, index, SCALE, g, dw, null, 3, 4, 2),
     ]);
     await p.run();
     index[2] = 10;
     await expect(p.run()).rejects.toThrow(/linear_forward_u8: index\[2\] = 10 is out of range for a source of 10 rows/);
-    const q = new native.CompiledProgram([op.weight_grad_u8(src, new Int32Array([1, 2, 3]), SCALE, g, dw, 3, 4, 2)]);
+    const q = new native.CompiledProgram([op.weight_grad_u8(src, new Int32Array([1, 2, 3]), SCALE, g, dw, null, 3, 4, 2)]);
     await q.run();
   });
 });

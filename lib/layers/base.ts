@@ -43,6 +43,13 @@ export interface BackwardArgs {
   x: Float32Array;
   /** As ForwardArgs.gathered. */
   gathered?: GatheredInput;
+  /**
+   * The layer below has a ReLU output (this buffer) whose backward this layer applies to dx in its
+   * input-gradient GEMM (set only when this layer masksInputGrad() and the one below reluGradByLayerAbove()).
+   */
+  dxReluMask?: Float32Array;
+  /** The layer above already applied this layer's ReLU backward to dy (see dxReluMask). */
+  dyIsPreActivation?: boolean;
   y: Float32Array;
   dy: Float32Array;
   /** null for the first layer: no input gradient is needed. */
@@ -108,6 +115,16 @@ export abstract class Layer {
    * mask with them. Default: nothing.
    */
   beginStep(_layerIndex: number, _step: number, _rowOffset = 0): void {}
+
+  /** Whether backward applies BackwardArgs.dxReluMask to its input gradient when the model passes it. */
+  masksInputGrad(): boolean {
+    return false;
+  }
+
+  /** Whether this layer's ReLU backward may be left to the layer above (BackwardArgs.dyIsPreActivation). */
+  reluGradByLayerAbove(): boolean {
+    return false;
+  }
 
   /** Whether forward and backward read ForwardArgs.gathered when the model passes it (the first layer only). */
   acceptsGatheredInput(): boolean {

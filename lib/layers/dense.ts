@@ -52,10 +52,17 @@ export class Dense extends ActivatedLayer {
   readonly rngState = new Float64Array(3);
   /**
    * Backward sums the bias gradient in the activation's gradient pass (activation_backward_bias) rather than
-   * in a bias_grad pass of its own; the results are bit-identical. Off only to compare the two (bench/mlp-ab.mjs).
+   * in the weight-gradient GEMM (weight_grad); the results are bit-identical. Off only to compare the two (bench/mlp-ab.mjs).
    * @internal
    */
   fuseBiasGrad = true;
+  /**
+   * A ReLU Dense under a Dense leaves its ReLU backward to the layer above, which applies it in the store of
+   * its input-gradient GEMM (input_grad's mask), and sums its bias in its weight-gradient GEMM: no pass of
+   * its own over the gradient. Bit-identical; off only to compare (bench/mlp-ab.mjs).
+   * @internal
+   */
+  fuseReluGrad = true;
   private inFeatures = 0;
   /** Pre-activation and its gradient, [maxRows, units], when an activation is not fused. */
 
@@ -73,6 +80,15 @@ export class Dense extends ActivatedLayer {
   override beginStep(layerIndex: number, step: number): void {
     this.rngState[1] = layerIndex;
     this.rngState[2] = step;
+  }
+
+  /** Without DropConnect, the input gradient is one GEMM (input_grad), which can take the ReLU mask. */
+  override masksInputGrad(): boolean {
+    return this.dropConnect === 0;
+  }
+
+  override reluGradByLayerAbove(): boolean {
+    return this.fuseReluGrad && this.fusedRelu() && this.dropConnect === 0;
   }
 
   /** Without DropConnect, the first Dense reads a uint8 batch where it lies (linear_forward_u8, weight_grad_u8). */
@@ -122,10 +138,13 @@ export class Dense extends ActivatedLayer {
     const steps: ProgramStep[] = [];
     const n = this.inFeatures;
     const m = this.units;
-    // The gradient with respect to the pre-activation, and the bias gradient in the same pass when it can.
-    const { g, biasDone } = this.bias && this.fuseBiasGrad
-      ? this.activationGradWithBias(a, m, steps, this.bias.grad)
-      : { g: this.activationGrad(a, m, steps), biasDone: false };
+    // The gradient with respect to the pre-activation: dy itself when the layer above applied the ReLU's
+    // backward, else from an activation pass, with the bias gradient in the same pass when it can.
+    const { g, biasDone } = a.dyIsPreActivation
+      ? { g: a.dy, biasDone: false }
+      : this.bias && this.fuseBiasGrad
+        ? this.activationGradWithBias(a, m, steps, this.bias.grad)
+        : { g: this.activationGrad(a, m, steps), biasDone: false };
     if (this.dropConnect > 0) {
       // W' = M∘W/(1-p): dW = M∘(x^T g)/(1-p) ; db = column sums of g ; dx = g W'^T (the forward's mask, regenerated)
       const hp = this.rngState;
@@ -134,21 +153,20 @@ export class Dense extends ActivatedLayer {
       if (a.dx) steps.push(op.dropconnect_backward_input(g, this.kernel!.value, a.dx, a.rows, n, m, this.dropConnect, hp));
       return steps;
     }
-    // dW[n,m] = x^T g ; db = column sums of g ; dx[rows,n] = g W^T. The two GEMMs are independent: for
-    // small ones a fork runs them side by side on 2 threads, which hands less data between the cores
-    // than splitting each (bench/RESULTS.md: small +4%, bn +2%; 2048-wide layers 1.5% slower, so not those).
+    // dW[n,m] = x^T g with db = column sums of g summed from its packed panels; dx[rows,n] = g W^T, with the
+    // ReLU backward of the layer below in its store. The two GEMMs are independent: for small ones a fork
+    // runs them side by side on 2 threads, which hands less data between the cores than splitting each
+    // (bench/RESULTS.md: small +4%, bn +2%; 2048-wide layers 1.5% slower, so not those).
+    const db = this.bias && !biasDone ? this.bias.grad : null;
     const gx = a.gathered;
-    const weight: ProgramStep[] = [
-      gx
-        ? op.weight_grad_u8(gx.src, gx.index, gx.scale, g, this.kernel!.grad, a.rows, n, m)
-        : op.gemm(true, false, n, m, a.rows, 1, a.x, n, g, m, 0, this.kernel!.grad, m),
-    ];
-    if (this.bias && !biasDone) weight.push(op.bias_grad(g, this.bias.grad, a.rows, m));
-    if (!a.dx) return [...steps, ...weight];
-    const input = op.gemm(false, true, a.rows, n, m, 1, g, m, this.kernel!.value, m, 0, a.dx, n);
+    const weight = gx
+      ? op.weight_grad_u8(gx.src, gx.index, gx.scale, g, this.kernel!.grad, db, a.rows, n, m)
+      : op.weight_grad(a.x, g, this.kernel!.grad, db, a.rows, n, m);
+    if (!a.dx) return [...steps, weight];
+    const input = op.input_grad(g, this.kernel!.value, a.dx, a.dxReluMask ?? null, a.rows, n, m);
     const macs = a.rows * n * m;
-    if (macs >= FORK_MIN_MACS && macs <= FORK_MAX_MACS) steps.push(fork(weight, [input]));
-    else steps.push(...weight, input);
+    if (macs >= FORK_MIN_MACS && macs <= FORK_MAX_MACS) steps.push(fork([weight], [input]));
+    else steps.push(weight, input);
     return steps;
   }
 

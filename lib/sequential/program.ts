@@ -140,6 +140,13 @@ function lossStep(net: Net, loss: Loss, b: Buffers, rows: number, withGrad: bool
   });
 }
 
+/** Whether layer i's ReLU backward is applied by layer i + 1, in the store of its input-gradient GEMM. */
+function reluGradAbove(net: Net, i: number): boolean {
+  const below = net.layers[i];
+  const above = net.layers[i + 1];
+  return !!below && !!above && !above.aliasesInput && above.masksInputGrad() && below.reluGradByLayerAbove();
+}
+
 function backwardSteps(net: Net, b: Buffers, src: DataSource, rows: number, fused: boolean, dist?: DistProgram, firstBucket = 0): ProgramStep[] {
   const steps: ProgramStep[] = [];
   const gathered = gatheredInput(net, b, src);
@@ -150,7 +157,21 @@ function backwardSteps(net: Net, b: Buffers, src: DataSource, rows: number, fuse
     const dx = i === 0 ? null : b.grads[i - 1];
     const skipOutputActivation = i === net.layers.length - 1 && fused;
     const syncStats = dist?.syncBatchNorm ?? false;
-    steps.push(...l.backward({ x, gathered: i === 0 ? gathered : undefined, y: b.acts[i], dy: b.grads[i]!, dx: l.aliasesInput ? null : dx, rows, skipOutputActivation, syncStats }));
+    const maskDx = reluGradAbove(net, i - 1);
+    steps.push(
+      ...l.backward({
+        x,
+        gathered: i === 0 ? gathered : undefined,
+        y: b.acts[i],
+        dy: b.grads[i]!,
+        dx: l.aliasesInput ? null : dx,
+        dxReluMask: maskDx ? b.acts[i - 1] : undefined,
+        dyIsPreActivation: reluGradAbove(net, i),
+        rows,
+        skipOutputActivation,
+        syncStats,
+      }),
+    );
     // Distributed: this layer's gradients are final; sum them over the ranks while backward goes on.
     const bucket = dist ? bucketOf(dist.arena, l) : null;
     if (dist && bucket) steps.push(op.allreduce_grads_start(dist.arena, bucket.offset, bucket.count, dist.tickets, buckets++));

@@ -162,12 +162,27 @@ Task linear_forward_u8(Args& a) {
   };
 }
 
-// weight_grad_u8(src: Uint8Array, index, scale, g, dw, rows, inFeatures, outFeatures):
-// dw[in, out] = x^T g for x the gathered rows [rows, in] and g [rows, out] (overwrites dw).
+// db (optional) of weight_grad and weight_grad_u8: [out], apart from dw and g.
+float* bias_grad_arg(Args& a, std::size_t i, std::size_t out, const F32& dw, std::size_t dw_n, const F32& g,
+                     std::size_t g_n) {
+  if (!a.is_typed(i, napi_float32_array)) {
+    a.f32_or_null(i, "db");  // null/undefined, else the TypeError
+    return nullptr;
+  }
+  F32 db = a.f32(i, "db");
+  a.require_size(db, "db", out, shape_of({out}));
+  if (overlaps(db.data, out, dw.data, dw_n) || overlaps(db.data, out, g.data, g_n)) {
+    a.range_error("argument 'db' overlaps 'dw' or 'g' in memory; the outputs must not alias each other or an input");
+  }
+  return db.data;
+}
+
+// weight_grad_u8(src: Uint8Array, index, scale, g, dw, db|null, rows, inFeatures, outFeatures):
+// weight_grad for x the gathered rows [rows, in].
 Task weight_grad_u8(Args& a) {
-  const std::size_t rows = dim_arg(a, 5, "rows");
-  const std::size_t in = dim_arg(a, 6, "inFeatures");
-  const std::size_t out = dim_arg(a, 7, "outFeatures");
+  const std::size_t rows = dim_arg(a, 6, "rows");
+  const std::size_t in = dim_arg(a, 7, "inFeatures");
+  const std::size_t out = dim_arg(a, 8, "outFeatures");
   const GatheredArgs gx = gathered_args(a, rows, in);
   F32 g = a.f32(3, "g");
   F32 dw = a.f32(4, "dw");
@@ -176,13 +191,65 @@ Task weight_grad_u8(Args& a) {
   if (overlaps(dw.data, in * out, g.data, rows * out) || output_overlaps_gathered(gx, dw.data, in * out, rows)) {
     a.range_error("argument 'dw' overlaps an input in memory; the output must not alias an input");
   }
-  if (in == 0 || out == 0) return [] {};
+  float* db = bias_grad_arg(a, 5, out, dw, in * out, g, rows * out);
+  if (db && output_overlaps_gathered(gx, db, out, rows)) {
+    a.range_error("argument 'db' overlaps an input in memory; the output must not alias an input");
+  }
+  if (out == 0) return [] {};
   const std::string op = a.op();
   return [=] {
     const std::string bad = bad_index(gx.index.data, rows, gx.src_rows, "a source");
     if (!bad.empty()) throw std::range_error(op + ": " + bad);
-    gw::weight_grad_gathered(gx.x, g.data, dw.data, rows, in, out);
+    gw::weight_grad_gathered(gx.x, g.data, dw.data, db, rows, in, out);
   };
+}
+
+// weight_grad(x, g, dw, db|null, rows, inFeatures, outFeatures): a dense layer's
+// dw[in, out] = x^T g and db = column sums of g (what gemm + bias_grad compute).
+Task weight_grad(Args& a) {
+  const std::size_t rows = dim_arg(a, 4, "rows");
+  const std::size_t in = dim_arg(a, 5, "inFeatures");
+  const std::size_t out = dim_arg(a, 6, "outFeatures");
+  F32 x = a.f32(0, "x");
+  F32 g = a.f32(1, "g");
+  F32 dw = a.f32(2, "dw");
+  a.require_size(x, "x", rows * in, shape_of({rows, in}));
+  a.require_size(g, "g", rows * out, shape_of({rows, out}));
+  a.require_size(dw, "dw", in * out, shape_of({in, out}));
+  if (overlaps(dw.data, in * out, g.data, rows * out) || overlaps(dw.data, in * out, x.data, rows * in)) {
+    a.range_error("argument 'dw' overlaps an input in memory; the output must not alias an input");
+  }
+  float* db = bias_grad_arg(a, 3, out, dw, in * out, g, rows * out);
+  if (db && overlaps(db, out, x.data, rows * in)) {
+    a.range_error("argument 'db' overlaps an input in memory; the output must not alias an input");
+  }
+  if (out == 0) return [] {};
+  return [=] { gw::weight_grad(x.data, g.data, dw.data, db, rows, in, out); };
+}
+
+// input_grad(g, w, dx, mask|null, rows, inFeatures, outFeatures): a dense layer's
+// dx[rows, in] = g W^T; with mask [rows, in] (the ReLU output of the layer below)
+// also that ReLU's backward: dx = mask > 0 ? dx : 0.
+Task input_grad(Args& a) {
+  const std::size_t rows = dim_arg(a, 4, "rows");
+  const std::size_t in = dim_arg(a, 5, "inFeatures");
+  const std::size_t out = dim_arg(a, 6, "outFeatures");
+  F32 g = a.f32(0, "g");
+  F32 w = a.f32(1, "w");
+  F32 dx = a.f32(2, "dx");
+  const bool has_mask = a.is_typed(3, napi_float32_array);
+  F32 mask = a.f32_or_null(3, "mask");
+  a.require_size(g, "g", rows * out, shape_of({rows, out}));
+  a.require_size(w, "w", in * out, shape_of({in, out}));
+  a.require_size(dx, "dx", rows * in, shape_of({rows, in}));
+  if (has_mask) a.require_size(mask, "mask", rows * in, shape_of({rows, in}));
+  if (overlaps(dx.data, rows * in, g.data, rows * out) || overlaps(dx.data, rows * in, w.data, in * out) ||
+      (has_mask && overlaps(dx.data, rows * in, mask.data, rows * in))) {
+    a.range_error("argument 'dx' overlaps an input in memory; the output must not alias an input");
+  }
+  if (rows == 0 || in == 0) return [] {};
+  const float* m = has_mask ? mask.data : nullptr;
+  return [=] { gw::input_grad(g.data, w.data, dx.data, m, rows, in, out); };
 }
 
 }  // namespace
@@ -190,6 +257,8 @@ Task weight_grad_u8(Args& a) {
 void register_gemm_ops() {
   register_op("linear_forward_u8", linear_forward_u8);
   register_op("weight_grad_u8", weight_grad_u8);
+  register_op("weight_grad", weight_grad);
+  register_op("input_grad", input_grad);
   register_op("gemm", gemm);
   register_op("linear_forward", linear_forward);
   register_op("bias_grad", bias_grad);

@@ -84,7 +84,12 @@ void forward_kernel(const float* x, float* y, std::size_t n, float alpha) {
 
 template <ActKind K>
 void backward_kernel(const float* x, const float* y, const float* dy, float* dx, std::size_t n, float alpha) {
-  for (std::size_t i = 0; i < n; ++i) dx[i] = dy[i] * grad_one(K, x[i], y[i], alpha);
+  if constexpr (K == ActKind::kRelu) {
+    // A select, as PyTorch's threshold_backward and the SIMD paths: +0 where x <= 0, whatever dy (never -0 or NaN from dy * 0).
+    for (std::size_t i = 0; i < n; ++i) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+  } else {
+    for (std::size_t i = 0; i < n; ++i) dx[i] = dy[i] * grad_one(K, x[i], y[i], alpha);
+  }
 }
 
 template <ActKind K>

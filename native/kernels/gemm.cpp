@@ -53,19 +53,40 @@ void run_small(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_t 
   });
 }
 
+// sums[j] (j < n) = (start ? 0 : sums[j]) + the k rows of a packed k x nr panel, in row order.
+void add_panel_sums(const float* panel, std::size_t k, std::size_t nr, std::size_t n, float* sums, bool start) {
+  alignas(64) float acc[64];
+  for (std::size_t j = 0; j < nr; ++j) acc[j] = start || j >= n ? 0.0f : sums[j];
+  for (std::size_t p = 0; p < k; ++p) {
+    const float* row = panel + p * nr;
+    for (std::size_t j = 0; j < nr; ++j) acc[j] += row[j];
+  }
+  for (std::size_t j = 0; j < n; ++j) sums[j] = acc[j];
+}
+
 // One thread's share of the blocked path: rows [0, m) of op(A) (a) times columns
-// [j0, j1) of op(B), into c (already offset to the share's first row).
+// [j0, j1) of op(B), into c and st.mask (both already offset to the share's first
+// row). col_sums (not null): also the column sums of op(B)'s rows [0, K) for the
+// share's columns, into col_sums[j0..j1) (overwritten when sums_start, else added
+// to), summed from each packed micro-panel of op(B) while it is in L1, in row
+// order: the bits of bias_grad.
 void blocked_share(const GemmKernels& kt, std::size_t m, std::size_t K, const GemmOperand& a, const GemmOperand& B,
-                   std::size_t j0, std::size_t j1, float* c, std::size_t ldc, const GemmTileStore& st) {
+                   std::size_t j0, std::size_t j1, float* c, std::size_t ldc, const GemmTileStore& st,
+                   float* col_sums = nullptr, bool sums_start = true) {
   const GemmOperand b{B.data + j0 * B.col_stride, B.row_stride, B.col_stride};
   GemmTileStore s = st;
   if (s.bias) s.bias += j0;
+  if (s.mask) s.mask += j0;
+  float* sums = col_sums ? col_sums + j0 : nullptr;
   const std::size_t NR = kt.nr, n = j1 - j0;
   auto pack_b = [&](std::size_t pc, std::size_t kc, std::size_t j, std::size_t nb, float* dst) {
     for (std::size_t q = 0; q * NR < nb; ++q) {
       const std::size_t jq = j + q * NR;
+      const std::size_t nq = std::min(NR, n - jq);
       const GemmOperand panel{b.data + pc * b.row_stride + jq * b.col_stride, b.row_stride, b.col_stride};
-      kt.pack_b(panel, kc, std::min(NR, n - jq), dst + q * NR * kc);
+      float* d = dst + q * NR * kc;
+      kt.pack_b(panel, kc, nq, d);
+      if (sums) add_panel_sums(d, kc, NR, nq, sums + jq, pc == 0 && sums_start);
     }
   };
   gemm_blocked_serial(kt, m, n, K, a, pack_b, m <= static_cast<std::size_t>(kt.mc), c + j0, ldc, s);
@@ -75,12 +96,16 @@ void blocked_share(const GemmKernels& kt, std::size_t m, std::size_t K, const Ge
 // single M block each B micro-panel is used by one run of tiles: it is packed
 // right before them (fuse_b) instead of packing the whole KC x NC block out to
 // L3 and reading it back. Split along N unless there are fewer than four
-// column panels per thread (A is small to re-pack).
+// column panels per thread (A is small to re-pack). col_sums: see blocked_share
+// (summed by the shares that hold row 0: every share packs its columns of op(B)
+// whole).
 void run_blocked(const GemmKernels& kt, std::size_t M, std::size_t N, std::size_t K, const GemmOperand& A,
-                 const GemmOperand& B, float* c, std::size_t ldc, const GemmTileStore& st) {
+                 const GemmOperand& B, float* c, std::size_t ldc, const GemmTileStore& st, float* col_sums = nullptr) {
   gemm_blocked_split(kt, M, N, K, 4, [&](std::size_t i0, std::size_t i1, std::size_t j0, std::size_t j1) {
     const GemmOperand a{A.data + i0 * A.row_stride, A.row_stride, A.col_stride};
-    blocked_share(kt, i1 - i0, K, a, B, j0, j1, c + i0 * ldc, ldc, st);
+    GemmTileStore s = st;
+    if (s.mask) s.mask += i0 * s.ldm;
+    blocked_share(kt, i1 - i0, K, a, B, j0, j1, c + i0 * ldc, ldc, s, i0 == 0 ? col_sums : nullptr);
   });
 }
 
@@ -117,20 +142,35 @@ bool takes_blocked_path(const GemmKernels& kt, std::size_t M, std::size_t N, std
   return !(kt.narrow && N <= static_cast<std::size_t>(kt.narrow_max_n) && A.col_stride == 1 && K >= 16);
 }
 
+// C = store(op(A) op(B)) on the path the problem calls for. col_sums (not
+// null): also the column sums of op(B) (K x N), as bias_grad sums them.
 void run_gemm(std::size_t M, std::size_t N, std::size_t K, const GemmOperand& A, const GemmOperand& B, float* c,
-              std::size_t ldc, const GemmTileStore& st) {
-  if (M == 0 || N == 0) return;
-  if (K == 0 || st.alpha == 0.0f) {
-    scale_only(M, N, c, ldc, st);
+              std::size_t ldc, const GemmTileStore& st, float* col_sums = nullptr) {
+  const GemmKernels& kt = gemm_kernels();
+  if (M != 0 && N != 0 && takes_blocked_path(kt, M, N, K, A, st.alpha)) {
+    run_blocked(kt, M, N, K, A, B, c, ldc, st, col_sums);
     return;
   }
-  const GemmKernels& kt = gemm_kernels();
-  if (kt.mr == 0 || M * N * K <= kSmallFlops) {
-    run_small(kt, M, N, K, A, B, c, ldc, st);
-  } else if (kt.narrow && N <= static_cast<std::size_t>(kt.narrow_max_n) && A.col_stride == 1 && K >= 16) {
-    run_narrow(kt, M, N, K, A, B, c, ldc, st);
+  if (col_sums) {  // op(B) as a row-major K x N block, summed in row order (bias_grad's bits)
+    for (std::size_t j = 0; j < N; ++j) col_sums[j] = 0.0f;
+    for (std::size_t p = 0; p < K; ++p) {
+      for (std::size_t j = 0; j < N; ++j) col_sums[j] += B.data[p * B.row_stride + j * B.col_stride];
+    }
+  }
+  if (M == 0 || N == 0) return;
+  GemmTileStore s = st;
+  s.mask = nullptr;
+  if (K == 0 || st.alpha == 0.0f) {
+    scale_only(M, N, c, ldc, s);
+  } else if (kt.mr == 0 || M * N * K <= kSmallFlops) {
+    run_small(kt, M, N, K, A, B, c, ldc, s);
   } else {
-    run_blocked(kt, M, N, K, A, B, c, ldc, st);
+    run_narrow(kt, M, N, K, A, B, c, ldc, s);
+  }
+  if (st.mask) {
+    parallel_chunks(M, 64, [&](std::size_t r0, std::size_t r1) {
+      gemm_mask_tile(c + r0 * ldc, ldc, r1 - r0, N, st.mask + r0 * st.ldm, st.ldm);
+    });
   }
 }
 
@@ -201,14 +241,14 @@ void linear_forward_gathered(const GatheredU8& x, const float* w, const float* b
   });
 }
 
-void weight_grad_gathered(const GatheredU8& x, const float* g, float* dw, std::size_t rows, std::size_t in_features,
-                          std::size_t out_features) {
+void weight_grad_gathered(const GatheredU8& x, const float* g, float* dw, float* db, std::size_t rows,
+                          std::size_t in_features, std::size_t out_features) {
   const GemmKernels& kt = gemm_kernels();
   const GemmOperand G{g, out_features, 1};
   const std::size_t M = in_features, N = out_features, K = rows;
   if (!takes_blocked_path(kt, M, N, K, GemmOperand{nullptr, 1, M}, 1.0f)) {
     const std::vector<float> all = gather_all(x, rows);
-    run_gemm(M, N, K, GemmOperand{all.data(), 1, M}, G, dw, N, GemmTileStore{1.0f, 0.0f, nullptr, false});
+    run_gemm(M, N, K, GemmOperand{all.data(), 1, M}, G, dw, N, GemmTileStore{1.0f, 0.0f, nullptr, false}, db);
     return;
   }
   // op(A) = x^T: a share's rows are features [i0, i1), its K all the samples.
@@ -226,9 +266,24 @@ void weight_grad_gathered(const GatheredU8& x, const float* g, float* dw, std::s
       const GemmOperand a{buf, 1, m};
       const GemmOperand gb{G.data + p * G.row_stride, G.row_stride, 1};
       const GemmTileStore st{1.0f, p == 0 ? 0.0f : 1.0f, nullptr, false};
-      blocked_share(kt, m, p1 - p, a, gb, j0, j1, dw + i0 * N, N, st);
+      blocked_share(kt, m, p1 - p, a, gb, j0, j1, dw + i0 * N, N, st, i0 == 0 ? db : nullptr, p == 0);
     }
   });
+}
+
+void weight_grad(const float* x, const float* g, float* dw, float* db, std::size_t rows, std::size_t in_features,
+                 std::size_t out_features) {
+  run_gemm(in_features, out_features, rows, GemmOperand{x, 1, in_features}, GemmOperand{g, out_features, 1}, dw,
+           out_features, GemmTileStore{1.0f, 0.0f, nullptr, false}, db);
+}
+
+void input_grad(const float* g, const float* w, float* dx, const float* mask, std::size_t rows,
+                std::size_t in_features, std::size_t out_features) {
+  GemmTileStore st{1.0f, 0.0f, nullptr, false};
+  st.mask = mask;
+  st.ldm = in_features;
+  run_gemm(rows, in_features, out_features, GemmOperand{g, out_features, 1}, GemmOperand{w, 1, out_features}, dx,
+           in_features, st);
 }
 
 void bias_grad(const float* dy, float* db, std::size_t rows, std::size_t cols) {

@@ -20,13 +20,18 @@ struct GemmOperand {
 };
 
 // What happens to a finished tile of C:
-//   C = alpha * acc + beta * C (beta == 0: C is not read), then + bias[col], then relu.
-// The driver passes beta = 1 and no bias/relu for every K block but the first/last.
+//   C = alpha * acc + beta * C (beta == 0: C is not read), then + bias[col], then relu,
+//   then (mask) C = mask > 0 ? C : 0, ReLU's backward with mask the forward's output.
+// The driver passes beta = 1 and no bias/relu/mask for every K block but the first/last.
+// The micro-kernels do alpha..relu; the driver applies the mask to each tile
+// right after its store, while it is in L1.
 struct GemmTileStore {
   float alpha;
   float beta;
   const float* bias;  // indexed by the tile's first column; nullptr: none
   bool relu;
+  const float* mask = nullptr;  // same rows/columns as C, row stride ldm; nullptr: none
+  std::size_t ldm = 0;
 };
 
 // Single-threaded kernels of one ISA; the driver in gemm.cpp owns the thread loop.
@@ -91,10 +96,21 @@ struct GatheredU8 {
 void linear_forward_gathered(const GatheredU8& x, const float* w, const float* bias, float* y, std::size_t rows,
                              std::size_t in_features, std::size_t out_features, bool relu);
 
-// dw[in, out] = x^T g for x the gathered rows [rows, in] and g [rows, out] (overwrites dw). Same
-// bits as gather_rows_u8 then sgemm(true, false, in, out, rows, 1, x, in, g, out, 0, dw, out).
-void weight_grad_gathered(const GatheredU8& x, const float* g, float* dw, std::size_t rows, std::size_t in_features,
-                          std::size_t out_features);
+// weight_grad for x the gathered rows [rows, in]. Same bits as gather_rows_u8 then weight_grad.
+void weight_grad_gathered(const GatheredU8& x, const float* g, float* dw, float* db, std::size_t rows,
+                          std::size_t in_features, std::size_t out_features);
+
+// A dense layer's weight gradient dw[in, out] = x^T g (x [rows, in], g [rows, out];
+// overwrites dw) and, when db is not null, its bias gradient db[c] = sum_r g[r, c]
+// (the bits of bias_grad), summed from the packed panels of g inside the GEMM.
+void weight_grad(const float* x, const float* g, float* dw, float* db, std::size_t rows, std::size_t in_features,
+                 std::size_t out_features);
+
+// A dense layer's input gradient dx[rows, in] = g W^T (g [rows, out], w [in, out]), and
+// when mask is not null ReLU's backward fused into the store: dx = mask > 0 ? dx : 0 with
+// mask [rows, in] the ReLU's forward output (the bits of the GEMM then activation_backward relu).
+void input_grad(const float* g, const float* w, float* dx, const float* mask, std::size_t rows,
+                std::size_t in_features, std::size_t out_features);
 
 // db[c] = sum_r dy[r, c] (overwrites).
 void bias_grad(const float* dy, float* db, std::size_t rows, std::size_t cols);

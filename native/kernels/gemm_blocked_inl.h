@@ -17,6 +17,16 @@ constexpr std::size_t kGemmFlopsPerThread = 64 * 64 * 64;
 
 inline std::size_t gemm_round_up(std::size_t x, std::size_t m) { return (x + m - 1) / m * m; }
 
+// ReLU's backward on a stored tile (or any block) of C: c = mask > 0 ? c : 0 (a
+// NaN mask gives 0, as activation_backward relu's select does).
+inline void gemm_mask_tile(float* c, std::size_t ldc, std::size_t m, std::size_t n, const float* mask, std::size_t ldm) {
+  for (std::size_t i = 0; i < m; ++i) {
+    float* cr = c + i * ldc;
+    const float* mr = mask + i * ldm;
+    for (std::size_t j = 0; j < n; ++j) cr[j] = mr[j] > 0.0f ? cr[j] : 0.0f;
+  }
+}
+
 // One thread's share: C[M, N] += op(A)[M, K] op(B)[K, N] (with st), single-threaded,
 // its own packed buffers (no barriers). pack_b(pc, kc, j, n, dst) packs rows
 // [pc, pc+kc) x columns [j, j+n) of op(B) (columns local to this share) into
@@ -39,9 +49,10 @@ void gemm_blocked_serial(const GemmKernels& kt, std::size_t M, std::size_t N, st
       const std::size_t kc = std::min(KC, K - pc);
       GemmTileStore tile_store = st;
       if (pc != 0) tile_store.beta = 1.0f;  // later K blocks accumulate into C
-      if (pc + kc != K) {                   // bias and relu once, after the last K block
+      if (pc + kc != K) {                   // bias, relu and mask once, after the last K block
         tile_store.bias = nullptr;
         tile_store.relu = false;
+        tile_store.mask = nullptr;
       }
       if (!fuse_b) pack_b(pc, kc, jc, nc, packed_b);
       for (std::size_t ic = 0; ic < M; ic += MC) {
@@ -63,8 +74,9 @@ void gemm_blocked_serial(const GemmKernels& kt, std::size_t M, std::size_t N, st
           if (s.bias) s.bias += j;
           for (std::size_t ip = 0; ip < m_panels; ++ip) {
             const std::size_t i = ic + ip * MR;
-            kt.micro(kc, packed_a + ip * MR * kc, panel_b, c + i * ldc + j, ldc, std::min(MR, M - i),
-                     std::min(NR, N - j), s);
+            const std::size_t tm = std::min(MR, M - i), tn = std::min(NR, N - j);
+            kt.micro(kc, packed_a + ip * MR * kc, panel_b, c + i * ldc + j, ldc, tm, tn, s);
+            if (s.mask) gemm_mask_tile(c + i * ldc + j, ldc, tm, tn, s.mask + i * s.ldm + j, s.ldm);
           }
         }
       }
