@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <new>
-#include <vector>
 
 #include "core/isa.h"
 #include "core/prefetch.h"
@@ -194,9 +193,11 @@ void convert_rows(const GatheredU8& x, std::size_t r0, std::size_t r1, std::size
   }
 }
 
-std::vector<float> gather_all(const GatheredU8& x, std::size_t rows) {
-  std::vector<float> out(rows * x.cols);
-  convert_rows(x, 0, rows, 0, x.cols, out.data(), x.cols);
+// All of x, in the calling thread's buffer (kept, as the model keeps its input buffer).
+const float* gather_all(const GatheredU8& x, std::size_t rows) {
+  static thread_local Scratch all_buf;
+  float* out = all_buf.get(rows * x.cols);
+  convert_rows(x, 0, rows, 0, x.cols, out, x.cols);
   return out;
 }
 
@@ -223,8 +224,7 @@ void linear_forward_gathered(const GatheredU8& x, const float* w, const float* b
   const GemmTileStore st{1.0f, 0.0f, bias, relu};
   const std::size_t M = rows, N = out_features, K = in_features;
   if (!takes_blocked_path(kt, M, N, K, GemmOperand{nullptr, K, 1}, 1.0f)) {
-    const std::vector<float> all = gather_all(x, rows);
-    run_gemm(M, N, K, GemmOperand{all.data(), K, 1}, W, y, N, st);
+    run_gemm(M, N, K, GemmOperand{gather_all(x, rows), K, 1}, W, y, N, st);
     return;
   }
   // Rows are independent: convert and multiply a block of rows at a time (a
@@ -247,8 +247,7 @@ void weight_grad_gathered(const GatheredU8& x, const float* g, float* dw, float*
   const GemmOperand G{g, out_features, 1};
   const std::size_t M = in_features, N = out_features, K = rows;
   if (!takes_blocked_path(kt, M, N, K, GemmOperand{nullptr, 1, M}, 1.0f)) {
-    const std::vector<float> all = gather_all(x, rows);
-    run_gemm(M, N, K, GemmOperand{all.data(), 1, M}, G, dw, N, GemmTileStore{1.0f, 0.0f, nullptr, false}, db);
+    run_gemm(M, N, K, GemmOperand{gather_all(x, rows), 1, M}, G, dw, N, GemmTileStore{1.0f, 0.0f, nullptr, false}, db);
     return;
   }
   // op(A) = x^T: a share's rows are features [i0, i1), its K all the samples.

@@ -197,6 +197,74 @@ export const opSpecs = {
       }, 'linear_forward', 1e-3),
     };
   },
+  linear_forward_u8(c) {
+    const srcRows = c.dim(), rows = c.dim(), inF = c.dim(), outF = c.dim();
+    const src = c.u8(srcRows * inF), index = c.i32(rows, srcRows), scale = c.value();
+    const w = c.f32(inF * outF), bias = opt(c, outF), y = c.f32(rows * outF);
+    const act = c.pick(['none', 'relu', undefined]);
+    const args = [src, index, scale, w, bias, y, rows, inF, outF];
+    if (act !== undefined) args.push(act);
+    return {
+      args, sizes: [6, 7, 8], labels: [1],
+      check: () => expectAll(rows * outF, (i) => y[i], (i) => {
+        const r = Math.floor(i / outF), o = i % outF;
+        let s = bias ? bias[o] : 0;
+        for (let k = 0; k < inF; k++) s += src[index[r] * inF + k] * Math.fround(scale) * w[k * outF + o];
+        return act === 'relu' ? Math.max(0, s) : s;
+      }, 'linear_forward_u8', 1e-3),
+    };
+  },
+  weight_grad_u8(c) {
+    const srcRows = c.dim(), rows = c.dim(), inF = c.dim(), outF = c.dim();
+    const src = c.u8(srcRows * inF), index = c.i32(rows, srcRows), scale = c.value();
+    const g = c.f32(rows * outF), dw = c.f32(inF * outF), db = opt(c, outF);
+    return {
+      args: [src, index, scale, g, dw, db, rows, inF, outF], sizes: [6, 7, 8], labels: [1],
+      check: () => {
+        expectAll(inF * outF, (i) => dw[i], (i) => {
+          const f = Math.floor(i / outF), o = i % outF;
+          let s = 0;
+          for (let r = 0; r < rows; r++) s += src[index[r] * inF + f] * Math.fround(scale) * g[r * outF + o];
+          return s;
+        }, 'weight_grad_u8 dw', 1e-3);
+        if (db) expectAll(outF, (j) => db[j], (j) => { let s = 0; for (let r = 0; r < rows; r++) s += g[r * outF + j]; return s; }, 'weight_grad_u8 db', 1e-4);
+      },
+    };
+  },
+  weight_grad(c) {
+    const rows = c.dim(), inF = c.dim(), outF = c.dim();
+    const x = c.f32(rows * inF), g = c.f32(rows * outF), dw = c.f32(inF * outF), db = opt(c, outF);
+    return {
+      args: [x, g, dw, db, rows, inF, outF], sizes: [4, 5, 6],
+      check: () => {
+        expectAll(inF * outF, (i) => dw[i], (i) => {
+          const f = Math.floor(i / outF), o = i % outF;
+          let s = 0;
+          for (let r = 0; r < rows; r++) s += x[r * inF + f] * g[r * outF + o];
+          return s;
+        }, 'weight_grad dw', 1e-3);
+        if (db) expectAll(outF, (j) => db[j], (j) => { let s = 0; for (let r = 0; r < rows; r++) s += g[r * outF + j]; return s; }, 'weight_grad db', 1e-4);
+      },
+    };
+  },
+  input_grad(c) {
+    const rows = c.dim(), inF = c.dim(), outF = c.dim();
+    const g = c.f32(rows * outF), w = c.f32(inF * outF), dx = c.f32(rows * inF), mask = opt(c, rows * inF);
+    return {
+      args: [g, w, dx, mask, rows, inF, outF], sizes: [4, 5, 6],
+      check: () => expectAll(rows * inF, (i) => dx[i], (i) => {
+        if (mask && !(mask[i] > 0)) return 0;
+        const r = Math.floor(i / inF), f = i % inF;
+        let s = 0;
+        for (let o = 0; o < outF; o++) s += g[r * outF + o] * w[f * outF + o];
+        return s;
+      }, 'input_grad', 1e-3),
+    };
+  },
+  clock_lap(c) {
+    const n = c.dim();
+    return { args: [c.f64(Array.from({ length: n }, () => 0)), c.int(0, n - 1)], sizes: [1] };
+  },
   bias_grad(c) {
     const rows = c.dim(), cols = c.dim(), dy = c.f32(rows * cols), db = c.f32(cols);
     return {
