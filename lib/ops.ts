@@ -91,6 +91,7 @@ export interface OpArgs {
   halt_if_nonzero: [flags: F32, message: string];
   halt_if_nonfinite: [values: F32, message: string];
   clock_lap: [laps: F64, slot: number];
+  thread_tag: [tags: F64, slot: number];
   stage_in: [stage: F32 | I32 | F64, live: F32 | I32 | F64, cursor: I32];
   stage_out: [live: F32 | I32 | F64, stage: F32 | I32 | F64, cursor: I32];
   // data-parallel collectives and helpers (native/binding/dist_ops.cpp); need distributed.init()
@@ -216,6 +217,7 @@ export const op: OpBuilders = {
   halt_if_nonzero: builder('halt_if_nonzero'),
   halt_if_nonfinite: builder('halt_if_nonfinite'),
   clock_lap: builder('clock_lap'),
+  thread_tag: builder('thread_tag'),
   stage_in: builder('stage_in'),
   stage_out: builder('stage_out'),
   allreduce_grads_start: builder('allreduce_grads_start'),

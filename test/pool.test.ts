@@ -73,6 +73,28 @@ describe("the 'fork' program step (independent branches side by side on 2 thread
     expect(x0.some((v) => v !== 0) && y0.some((v) => v !== 0)).toBe(true);
   });
 
+  it('runs the branches on two threads at 2 threads, and in order on one thread otherwise', async () => {
+    // The caller claims any branch no helper has taken yet, so at 2 threads a run may still do both on
+    // one thread: over many runs, some must have used two. At 1 and 3 threads every run uses one.
+    const tags = new Float64Array(2);
+    const program = new native.CompiledProgram([fork([op.thread_tag(tags, 0), ...gemmSteps(new Float32Array(K * N), new Float32Array(M * K)).slice(0, 1)], [op.thread_tag(tags, 1), ...gemmSteps(new Float32Array(K * N), new Float32Array(M * K)).slice(1)])]);
+    const distinctRuns = async (threads: number) => {
+      setNumThreads(threads);
+      let distinct = 0;
+      for (let i = 0; i < 200; i++) {
+        tags.fill(0);
+        await program.run();
+        expect(tags[0]).toBeGreaterThan(0);
+        expect(tags[1]).toBeGreaterThan(0);
+        if (tags[0] !== tags[1]) distinct++;
+      }
+      return distinct;
+    };
+    expect(await distinctRuns(2)).toBeGreaterThan(0);
+    expect(await distinctRuns(1)).toBe(0);
+    expect(await distinctRuns(3)).toBe(0);
+  });
+
   it("passes a branch's halt to the caller with its code and index, after the other branch ran", async () => {
     setNumThreads(2);
     const out = new Float32Array(4);

@@ -1,4 +1,5 @@
 // Data-movement ops and program control at the binding boundary.
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -182,6 +183,22 @@ Task clock_lap(Args& a) {
   };
 }
 
+// thread_tag(tags: Float64Array, slot): tags[slot] = the number of the thread
+// the step runs on (1, 2, ... in the order threads first run one), so a test
+// can tell where the steps of a program (a fork's branches) ran.
+Task thread_tag(Args& a) {
+  F64 tags = a.f64(0, "tags");
+  const std::size_t slot = a.dim(1, "slot");
+  if (slot >= tags.size) {
+    a.range_error("argument 'slot' = " + std::to_string(slot) + " is outside tags' " + std::to_string(tags.size) + " elements");
+  }
+  return [=] {
+    static std::atomic<int> next{1};
+    static thread_local const int id = next.fetch_add(1);
+    tags.data[slot] = id;
+  };
+}
+
 // halt_if_nonfinite(values: Float32Array, message: string): like halt_if_nonzero,
 // for the first value that is NaN or infinite (the error's index), with code
 // ERR_GRADWELL_NONFINITE.
@@ -204,6 +221,7 @@ void register_data_ops() {
   register_op("stage_out", stage_out);
   register_op("halt_if_nonfinite", halt_if_nonfinite);
   register_op("clock_lap", clock_lap);
+  register_op("thread_tag", thread_tag);
   register_op("gather_rows", gather_rows);
   register_op("gather_i32", gather_i32);
   register_op("fill", fill);

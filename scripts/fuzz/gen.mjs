@@ -265,6 +265,10 @@ export const opSpecs = {
     const n = c.dim();
     return { args: [c.f64(Array.from({ length: n }, () => 0)), c.int(0, n - 1)], sizes: [1] };
   },
+  thread_tag(c) {
+    const n = c.dim();
+    return { args: [c.f64(Array.from({ length: n }, () => 0)), c.int(0, n - 1)], sizes: [1] };
+  },
   bias_grad(c) {
     const rows = c.dim(), cols = c.dim(), dy = c.f32(rows * cols), db = c.f32(cols);
     return {
